@@ -1,0 +1,137 @@
+"""Least-privilege access: scopes, sharing, ownership, unused and expiring credentials, webhooks."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from ..model import Access, TriggerKind, WebhookAuth
+from . import Context, Hit, Severity, check
+
+# Scopes that grant more than one resource's read access: admin, full, wildcard or write/manage.
+BROAD = re.compile(r"(admin|full|manage|owner|(^|[._:/-])all($|[._:/-])|_all\b|^\*$|:\*$|auth/drive$|auth/gmail\.modify)", re.I)
+WRITE = re.compile(r"(write|create|update|delete|edit|send|manage|modify|admin|full|^\*$)", re.I)
+
+
+def _steps_using(ctx: Context, credential):
+    for use in credential.used_by:
+        workflow = ctx.snapshot.workflow(use.workflow)
+        step = workflow.step(use.step) if workflow else None
+        if step:
+            yield workflow, step
+
+
+@check(
+    id="ACCESS-001",
+    title="Credential scopes wider than its workflows need",
+    area="access",
+    severity=Severity.high,
+    rationale="A leaked or misused credential can do everything its scopes allow, not only what the "
+    "workflows do. Admin, full-access or write scopes on a credential that is only read from widen the "
+    "blast radius for nothing.",
+    remediation="Re-create the credential with read-only (or narrower) scopes and re-link it in the listed "
+    "workflows; for Google, prefer per-file or read-only scopes.",
+    soc2=("CC6.1", "CC6.3"),
+    pdpa=("Protection (s24)",),
+)
+def over_broad_scopes(ctx: Context):
+    for credential in ctx.snapshot.credentials:
+        uses = list(_steps_using(ctx, credential))
+        if not uses:
+            continue  # an unused credential is ACCESS-004's finding
+        broad = [s for s in credential.scopes if BROAD.search(s)]
+        read_only = all(step.access in (Access.read, Access.none) for _, step in uses)
+        writes = [s for s in credential.scopes if WRITE.search(s)] if read_only else []
+        flagged = sorted(set(broad) | set(writes))
+        if flagged:
+            need = "only read" if read_only else "use it"
+            yield Hit(
+                credential.ref,
+                f"grants {', '.join(flagged)}; the {len(uses)} step(s) that {need} do not need "
+                f"{'write or admin' if read_only else 'admin or full'} access",
+            )
+
+
+@check(
+    id="ACCESS-002",
+    title="One credential shared by many workflows",
+    area="access",
+    severity=Severity.medium,
+    rationale="When one credential serves many workflows, rotating or revoking it stops all of them at "
+    "once, and its logs cannot tell which workflow did what.",
+    remediation="Split it into one credential per workflow group, each with the scopes that group needs.",
+    soc2=("CC6.1",),
+)
+def shared_credentials(ctx: Context):
+    for credential in ctx.snapshot.credentials:
+        workflows = sorted({use.workflow for use in credential.used_by})
+        if len(workflows) >= 4:
+            yield Hit(credential.ref, f"used by {len(workflows)} workflows")
+
+
+@check(
+    id="ACCESS-003",
+    title="Credential owned by a personal account",
+    area="access",
+    severity=Severity.medium,
+    rationale="A credential tied to a person's account breaks when that person leaves or changes their "
+    "password, and acts with all of that person's rights.",
+    remediation="Re-connect it with a dedicated service account or integration user owned by the client.",
+    soc2=("CC6.2", "CC6.3"),
+)
+def personal_owner(ctx: Context):
+    for credential in ctx.snapshot.credentials:
+        if credential.service_account is False and credential.used_by:
+            yield Hit(credential.ref, f"connected as {credential.owner or 'a personal account'}")
+
+
+@check(
+    id="ACCESS-004",
+    title="Unused credential",
+    area="access",
+    severity=Severity.low,
+    rationale="A credential no workflow uses still grants access and is easily forgotten at rotation.",
+    remediation="Delete it on the platform, or document why it is kept.",
+    soc2=("CC6.1", "CC6.2"),
+)
+def unused(ctx: Context):
+    for credential in ctx.snapshot.credentials:
+        if not credential.used_by:
+            yield Hit(credential.ref, f"no workflow step uses it; scopes: {', '.join(credential.scopes) or 'none'}")
+
+
+@check(
+    id="ACCESS-005",
+    title="Credential expiring soon or expired",
+    area="access",
+    severity=Severity.high,
+    rationale="An expired token stops every workflow that uses it, usually noticed only when runs fail.",
+    remediation="Renew or re-authorise the credential before it expires and note the new expiry.",
+    soc2=("CC6.1", "A1.2"),
+)
+def expiring(ctx: Context):
+    horizon = ctx.now + timedelta(days=ctx.thresholds.expiry_days)
+    for credential in ctx.snapshot.credentials:
+        if credential.expires and credential.expires <= horizon:
+            days = (credential.expires - ctx.now).days
+            when = f"expired {-days} day(s) ago" if days < 0 else f"expires in {days} day(s)"
+            yield Hit(credential.ref, f"{when} ({credential.expires:%Y-%m-%d}); used by {len(credential.used_by)} step(s)")
+
+
+@check(
+    id="ACCESS-006",
+    title="Inbound webhook without authentication",
+    area="access",
+    severity=Severity.high,
+    rationale="Anyone who learns the address of an unauthenticated webhook can start the workflow with "
+    "data of their choosing.",
+    remediation="Require header, basic or JWT authentication, or verify the sender's signature, on the "
+    "webhook trigger.",
+    soc2=("CC6.1", "CC6.6"),
+    pdpa=("Protection (s24)",),
+)
+def open_webhooks(ctx: Context):
+    for workflow in ctx.snapshot.workflows:
+        hook = workflow.trigger.webhook
+        if workflow.trigger.kind == TriggerKind.webhook and hook and hook.auth == WebhookAuth.none:
+            yield Hit(workflow.ref, f"webhook {hook.path} accepts unauthenticated calls")

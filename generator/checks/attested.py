@@ -1,0 +1,52 @@
+"""Manual controls: evidence is an attestation in client.yml (what, by whom, when)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from . import Context, Hit, Severity, check
+
+# control key in client.yml → (check id, area, title, what it covers)
+ATTESTED = {
+    "escalation_contacts": ("ATT-001", "incident", "Escalation contacts confirmed",
+                            "the people on the escalation path know their role and their details are current"),
+    "incident_plan": ("ATT-002", "incident", "Incident response plan agreed",
+                      "severity levels, response targets and communication were agreed with the client"),
+    "database_backups": ("ATT-003", "backups", "Platform database backed up and restore tested",
+                         "the platform's database (or the vendor's backups for cloud plans) is backed up and a restore was tested"),
+    "access_review": ("ATT-004", "access", "Access reviewed",
+                      "platform users, roles and credentials were reviewed and leavers removed"),
+}
+
+
+def _register(control: str, check_id: str, area: str, title: str, covers: str):
+    @check(
+        id=check_id,
+        title=title,
+        area=area,
+        severity=Severity.medium,
+        rationale=f"This control cannot be read from the platforms; it is attested: {covers}.",
+        remediation=f"Confirm it with the client and record it under attestations in client.yml "
+        f"(control: {control}, statement, by, date).",
+        soc2={"incident": ("CC7.4", "CC7.5"), "backups": ("A1.2", "A1.3"), "access": ("CC6.2", "CC6.3")}[area],
+        pdpa={"incident": ("Data breach notification (s26A–26E)",), "backups": ("Protection (s24)",),
+              "access": ("Protection (s24)",)}[area],
+        mode="attested",
+    )
+    def attested(ctx: Context):
+        found = [a for a in ctx.config.attestations if a.control == control]
+        if not found:
+            yield Hit(f"attestation:{control}", "no attestation recorded in client.yml", label="client.yml")
+            return
+        newest = max(found, key=lambda a: a.date)
+        age = (ctx.now.date() - newest.date).days
+        if age > ctx.thresholds.attestation_days:
+            yield Hit(f"attestation:{control}",
+                      f"last attested {newest.date} by {newest.by}, {age} days before the snapshot "
+                      f"(limit {ctx.thresholds.attestation_days})", label="client.yml")
+
+    return attested
+
+
+for _control, (_id, _area, _title, _covers) in ATTESTED.items():
+    _register(_control, _id, _area, _title, _covers)

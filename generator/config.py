@@ -1,0 +1,240 @@
+"""`client.yml`: the hand-written engagement facts, its schema and its loading.
+
+Each field carries its description, so this module is both the validator and the reference
+(`docs/client-yml.md` is written from it). Loading reports every problem at once, each as
+`file:line: field: what was expected`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .redact import looks_like_secret
+from .yamlio import load_model
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _env_var_name(value: str) -> str:
+    if looks_like_secret(value):
+        raise ValueError(
+            "this looks like a secret, not the name of an environment variable. Never put a key in "
+            "client.yml: store it in an environment variable (or a .env file kept out of Git) and "
+            "write that variable's NAME here, e.g. N8N_API_KEY"
+        )
+    if not ENV_NAME.match(value):
+        raise ValueError(
+            "expected the NAME of an environment variable: capital letters, digits and underscores, "
+            "e.g. MAKE_API_TOKEN"
+        )
+    return value
+
+
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
+
+
+def _duration(value: str) -> str:
+    if not DURATION.match(value.strip()):
+        raise ValueError("expected a duration such as 15m, 4h or 2d")
+    return value.strip()
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def minutes(duration: str) -> int:
+    number, unit = DURATION.match(duration).groups()
+    return int(number) * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+class ClientInfo(Section):
+    name: str = Field(description="The client's name as it appears on the cover, e.g. 'Harbour & Pine Pte. Ltd.'.")
+    slug: str = Field(pattern=SLUG, description="Folder name under clients/: lower case, digits and dashes.")
+    industry: str | None = Field(default=None, description="One line, for the overview.")
+    logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG).")
+
+
+class Consultant(Section):
+    name: str
+    company: str | None = None
+    email: str | None = None
+
+
+class Engagement(Section):
+    consultant: Consultant = Field(description="Who built and hands over the automations.")
+    start: date
+    end: date | None = Field(default=None, description="Empty while the engagement runs.")
+    support_plan: str | None = Field(default=None, description="What support continues after hand-over.")
+    scope: str | None = Field(default=None, description="What the engagement covered, in a sentence or two.")
+
+    @model_validator(mode="after")
+    def _end_after_start(self):
+        if self.end and self.end < self.start:
+            raise ValueError("end: the engagement ends before it starts")
+        return self
+
+
+class Contact(Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id used by the escalation path.")
+    name: str
+    role: str
+    organisation: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class EscalationLevel(Section):
+    level: int = Field(ge=1, le=9)
+    name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
+    primary: str = Field(description="Contact id.")
+    backup: str = Field(description="Contact id of the stand-in when the primary is unreachable.")
+    channel: str = Field(description="How to reach this level: phone, Slack channel, e-mail.")
+    hours: str = Field(description="When this level is reachable, e.g. 'Mon–Fri 09:00–18:00 SGT'.")
+    when: str | None = Field(default=None, description="When to escalate to this level.")
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
+class ResponseTarget(Section):
+    acknowledge: Duration = Field(description="Time to first response, e.g. 15m.")
+    resolve: Duration | None = Field(default=None, description="Time to restore service, e.g. 4h.")
+    definition: str = Field(description="What makes an incident this severe.")
+    update_every: Duration | None = Field(default=None, description="How often the client hears about progress.")
+
+
+class ResponseTargets(Section):
+    critical: ResponseTarget
+    high: ResponseTarget
+    standard: ResponseTarget
+    communication: str = Field(description="Where incident communication happens, e.g. '#ops-incidents on Slack'.")
+
+
+class AlertChannel(Section):
+    kind: Literal["slack", "email", "teams", "pagerduty", "opsgenie", "webhook"]
+    target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com'.")
+    secret_env: EnvVarName | None = Field(default=None, description="Env var holding a webhook URL or password.")
+    used_for: str | None = None
+
+
+class RetentionRule(Section):
+    category: str = Field(description="A data category, e.g. 'Customer contact data'.")
+    systems: list[str] = Field(default=[], description="Where this data lives.")
+    keep_days: int | None = Field(default=None, ge=0, description="Days to keep; empty for 'as long as the contract'.")
+    basis: str | None = Field(default=None, description="Legal or business reason.")
+    disposal: str | None = Field(default=None, description="How it is deleted at the end.")
+
+
+class PlatformKind(StrEnum):
+    n8n = "n8n"
+    make = "make"
+    zapier = "zapier"
+
+
+class PlatformConfig(Section):
+    kind: PlatformKind
+    name: str = Field(description="A label, e.g. 'n8n production'.")
+    base_url: str | None = Field(default=None, description="n8n: the instance URL. Make: a custom host.")
+    zone: str | None = Field(default=None, description="Make zone: eu1, eu2, us1, us2, …")
+    organization_id: int | None = None
+    team_ids: list[int] = []
+    api_key_env: EnvVarName | None = Field(
+        default=None, description="NAME of the environment variable holding the API key (never the key)."
+    )
+    window_days: int = Field(default=30, ge=1, le=365, description="Days of run history to read on sync.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str | None) -> str | None:
+        if value and re.search(r"//[^/@]+:[^/@]+@", value):
+            raise ValueError("the URL contains a user and password; put the key in the env var named by api_key_env")
+        if value and looks_like_secret(value.rsplit("/", 1)[-1]):
+            raise ValueError("the URL seems to end in a secret; give the plain instance URL")
+        return value
+
+
+class Mute(Section):
+    finding: str = Field(description="Check id, e.g. ACCESS-001.")
+    location: str | None = Field(default=None, description="Only mute it here (workflow or credential ref).")
+    reason: str
+    expires: date
+    by: str | None = None
+
+
+class Attestation(Section):
+    control: str = Field(description="The control attested, e.g. 'database_backups', 'escalation_contacts'.")
+    statement: str
+    by: str
+    date: date
+    evidence: str | None = Field(default=None, description="Where the evidence is kept.")
+
+
+class Narrative(Section):
+    summary: str | None = Field(default=None, description="Markdown: the engagement in a paragraph, for the overview.")
+    architecture: str | None = Field(default=None, description="Markdown: how the pieces fit, for Architecture.")
+    operations: str | None = Field(default=None, description="Markdown: notes for day-to-day operation.")
+    backups: str | None = Field(default=None, description="Markdown: backup and restore notes.")
+
+
+class Thresholds(Section):
+    failure_rate: float = Field(default=0.05, ge=0, le=1, description="Share of failed runs that is unhealthy.")
+    degrading_factor: float = Field(default=2.0, gt=1, description="Recent failure rate this many times the earlier one.")
+    idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
+    expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
+    attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
+
+
+class ClientConfig(Section):
+    client: ClientInfo
+    engagement: Engagement
+    contacts: list[Contact] = Field(min_length=1)
+    escalation: list[EscalationLevel] = Field(min_length=1)
+    response_targets: ResponseTargets
+    alerts: list[AlertChannel] = []
+    retention: list[RetentionRule] = []
+    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
+    platforms: list[PlatformConfig] = []
+    mutes: list[Mute] = []
+    attestations: list[Attestation] = []
+    thresholds: Thresholds = Thresholds()
+    narrative: Narrative = Narrative()
+
+    @field_validator("escalation")
+    @classmethod
+    def _escalation_names_contacts(cls, levels: list[EscalationLevel], info: ValidationInfo):
+        ids = {c.id for c in info.data.get("contacts", [])}
+        if not ids:
+            return levels  # contacts failed on their own; that error is reported already
+        for index, level in enumerate(levels):
+            for role in ("primary", "backup"):
+                if getattr(level, role) not in ids:
+                    raise ValueError(
+                        f"item {index} (level {level.level}): {role} '{getattr(level, role)}' is not a "
+                        f"contact id; known ids: {', '.join(sorted(ids))}"
+                    )
+        return levels
+
+    def contact(self, contact_id: str) -> Contact:
+        return next(c for c in self.contacts if c.id == contact_id)
+
+
+def load_client(path: Path) -> ClientConfig:
+    return load_model(path, ClientConfig)

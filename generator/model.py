@@ -1,0 +1,350 @@
+"""The normalised snapshot model: one shape for n8n workflows, Make scenarios and Zaps.
+
+Connectors and importers produce these objects; everything downstream (checks, pages, PDF) reads
+only these. Platform-specific detail lives in clearly named optional fields, never in branches on the
+platform name in templates. `docs/snapshot-schema.md` describes the files for contributors.
+
+Conventions:
+- every timestamp is UTC and written as ISO 8601 (`2026-11-20T09:00:00Z`);
+- a workflow is referred to elsewhere by its *ref*, `<platform>:<id>` (e.g. `make:4417`);
+- a credential by its *ref*, `<platform>:<id>` as well;
+- nothing volatile (fetch times of single objects, etags, counters that change on every read) is kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+
+def _utc_iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Timestamps are written the same way whatever precision or zone they arrive in, so diffs stay quiet.
+Timestamp = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
+
+
+class Strict(BaseModel):
+    """Base for every snapshot object: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _timestamps_are_utc(cls, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError("timestamp needs a time zone; write it in UTC, e.g. 2026-11-20T09:00:00Z")
+            return value.astimezone(timezone.utc)
+        return value
+
+
+class Platform(StrEnum):
+    n8n = "n8n"
+    make = "make"
+    zapier = "zapier"
+
+    @property
+    def label(self) -> str:
+        return {"n8n": "n8n", "make": "Make", "zapier": "Zapier"}[self.value]
+
+    @property
+    def workflow_noun(self) -> str:
+        return {"n8n": "workflow", "make": "scenario", "zapier": "Zap"}[self.value]
+
+
+def ref(platform: Platform | str, ident: str) -> str:
+    """The stable cross-reference for a workflow or credential: `<platform>:<id>`."""
+    return f"{Platform(platform).value}:{ident}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Workflows
+
+
+class TriggerKind(StrEnum):
+    schedule = "schedule"
+    webhook = "webhook"
+    app_event = "app_event"
+    manual = "manual"
+    sub_workflow = "sub_workflow"
+    error = "error"  # runs when another workflow fails (n8n Error Trigger)
+
+
+class Schedule(Strict):
+    description: str = Field(description="Human wording, e.g. 'Every day at 02:00'.")
+    cron: str | None = None
+    interval_minutes: int | None = Field(default=None, ge=1)
+    timezone: str | None = None
+
+
+class WebhookAuth(StrEnum):
+    none = "none"
+    basic = "basic"
+    header = "header"
+    jwt = "jwt"
+    signature = "signature"  # provider-signed payloads (Shopify HMAC, Stripe signatures…)
+    platform = "platform"  # the platform authenticates the caller itself (e.g. Zapier app triggers)
+
+
+class Webhook(Strict):
+    path: str = Field(description="Masked path or URL: webhook addresses act as bearer secrets.")
+    method: str | None = None
+    auth: WebhookAuth = WebhookAuth.none
+
+
+class Trigger(Strict):
+    kind: TriggerKind
+    app: str | None = None
+    event: str | None = None
+    schedule: Schedule | None = None
+    webhook: Webhook | None = None
+    polling_minutes: int | None = Field(default=None, ge=1)
+
+
+class StepKind(StrEnum):
+    trigger = "trigger"
+    action = "action"
+    search = "search"
+    router = "router"
+    condition = "condition"
+    transform = "transform"
+    code = "code"
+    http = "http"
+    sub_workflow = "sub_workflow"
+    wait = "wait"
+    error_handler = "error_handler"
+    ai = "ai"
+
+
+class Access(StrEnum):
+    """What a step does with its credential; the over-broad-scope check compares it with the grant."""
+
+    read = "read"
+    write = "write"
+    none = "none"
+
+
+class Step(Strict):
+    id: str
+    name: str
+    app: str
+    operation: str | None = None
+    kind: StepKind = StepKind.action
+    access: Access | None = None
+    credential: str | None = Field(default=None, description="Credential ref, `<platform>:<id>`.")
+    disabled: bool = False
+    error_mode: str | None = Field(
+        default=None,
+        description="What happens when the step fails: stop, continue, retry, or a Make directive "
+        "(resume, ignore, break, rollback, commit).",
+    )
+    calls: str | None = Field(default=None, description="Workflow ref this step starts, if any.")
+    version: str | None = Field(default=None, description="Node type or module version.")
+    notes: str | None = None
+
+
+class Edge(Strict):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    label: str | None = None
+    error: bool = Field(default=False, description="True for an error output / error-handler route.")
+
+
+class RunDataSaving(Strict):
+    """What run data the platform keeps for this workflow (matters for retention and privacy)."""
+
+    successful_runs: bool | None = None
+    failed_runs: bool | None = None
+    manual_runs: bool | None = None
+    keep_days: int | None = None
+    confidential: bool | None = Field(default=None, description="Make: run data not stored.")
+
+
+class WorkflowSettings(Strict):
+    error_workflow: str | None = Field(default=None, description="Workflow ref run when this one fails.")
+    alerts_on_failure: bool | None = Field(
+        default=None, description="The platform notifies someone on failure (Zapier error e-mails, Make alerts)."
+    )
+    timeout_seconds: int | None = None
+    timezone: str | None = None
+    sequential: bool | None = None
+    max_errors: int | None = None
+    run_data: RunDataSaving | None = None
+
+
+class Workflow(Strict):
+    platform: Platform
+    id: str
+    name: str
+    description: str | None = None
+    active: bool = False
+    archived: bool = False
+    folder: str | None = Field(default=None, description="n8n project, Make team/folder, Zapier folder.")
+    tags: list[str] = []
+    owner: str | None = None
+    created: Timestamp | None = None
+    updated: Timestamp | None = None
+    version: str | None = None
+    source_url: str | None = None
+    trigger: Trigger
+    steps: list[Step]
+    edges: list[Edge] = []
+    settings: WorkflowSettings = WorkflowSettings()
+    notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")
+
+    @property
+    def ref(self) -> str:
+        return ref(self.platform, self.id)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+# --------------------------------------------------------------------------------------------------
+# Credentials, users, platform facts
+
+
+class StepRef(Strict):
+    workflow: str
+    step: str
+
+
+class Credential(Strict):
+    platform: Platform
+    id: str
+    name: str
+    app: str
+    type: str | None = None
+    scopes: list[str] = []
+    owner: str | None = None
+    service_account: bool | None = None
+    shared_with: list[str] = []
+    used_by: list[StepRef] = []
+    created: Timestamp | None = None
+    updated: Timestamp | None = None
+    expires: Timestamp | None = None
+    last_used: Timestamp | None = None
+
+    @property
+    def ref(self) -> str:
+        return ref(self.platform, self.id)
+
+
+class User(Strict):
+    platform: Platform
+    name: str
+    email: str | None = None
+    role: str
+    service_account: bool = False
+    disabled: bool = False
+    last_active: Timestamp | None = None
+
+
+class AuditFinding(Strict):
+    """A finding reported by the platform itself (n8n's security audit)."""
+
+    section: str
+    title: str
+    description: str | None = None
+    recommendation: str | None = None
+    locations: int | None = None
+
+
+class NotCollected(Strict):
+    section: str
+    reason: str
+
+
+class PlatformFacts(Strict):
+    platform: Platform
+    name: str
+    url: str | None = None
+    version: str | None = None
+    synced: Timestamp | None = None
+    source: str = Field(default="api", description="api or import.")
+    settings: dict[str, str | int | bool] = {}
+    audit: list[AuditFinding] = []
+    not_collected: list[NotCollected] = []
+    key_scopes: list[str] = Field(default=[], description="The minimal scopes the sync key needs.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Run statistics
+
+
+class Durations(Strict):
+    p50_ms: int
+    p95_ms: int
+    max_ms: int
+
+
+class ErrorGroup(Strict):
+    message: str = Field(description="Normalised and redacted: numbers, ids and quoted values folded.")
+    step: str | None = None
+    count: int = Field(ge=1)
+    last_seen: Timestamp | None = None
+
+
+class DailyBucket(Strict):
+    day: date
+    runs: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    p95_ms: int | None = None
+
+
+class RunStats(Strict):
+    workflow: str = Field(description="Workflow ref.")
+    window_start: Timestamp
+    window_end: Timestamp
+    statuses: dict[str, int] = Field(description="Run counts by normalised status: success, failed, cancelled, running.")
+    durations: Durations | None = None
+    last_run: Timestamp | None = None
+    last_success: Timestamp | None = None
+    last_failure: Timestamp | None = None
+    top_errors: list[ErrorGroup] = []
+    daily: list[DailyBucket] = Field(default=[], description="Kept across syncs, oldest first.")
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def failed(self) -> int:
+        return self.statuses.get("failed", 0)
+
+    @property
+    def success_rate(self) -> float | None:
+        finished = self.statuses.get("success", 0) + self.failed
+        return None if finished == 0 else self.statuses.get("success", 0) / finished
+
+
+# --------------------------------------------------------------------------------------------------
+# The snapshot as a whole
+
+
+class SnapshotMeta(Strict):
+    taken: Timestamp = Field(description="When the newest source in this snapshot was collected.")
+    schema_version: int = 1
+
+
+class Snapshot(Strict):
+    meta: SnapshotMeta
+    platforms: list[PlatformFacts] = []
+    workflows: list[Workflow] = []
+    credentials: list[Credential] = []
+    users: list[User] = []
+    runs: list[RunStats] = []
+
+    def workflow(self, workflow_ref: str) -> Workflow | None:
+        return next((w for w in self.workflows if w.ref == workflow_ref), None)
+
+    def credential(self, credential_ref: str) -> Credential | None:
+        return next((c for c in self.credentials if c.ref == credential_ref), None)
+
+    def runs_for(self, workflow_ref: str) -> RunStats | None:
+        return next((r for r in self.runs if r.workflow == workflow_ref), None)

@@ -1,0 +1,186 @@
+"""Portal → `build/<client>/docs/` (Markdown + assets) and `build/<client>/mkdocs.yml`.
+
+The same Markdown feeds the MkDocs site and the PDF. Every `{{ value }}` in a template is escaped as
+Markdown text unless it is explicitly marked as markup (links we build, authored Markdown), so
+platform data cannot become markup by a forgotten filter.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .. import __version__
+from ..checks import AREAS
+from ..stats import format_duration, format_rate
+from ..workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
+from ..yamlio import atomic_write, dump_yaml
+from .guides import GUIDES
+from .portal import Portal, WorkflowView, finding_anchor
+from .text import FILTERS, md
+
+
+@dataclass
+class Page:
+    path: str  # docs-relative, e.g. "workflows/n8n-12.md"
+    title: str  # plain text (escaped where it is written)
+    template: str
+    extra: dict = field(default_factory=dict)
+    children: list[Page] = field(default_factory=list)
+    group: str | None = None  # nav sub-group (e.g. platform) for long sections
+
+
+def _finalize(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else md(value)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "site"),
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update({name: (lambda fn: lambda *a, **k: Markup(fn(*a, **k)))(fn) for name, fn in FILTERS.items()})
+    env.filters["authored"] = lambda text: Markup(text or "")
+    env.filters["duration"] = lambda ms: Markup(format_duration(ms))
+    env.filters["rate"] = lambda rate: Markup(format_rate(rate))
+    env.filters["badge"] = lambda status: Markup(
+        f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
+    )
+    env.filters["sev"] = lambda severity: Markup(f'<span class="ho-sev ho-sev-{severity.name}">{severity.name}</span>')
+    return env
+
+
+def plan(portal: Portal) -> list[Page]:
+    """Every page of the portal, in reading order (the nav and the PDF follow it)."""
+    workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
+    for view in portal.workflows:
+        workflows.children.append(
+            Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view}, group=view.workflow.platform.label)
+        )
+    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
+    for authored in portal.authored_runbooks:
+        runbooks.children.append(Page(authored["page"], authored["title"], "authored.md.j2", {"runbook": authored}, group="Guides"))
+    for view in portal.workflows:
+        runbooks.children.append(
+            Page(view.runbook_page, view.workflow.name, "runbook.md.j2", {"view": view}, group=view.workflow.platform.label)
+        )
+    return [
+        Page("index.md", "Overview", "overview.md.j2"),
+        Page("architecture.md", "Architecture", "architecture.md.j2"),
+        workflows,
+        Page("access.md", "Access & scopes", "access.md.j2"),
+        Page("operations.md", "Operations", "operations.md.j2"),
+        runbooks,
+        Page("retention.md", "Retention policy", "retention.md.j2"),
+        Page("incident-response.md", "Incident response", "incident-response.md.j2"),
+        Page("security.md", "Security baseline", "security.md.j2"),
+        Page("backups.md", "Backups & recovery", "backups.md.j2"),
+    ]
+
+
+def flatten(pages: list[Page]) -> list[Page]:
+    out = []
+    for page in pages:
+        out.append(page)
+        out.extend(flatten(page.children))
+    return out
+
+
+def _linker(current: str):
+    """`link(target)` gives a link from the current page to `target` (docs-relative path)."""
+
+    def link(target: str, fragment: str | None = None) -> Markup:
+        relative = posixpath.relpath(target, posixpath.dirname(current) or ".")
+        return Markup(relative + (f"#{fragment}" if fragment else ""))
+
+    return link
+
+
+def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
+    template = env.get_template(page.template)
+    views_by_ref = {v.ref: v for v in portal.workflows}
+
+    def wf_link(workflow_ref: str) -> Markup:
+        """`[name](page)` for a workflow ref, or the ref as text when it is not in the snapshot."""
+        view: WorkflowView | None = views_by_ref.get(workflow_ref)
+        if view is None:
+            return Markup(md(workflow_ref))
+        return Markup(f"[{md(view.workflow.name)}]({_linker(page.path)(view.page)})")
+
+    return template.render(
+        portal=portal,
+        config=portal.config,
+        snapshot=portal.snapshot,
+        page=page,
+        link=_linker(page.path),
+        wf_link=wf_link,
+        finding_anchor=finding_anchor,
+        areas=AREAS,
+        version=__version__,
+        guides=GUIDES,
+        **page.extra,
+    )
+
+
+def nav_entries(pages: list[Page]) -> list:
+    """The mkdocs `nav`, grouped (platform sub-sections) so `navigation.prune` keeps pages small."""
+    nav: list = []
+    for page in pages:
+        if not page.children:
+            nav.append({page.title: page.path})
+            continue
+        groups: dict[str, list] = {}
+        for child in page.children:
+            groups.setdefault(child.group or page.title, []).append({_nav_title(child.title): child.path})
+        nav.append({page.title: [page.path] + [{name: items} for name, items in groups.items()]})
+    return nav
+
+
+def _nav_title(title: str) -> str:
+    # Material writes nav titles into HTML as they are: escape data here, once.
+    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
+    base = os.path.relpath(BASE_MKDOCS, client.build_dir)
+    return {
+        "INHERIT": base,
+        "site_name": f"{portal.config.client.name} — automation handover",
+        "site_description": f"Handover of the automations built for {portal.config.client.name}",
+        "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
+        f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
+        "nav": nav_entries(pages),
+    }
+
+
+def write_docs(client: Client, portal: Portal) -> list[Page]:
+    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml."""
+    pages = plan(portal)
+    env = environment()
+    docs = client.docs_dir
+    if docs.exists():
+        shutil.rmtree(docs)
+    shutil.copytree(TEMPLATES_DIR / "assets", docs / "assets")
+    for page in flatten(pages):
+        atomic_write(docs / page.path, render_page(env, portal, page))
+    logo = portal.config.client.logo
+    if logo:
+        shutil.copyfile(client.dir / logo, docs / "assets" / ("client-logo" + Path(logo).suffix))
+    atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
+    return pages

@@ -1,0 +1,171 @@
+"""The portal's view of one client: the snapshot, client.yml and the findings, joined once.
+
+Templates read this and nothing else, so they stay free of lookups and platform branches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from graphlib import CycleError, TopologicalSorter
+
+from ..checks import AREAS, Finding, Severity, checks_by_area, evaluate
+from ..config import ClientConfig
+from ..model import Credential, RunStats, Snapshot, Workflow
+from ..snapshot import file_stem
+from ..stats import Health, Trend, health, trend
+from .text import anchor
+
+
+@dataclass
+class WorkflowView:
+    workflow: Workflow
+    runs: RunStats | None
+    health: Health
+    trend: Trend | None
+    page: str
+    runbook_page: str
+    credentials: list[Credential] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    calls: list[Workflow] = field(default_factory=list)
+    called_by: list[Workflow] = field(default_factory=list)
+    error_handler: Workflow | None = None
+    handles_errors_for: list[Workflow] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return self.workflow.ref
+
+
+@dataclass
+class AreaView:
+    key: str
+    title: str
+    checks: list
+    findings: list[Finding]
+
+    @property
+    def open(self) -> list[Finding]:
+        return [f for f in self.findings if not f.muted]
+
+    @property
+    def status(self) -> str:
+        if not self.checks:
+            return "not assessed"
+        if not self.open:
+            return "met"
+        worst = max(f.check.severity for f in self.open)
+        return "action needed" if worst >= Severity.high else "attention"
+
+
+@dataclass
+class Portal:
+    config: ClientConfig
+    snapshot: Snapshot
+    revision: str
+    findings: list[Finding]
+    workflows: list[WorkflowView]
+    areas: list[AreaView]
+    authored_runbooks: list[dict]
+
+    @property
+    def now(self) -> datetime:
+        return self.snapshot.meta.taken
+
+    @property
+    def open_findings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.muted]
+
+    def view(self, workflow_ref: str) -> WorkflowView | None:
+        return next((v for v in self.workflows if v.ref == workflow_ref), None)
+
+    def platforms_in_use(self) -> list[str]:
+        return sorted({v.workflow.platform.label for v in self.workflows})
+
+    def by_platform(self) -> dict[str, list[WorkflowView]]:
+        grouped: dict[str, list[WorkflowView]] = defaultdict(list)
+        for v in self.workflows:
+            grouped[v.workflow.platform.label].append(v)
+        return dict(grouped)
+
+    def restore_order(self, views: list[WorkflowView]) -> list[WorkflowView]:
+        """`views` ordered so that what a workflow calls (sub-workflows, error handlers) comes first."""
+        refs = {v.ref for v in views}
+        graph = {
+            v.ref: {w.ref for w in v.calls if w.ref in refs}
+            | ({v.error_handler.ref} if v.error_handler and v.error_handler.ref in refs else set())
+            for v in views
+        }
+        order = list(TopologicalSorter(graph).static_order()) if _acyclic(graph) else sorted(graph)
+        by_ref = {v.ref: v for v in views}
+        return [by_ref[r] for r in order]
+
+    def health_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for v in self.workflows:
+            counts[v.health.value] += 1
+        return dict(counts)
+
+
+def _acyclic(graph: dict[str, set[str]]) -> bool:
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError:
+        return False
+    return True
+
+
+def workflow_page(workflow: Workflow) -> str:
+    return f"workflows/{workflow.platform.value}-{file_stem(workflow.id)}.md"
+
+
+def runbook_page(workflow: Workflow) -> str:
+    return f"runbooks/{workflow.platform.value}-{file_stem(workflow.id)}.md"
+
+
+def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list[dict]) -> Portal:
+    findings = evaluate(config, snapshot)
+    findings_at: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        findings_at[finding.location].append(finding)
+
+    views = []
+    for wf in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower(), w.id)):
+        runs = snapshot.runs_for(wf.ref)
+        creds = sorted(
+            {s.credential for s in wf.steps if s.credential and snapshot.credential(s.credential)},
+        )
+        views.append(
+            WorkflowView(
+                workflow=wf,
+                runs=runs,
+                health=health(wf, runs, snapshot.meta.taken, config.thresholds),
+                trend=trend(runs) if runs else None,
+                page=workflow_page(wf),
+                runbook_page=runbook_page(wf),
+                credentials=[snapshot.credential(c) for c in creds],
+                findings=findings_at.get(wf.ref, []),
+            )
+        )
+    by_ref = {v.ref: v for v in views}
+    for v in views:
+        for step in v.workflow.steps:
+            if step.calls and step.calls in by_ref and by_ref[step.calls].workflow not in v.calls:
+                v.calls.append(by_ref[step.calls].workflow)
+                by_ref[step.calls].called_by.append(v.workflow)
+        handler = v.workflow.settings.error_workflow
+        if handler and handler in by_ref:
+            v.error_handler = by_ref[handler].workflow
+            by_ref[handler].handles_errors_for.append(v.workflow)
+
+    grouped = checks_by_area()
+    areas = [
+        AreaView(key, title, grouped[key], [f for f in findings if f.check.area == key])
+        for key, title in AREAS.items()
+    ]
+    return Portal(config, snapshot, revision, findings, views, areas, authored_runbooks)
+
+
+def finding_anchor(finding: Finding) -> str:
+    return anchor(finding.id)

@@ -1,0 +1,49 @@
+"""MkDocs (Material) site from `build/<client>/docs/` — the only module that knows about MkDocs.
+
+The build runs in-process in strict mode: any broken link, anchor or missing page fails it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, ConfigurationError
+
+
+class SiteError(Exception):
+    pass
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def load(config_file: Path, **overrides):
+    return load_config(str(config_file), strict=True, **overrides)
+
+
+def build_site(config_file: Path, source_date_epoch: int) -> None:
+    """Build the site next to `config_file`; raise SiteError naming every warning MkDocs gave."""
+    # MkDocs stamps the sitemap with the build date; pin it to the snapshot's time so the same
+    # input gives the same output.
+    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    try:
+        config = load(config_file)
+        build(config)
+    except (Abort, ConfigurationError) as exc:
+        detail = "\n  ".join(collect.messages) or str(exc)
+        raise SiteError(f"the site build failed (MkDocs strict mode):\n  {detail}") from None
+    finally:
+        logger.removeHandler(collect)

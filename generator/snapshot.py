@@ -1,0 +1,133 @@
+"""The snapshot store: `clients/<client>/snapshot/` as deterministic YAML, one file per workflow.
+
+    snapshot/
+      meta.yml                      when it was taken, schema version
+      platforms.yml                 platform facts: version, settings, audit, sections not collected
+      credentials.yml               credentials / connections with scopes and usage
+      users.yml                     users and roles per platform
+      workflows/<platform>/<id>.yml one workflow each (name and steps at the top level)
+      runs/<platform>/<id>.yml      run statistics per workflow, daily buckets kept across syncs
+
+A save writes the whole tree to a sibling folder first and swaps it in with renames, so a failure at
+any point leaves the previous snapshot as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
+from .yamlio import InputError, atomic_write, load_model, model_to_yaml
+
+
+class PlatformsFile(Strict):
+    platforms: list[PlatformFacts] = []
+
+
+class CredentialsFile(Strict):
+    credentials: list[Credential] = []
+
+
+class UsersFile(Strict):
+    users: list[User] = []
+
+
+def file_stem(ident: str) -> str:
+    """A filesystem-safe, stable name for a platform id (ids are usually already safe)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", ident).strip("._") or "id"
+    if safe != ident:
+        safe = f"{safe[:60]}-{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
+    return safe
+
+
+def _sorted(snapshot: Snapshot) -> Snapshot:
+    """The canonical order, so the same content always gives the same files."""
+    return snapshot.model_copy(
+        update={
+            "platforms": sorted(snapshot.platforms, key=lambda p: (p.platform.value, p.name)),
+            "credentials": sorted(snapshot.credentials, key=lambda c: (c.platform.value, c.name.lower(), c.id)),
+            "users": sorted(snapshot.users, key=lambda u: (u.platform.value, u.name.lower(), u.email or "")),
+            "workflows": sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.id)),
+            "runs": sorted(snapshot.runs, key=lambda r: r.workflow),
+        }
+    )
+
+
+def render_files(snapshot: Snapshot) -> dict[str, str]:
+    """Relative path → YAML text for every file of the snapshot."""
+    snapshot = _sorted(snapshot)
+    files: dict[str, str] = {
+        "meta.yml": model_to_yaml(snapshot.meta),
+        "platforms.yml": model_to_yaml(PlatformsFile(platforms=snapshot.platforms)),
+        "credentials.yml": model_to_yaml(CredentialsFile(credentials=snapshot.credentials)),
+        "users.yml": model_to_yaml(UsersFile(users=snapshot.users)),
+    }
+    for workflow in snapshot.workflows:
+        path = f"workflows/{workflow.platform.value}/{file_stem(workflow.id)}.yml"
+        if path in files:
+            raise ValueError(f"two workflows share the id {workflow.ref!r}")
+        files[path] = model_to_yaml(workflow)
+    for runs in snapshot.runs:
+        platform, _, ident = runs.workflow.partition(":")
+        files[f"runs/{platform}/{file_stem(ident)}.yml"] = model_to_yaml(runs)
+    return files
+
+
+def save(snapshot: Snapshot, directory: Path) -> None:
+    """Replace `directory` with `snapshot`, atomically: all of it or none of it."""
+    files = render_files(snapshot)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".snapshot-new-"))
+    try:
+        for relative, text in files.items():
+            atomic_write(staging / relative, text)
+        retired = directory.parent / f".snapshot-old-{staging.name.rsplit('-', 1)[-1]}"
+        if directory.exists():
+            directory.rename(retired)
+        staging.rename(directory)
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _load_optional(path: Path, model: type[BaseModel]):
+    return load_model(path, model) if path.exists() else model()
+
+
+def load(directory: Path) -> Snapshot:
+    """Read a snapshot back; every problem in any file is reported with file:line: field."""
+    if not (directory / "meta.yml").exists():
+        raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
+    problems: list[str] = []
+
+    def attempt(fn):
+        try:
+            return fn()
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    meta = attempt(lambda: load_model(directory / "meta.yml", SnapshotMeta))
+    platforms = attempt(lambda: _load_optional(directory / "platforms.yml", PlatformsFile))
+    credentials = attempt(lambda: _load_optional(directory / "credentials.yml", CredentialsFile))
+    users = attempt(lambda: _load_optional(directory / "users.yml", UsersFile))
+    workflows = [attempt(lambda p=p: load_model(p, Workflow)) for p in sorted(directory.glob("workflows/*/*.yml"))]
+    runs = [attempt(lambda p=p: load_model(p, RunStats)) for p in sorted(directory.glob("runs/*/*.yml"))]
+    if problems:
+        raise InputError(problems)
+    snapshot = Snapshot(
+        meta=meta,
+        platforms=platforms.platforms,
+        credentials=credentials.credentials,
+        users=users.users,
+        workflows=[w for w in workflows if w is not None],
+        runs=[r for r in runs if r is not None],
+    )
+    return _sorted(snapshot)

@@ -1,0 +1,255 @@
+"""YAML in and out: validation errors that name file, line and field; deterministic, atomic writes.
+
+Reading keeps the parse tree so that a pydantic error location (`contacts.2.email`) can be mapped back
+to the line it came from. Writing produces the same bytes for the same data (key order follows the
+model, block style, no aliases) and replaces files atomically, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputError(Exception):
+    """Bad input from a file the user controls. Carries every problem, each with its location."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps: dates stay text and the model parses them, so a
+    wrong date gets the model's clear message instead of a YAML surprise."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Located:
+    """Parsed YAML together with its node tree, for error locations."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, loc: Iterable[str | int]) -> int:
+        """1-based line of the deepest node on `loc` that exists (the parent for a missing key)."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else 1
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+    def key_line(self, loc: tuple[str | int, ...]) -> int:
+        """Line of the key itself (for unknown keys), falling back to its value's line."""
+        parent = self.root
+        for part in loc[:-1]:
+            parent = _child(parent, part)
+            if parent is None:
+                return self.line_of(loc)
+        if isinstance(parent, yaml.MappingNode):
+            for key, _ in parent.value:
+                if key.value == loc[-1]:
+                    return key.start_mark.line + 1
+        return self.line_of(loc)
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == str(part):
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _duplicate_keys(node: yaml.Node | None, path: Path) -> list[str]:
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                problems.append(
+                    f"{path}:{line}: key '{key.value}' appears twice (first on line {seen[key.value]}); "
+                    "keep one of them"
+                )
+            seen.setdefault(key.value, line)
+            problems += _duplicate_keys(value, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems += _duplicate_keys(item, path)
+    return problems
+
+
+def read_yaml(path: Path, text: str | None = None) -> Located:
+    """Parse a YAML file; syntax errors and duplicate keys become an InputError with the line."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError([f"{path}: file not found"]) from None
+        except UnicodeDecodeError as exc:
+            raise InputError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError([f"{path}:{line}: YAML syntax: {what}"]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([f"{path}: YAML syntax: {exc}"]) from None
+    problems = _duplicate_keys(root, path)
+    if problems:
+        raise InputError(problems)
+    return Located(path=path, data=data, root=root)
+
+
+def field_name(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(error: dict, located: Located, model: type[BaseModel]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        line = located.key_line(loc)
+        known = _known_keys(model, loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{guess[0]}'?" if guess else (f"; expected one of: {', '.join(known)}" if known else "")
+        return f"{located.path}:{line}: {field_name(loc)}: unknown key '{loc[-1]}'{hint}"
+    line = located.line_of(loc)
+    message = error["msg"]
+    if kind == "missing":
+        message = "this field is required but missing"
+    elif kind.startswith("value_error"):
+        message = message.removeprefix("Value error, ")
+    got = error.get("input")
+    shown = ""
+    if kind not in ("missing",) and isinstance(got, (str, int, float, bool)) and not kind.startswith("value_error"):
+        shown = f" (got {got!r})"
+    return f"{located.path}:{line}: {field_name(loc)}: {message}{shown}"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """The keys a mapping at `loc` accepts, by walking the model's field annotations."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields:
+            return []
+        info = next((f for name, f in fields.items() if (f.alias or name) == part), None)
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None) or {}
+    return [f.alias or name for name, f in fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate(located: Located, model: type[M]) -> M:
+    """Validate parsed YAML against a model; every problem names file:line: field."""
+    try:
+        return model.model_validate(located.data if located.data is not None else {})
+    except ValidationError as exc:
+        raise InputError([_describe(e, located, model) for e in exc.errors()]) from None
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    return validate(read_yaml(path), model)
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data):  # identical sub-objects are written out, never as &anchors
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def prune(value: Any) -> Any:
+    """Drop None and empty collections so files carry only what is known."""
+    if isinstance(value, dict):
+        pruned = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [prune(v) for v in value]
+    return value
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+
+
+def model_to_yaml(obj: BaseModel) -> str:
+    return dump_yaml(prune(obj.model_dump(mode="json", by_alias=True, exclude_defaults=False)))
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
