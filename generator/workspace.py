@@ -17,10 +17,12 @@ from .config import SLUG, ClientConfig, load_client
 from .yamlio import InputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# In a checkout (and an editable install) templates/ and mkdocs.yml sit beside the package.
 PROJECT_DIR = PACKAGE_DIR.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
-BASE_MKDOCS = PROJECT_DIR / "mkdocs.yml"
+# In a checkout (and an editable install) templates/ and mkdocs.yml sit beside the package; a wheel
+# carries copies inside the package.
+_BUNDLED = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = _BUNDLED if _BUNDLED.is_dir() else PROJECT_DIR / "templates"
+BASE_MKDOCS = PACKAGE_DIR / "mkdocs.yml" if _BUNDLED.is_dir() else PROJECT_DIR / "mkdocs.yml"
 
 
 def default_root() -> Path:

@@ -1,0 +1,248 @@
+"""The `handover` command. Thin: parse the arguments, call the pipeline, report.
+
+Exit codes: 0 ok · 1 findings at or above --fail-on · 2 usage or input error · 3 platform or network error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .yamlio import InputError
+
+EXIT_FINDINGS, EXIT_INPUT, EXIT_PLATFORM = 1, 2, 3
+
+app = typer.Typer(
+    name="handover",
+    help=(
+        "Build the handover portal (site + PDF) for automation clients on n8n, Make and Zapier.\n\n"
+        "The pipeline: sync → snapshot (clients/<client>/snapshot/, in Git) → check → build "
+        "(build/<client>/site/ and build/<client>/<client>-handover.pdf).\n\n"
+        "Start with `handover build demo`, or `handover init acme --name \"Acme Ltd\"` for a new client."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+out = Console()
+err = Console(stderr=True)
+
+ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]
+RootOpt = Annotated[
+    Path | None,
+    typer.Option("--root", help="Folder that holds clients/ (default: $HANDOVER_ROOT or the current folder).",
+                 file_okay=False, show_default=False),
+]
+
+
+def _fail(problems: list[str], code: int = EXIT_INPUT) -> None:
+    for problem in problems:
+        err.print(f"[red]error:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _clients(slug: str | None, all_clients: bool, root: Path | None) -> list:
+    from .workspace import all_slugs, client, default_root
+
+    if all_clients == bool(slug):
+        _fail(["name one client (e.g. `handover build demo`) or use --all"])
+    base = root.resolve() if root else default_root()
+    slugs = all_slugs(base) if all_clients else [slug]
+    if not slugs:
+        _fail([f"no clients in {base / 'clients'}; create one with `handover init <client>`"])
+    try:
+        return [client(s, base) for s in slugs]
+    except InputError as exc:
+        _fail(exc.problems)
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"handover {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+):
+    pass
+
+
+@app.command()
+def init(
+    slug: Annotated[str, typer.Argument(help="Folder name for the client: lower case, digits and dashes.")],
+    name: Annotated[str | None, typer.Option("--name", help='The client\'s full name, e.g. "Acme Ltd".')] = None,
+    root: RootOpt = None,
+):
+    """Create `clients/<client>/` with a commented, valid client.yml and an empty snapshot that builds."""
+    from .scaffold import scaffold
+    from .workspace import default_root
+
+    try:
+        folder = scaffold((root.resolve() if root else default_root()), slug, name)
+    except InputError as exc:
+        _fail(exc.problems)
+    out.print(f"Created [bold]{folder}[/]. Next: fill in client.yml, then `handover validate {slug}` and "
+              f"`handover build {slug}`.")
+
+
+@app.command()
+def validate(client: ClientArg = None, all_clients: AllOpt = False, root: RootOpt = None):
+    """Check client.yml and the snapshot: every problem with its file, line and field."""
+    from . import snapshot
+
+    failed = False
+    for c in _clients(client, all_clients, root):
+        problems = []
+        try:
+            c.config  # noqa: B018  (loads and validates)
+        except InputError as exc:
+            problems += exc.problems
+        try:
+            snapshot.load(c.snapshot_dir)
+        except InputError as exc:
+            problems += exc.problems
+        if problems:
+            failed = True
+            for problem in problems:
+                err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        else:
+            out.print(f"[green]✓[/] {c.slug}: client.yml and snapshot are valid")
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def build(
+    client: ClientArg = None,
+    all_clients: AllOpt = False,
+    root: RootOpt = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
+):
+    """Build the site (`build/<client>/site/`) and the PDF (`build/<client>/<client>-handover.pdf`).
+
+    Reads only `clients/<client>/` and the templates; no network. Strict: a broken link, anchor or image
+    fails the build.
+    """
+    from .build import build as run_build
+    from .render.pdf import PdfError
+    from .render.site import SiteError
+
+    failures = []
+    for c in _clients(client, all_clients, root):
+        started = time.monotonic()
+        try:
+            with out.status(f"Building {c.slug}: pages, site and PDF…"):
+                result = run_build(c, with_pdf=pdf)
+        except InputError as exc:
+            _print_problems(exc.problems)
+            failures.append(c.slug)
+            continue
+        except (SiteError, PdfError) as exc:
+            err.print(f"[red]error:[/] {c.slug}: {exc}", highlight=False, soft_wrap=True)
+            failures.append(c.slug)
+            continue
+        took = time.monotonic() - started
+        out.print(f"[green]✓[/] {c.slug}: {result.pages} pages in {took:.1f} s · {result.findings} open findings")
+        out.print(f"  site: {result.site_dir / 'index.html'}")
+        if result.pdf_path:
+            out.print(f"  pdf:  {result.pdf_path}")
+    if failures:
+        err.print(f"[red]failed:[/] {', '.join(failures)}")
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    client: ClientArg,
+    root: RootOpt = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+):
+    """Preview the site at http://127.0.0.1:PORT with live reload.
+
+    Edits to client.yml, the snapshot, runbooks or templates regenerate the pages; the browser reloads.
+    """
+    from .serve import serve as run_serve
+
+    (c,) = _clients(client, False, root)
+    try:
+        run_serve(c, port)
+    except InputError as exc:
+        _fail(exc.problems)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    never = "never"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+@app.command()
+def check(
+    client: ClientArg,
+    root: RootOpt = None,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for tools.")] = Format.table,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when an open finding is at or above this severity.")] = FailOn.never,
+):
+    """Evaluate the security baseline against the snapshot and list the findings."""
+    import json
+
+    from .build import load_portal
+    from .checks import Severity
+
+    (c,) = _clients(client, False, root)
+    try:
+        portal = load_portal(c)
+    except InputError as exc:
+        _fail(exc.problems)
+    if format == Format.json:
+        rows = [
+            {"id": f.id, "check": f.check.id, "title": f.check.title, "severity": f.check.severity.name,
+             "area": f.check.area, "location": f.location, "label": f.label, "evidence": f.evidence,
+             "remediation": f.check.remediation, "muted": f.muted, "soc2": list(f.check.soc2), "pdpa": list(f.check.pdpa)}
+            for f in portal.findings
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=f"{portal.config.client.name}: security baseline", show_lines=False)
+        for column in ("Severity", "Check", "Where", "Evidence"):
+            table.add_column(column, overflow="fold")
+        for f in portal.findings:
+            table.add_row(f.check.severity.name + (" (muted)" if f.muted else ""), f"{f.check.id} {f.check.title}",
+                          f.label, f.evidence)
+        out.print(table)
+        out.print(f"{len(portal.open_findings)} open, {len(portal.findings) - len(portal.open_findings)} muted")
+    if fail_on != FailOn.never:
+        threshold = Severity[fail_on.value]
+        if any(f.check.severity >= threshold for f in portal.open_findings):
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,60 @@
+"""Shared fixtures: the demo client copied into a temporary root, and builds made once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import snapshot
+from generator.build import build
+from generator.workspace import client
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEMO = PROJECT / "clients" / "demo"
+
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>",
+    "{{ 7*7 }} and {% raw %}",
+    "| [x](javascript:alert(1)) **bold** _it_",
+]
+
+
+def copy_demo(root: Path, slug: str = "demo") -> Path:
+    target = root / "clients" / slug
+    shutil.copytree(DEMO, target)
+    if slug != "demo":
+        text = (target / "client.yml").read_text().replace("slug: demo", f"slug: {slug}")
+        (target / "client.yml").write_text(text)
+    return target
+
+
+def make_hostile(root: Path) -> Path:
+    """The demo with three workflows renamed to hostile strings (and one hostile step and error)."""
+    folder = copy_demo(root, "hostile")
+    snap = snapshot.load(folder / "snapshot")
+    for workflow, name in zip(snap.workflows, HOSTILE_NAMES):
+        workflow.name = name
+        workflow.description = f"Description with {name}"
+        workflow.steps[0].name = f"step {name}"
+    snap.runs[0].top_errors[0].message = "<img src=x onerror=alert(2)> failed"
+    snapshot.save(snap, folder / "snapshot")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-root")
+    copy_demo(root)
+    c = client("demo", root)
+    result = build(c)
+    return c, result
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-root")
+    make_hostile(root)
+    c = client("hostile", root)
+    return c, build(c)
