@@ -150,8 +150,14 @@ def nav_entries(pages: list[Page]) -> list:
 
 
 def _nav_title(title: str) -> str:
-    # Material writes nav titles into HTML as they are: escape data here, once.
+    # Material writes nav and page titles into HTML as they are: escape data here, once.
     return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def front_matter(page: Page) -> str:
+    """Every page states its title. Material prints `page.meta.title` as given into <title>, whereas
+    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`."""
+    return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
 
 
 def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
@@ -178,7 +184,7 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
         shutil.rmtree(docs)
     shutil.copytree(TEMPLATES_DIR / "assets", docs / "assets")
     for page in flatten(pages):
-        atomic_write(docs / page.path, render_page(env, portal, page))
+        atomic_write(docs / page.path, front_matter(page) + render_page(env, portal, page))
     logo = portal.config.client.logo
     if logo:
         shutil.copyfile(client.dir / logo, docs / "assets" / ("client-logo" + Path(logo).suffix))

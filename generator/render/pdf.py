@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 import markdown
+from mkdocs.utils import meta
 
 from ..workspace import TEMPLATES_DIR
 from . import site
@@ -80,7 +81,8 @@ def print_html(config_file: Path, pages: list[PrintPage], context: dict) -> str:
     sections = []
     for page in pages:
         converter.reset()
-        body = converter.convert((docs / page.path).read_text(encoding="utf-8"))
+        source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
+        body = converter.convert(source)
         sections.append({"id": page_id(page.path), "level": page.level, "title": _title(body), "html": rewrite(body, page.path, known)})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "pdf"), autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template("handover.html.j2").render(sections=sections, **context)

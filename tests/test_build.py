@@ -1,0 +1,146 @@
+"""End to end: the demo and a hostile client build for real (MkDocs strict, WeasyPrint), read back."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+
+from generator import snapshot
+from generator.build import build
+
+from .conftest import HOSTILE_NAMES
+
+pytestmark = pytest.mark.slow
+
+
+def outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
+    entries = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                entries.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return entries
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+def test_site_has_every_page(demo_build):
+    c, _ = demo_build
+    snap = snapshot.load(c.snapshot_dir)
+    site = c.site_dir
+    for name in ["index", "architecture", "access", "operations", "retention", "incident-response", "security", "backups",
+                 "workflows/index", "runbooks/index", "runbooks/guide-shopify-webhook-recovery"]:
+        assert (site / f"{name}.html").is_file(), name
+    for wf in snap.workflows:
+        page = (site / f"workflows/{wf.platform.value}-{wf.id}.html").read_text()
+        assert html.escape(wf.name, quote=False) in page
+        assert (site / f"runbooks/{wf.platform.value}-{wf.id}.html").is_file()
+    assert (site / "search" / "search_index.js").is_file()  # offline search index
+
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(https?:)?//""", re.I)
+CSS_URL = re.compile(r"""url\(\s*["']?(https?:)?//""", re.I)
+JS_FETCH = re.compile(r"""["'](https?:)?//[a-z0-9.-]+\.[a-z]{2,}/[^"']*\.(js|css|woff2?|ttf|png|svg)""", re.I)
+
+
+def test_site_requests_nothing_outside(demo_build):
+    """No script, style, image or font from another host: src/href in HTML, url() in CSS, loaders in JS."""
+    c, _ = demo_build
+    offenders = []
+    for path in c.site_dir.rglob("*"):
+        if path.suffix == ".html":
+            text = path.read_text(errors="replace")
+            for tag in re.findall(r"<(?:script|link|img|source|iframe|audio|video|embed|object)\b[^>]*>", text, re.I):
+                if EXTERNAL.search(tag):
+                    offenders.append(f"{path.name}: {tag}")
+        elif path.suffix == ".css" and CSS_URL.search(path.read_text(errors="replace")):
+            offenders.append(str(path))
+    assert not offenders, offenders
+    # The offline plugin would add a CDN shim URL unless we ship it: ours is referenced instead.
+    index = (c.site_dir / "index.html").read_text()
+    assert "assets/javascripts/iframe-worker-shim.js" in index
+    assert "fonts.googleapis" not in index and "unpkg.com" not in index
+
+
+def test_pdf_outline_toc_and_text(demo_build):
+    c, _ = demo_build
+    snap = snapshot.load(c.snapshot_dir)
+    reader = pypdf.PdfReader(c.pdf_path)
+    entries = outline(reader)
+    titles = {title for _, title, _ in entries}
+    for section in ["Contents", "Overview", "Architecture", "Workflows", "Access & scopes", "Operations", "Runbooks",
+                    "Retention policy", "Incident response", "Security baseline", "Backups & recovery"]:
+        assert section in titles, section
+    for wf in snap.workflows:
+        assert wf.name in titles, wf.name
+        assert f"Runbook: {wf.name}" in titles
+
+    # The contents pages: every entry's printed page number equals its outline destination.
+    top: dict[str, int] = {}
+    for wanted in (0, 1):  # chapters first: a section heading may repeat a chapter's name
+        for depth, title, page in entries:
+            if depth == wanted:
+                top.setdefault(title, page)
+    checked = 0
+    with pdfplumber.open(c.pdf_path) as pdf:
+        toc_pages = [p for p in pdf.pages[1:6] if "Contents" in (p.extract_text() or "")[:200]]
+        for page in toc_pages:
+            for line in (page.extract_text() or "").splitlines():
+                match = re.match(r"^(.*?)\s*\.{3,}\s*(\d+)$", line.strip()) or re.match(r"^(.*?\S)\s+(\d+)$", line.strip())
+                if match and match.group(1).rstrip(". ") in top:
+                    assert int(match.group(2)) == top[match.group(1).rstrip(". ")], line
+                    checked += 1
+    assert checked >= 20
+
+    text = pdf_text(c.pdf_path)
+    for leftover in ["{{", "{%", "None", "Undefined"]:
+        assert leftover not in text, leftover
+    assert "Harbour & Pine Outfitters Pte. Ltd." in text
+    assert re.search(r"Page \d+ of \d+", text)
+    assert reader.metadata.title == "Harbour & Pine Outfitters Pte. Ltd. — automation handover"
+
+
+def test_build_is_reproducible(demo_build, tmp_path):
+    """Same input, same output: every site file and the PDF, byte for byte."""
+    c, _ = demo_build
+
+    def digest(folder: Path) -> dict[str, str]:
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    site_before, pdf_before = digest(c.site_dir), c.pdf_path.read_bytes()
+    build(c)
+    assert digest(c.site_dir) == site_before
+    assert c.pdf_path.read_bytes() == pdf_before
+
+
+def test_hostile_names_render_as_text(hostile_build):
+    c, _ = hostile_build
+    pages = "\n".join(p.read_text() for p in c.site_dir.rglob("*.html"))
+    assert "<script>alert(1)</script>" not in pages
+    assert "onerror=alert(2)>" not in pages and "<img src=x" not in pages
+    assert 'href="javascript:' not in pages
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages
+    assert "{{ 7*7 }} and {% raw %}" in pages
+    assert "| [x](javascript:alert(1)) **bold** _it_" in pages.replace("&amp;", "&")
+    search = (c.site_dir / "search" / "search_index.json").read_text()
+    assert "<script>alert(1)" not in search.replace("\\u003c", "<").replace("&lt;", "&lt;")
+
+    text = pdf_text(c.pdf_path)
+    flat = " ".join(text.split())
+    for name in HOSTILE_NAMES:
+        assert " ".join(name.split()) in flat, name
+    assert "<img src=x onerror=alert(2)> failed" in flat
