@@ -13,7 +13,7 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -39,7 +39,7 @@ class Strict(BaseModel):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError("timestamp needs a time zone; write it in UTC, e.g. 2026-11-20T09:00:00Z")
-            return value.astimezone(timezone.utc)
+            return value.astimezone(UTC)
         return value
 
 

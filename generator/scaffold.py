@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -21,7 +21,7 @@ def scaffold(root: Path, slug: str, name: str | None) -> Path:
     folder = root / "clients" / slug
     if (folder / "client.yml").exists():
         raise InputError([f"{folder / 'client.yml'} already exists; edit it instead"])
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     display = name or slug.replace("-", " ").title()
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), keep_trailing_newline=True)
     text = template.get_template("client.yml.j2").render(

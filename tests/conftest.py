@@ -34,7 +34,7 @@ def make_hostile(root: Path) -> Path:
     """The demo with three workflows renamed to hostile strings (and one hostile step and error)."""
     folder = copy_demo(root, "hostile")
     snap = snapshot.load(folder / "snapshot")
-    for workflow, name in zip(snap.workflows, HOSTILE_NAMES):
+    for workflow, name in zip(snap.workflows, HOSTILE_NAMES, strict=False):
         workflow.name = name
         workflow.description = f"Description with {name}"
         workflow.steps[0].name = f"step {name}"

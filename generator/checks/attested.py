@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from . import Context, Hit, Severity, check
 
 # control key in client.yml → (check id, area, title, what it covers)

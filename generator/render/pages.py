@@ -42,6 +42,11 @@ def _finalize(value):
     return value if isinstance(value, Markup) else md(value)
 
 
+def _as_markup(fn):
+    """Filters return finished Markdown: mark it so the finalizer does not escape it twice."""
+    return lambda *args, **kwargs: Markup(fn(*args, **kwargs))
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "site"),
@@ -52,7 +57,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update({name: (lambda fn: lambda *a, **k: Markup(fn(*a, **k)))(fn) for name, fn in FILTERS.items()})
+    env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))

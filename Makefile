@@ -1,0 +1,41 @@
+# The two commands a newcomer needs:   make demo   ·   make test
+# Both create .venv/ and install what they need (Python packages from pyproject.toml, Debian packages
+# through scripts/system-deps.sh) on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Build the bundled demo client: build/demo/site/ and build/demo/demo-handover.pdf
+demo: $(STAMP)
+	./scripts/system-deps.sh
+	$(BIN)/handover build demo
+
+## The whole test suite, slow end-to-end tests (real MkDocs, WeasyPrint, Chromium) included
+test: $(STAMP)
+	./scripts/system-deps.sh --test
+	$(BIN)/pytest
+
+## Quick loop while editing: everything but the slow end-to-end builds
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build.py
+
+serve: $(STAMP)
+	$(BIN)/handover serve demo
+
+clean:
+	rm -rf build

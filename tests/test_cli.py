@@ -1,0 +1,55 @@
+"""The command line: help everywhere, init gives a client that builds, check formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+
+from .conftest import copy_demo
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["", "init", "validate", "build", "serve", "check"])
+def test_help_everywhere(command):
+    result = runner.invoke(app, [command, "--help"] if command else ["--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+@pytest.mark.slow
+def test_init_scaffolds_a_client_that_builds(tmp_path):
+    result = runner.invoke(app, ["init", "acme-retail", "--name", "Acme Retail Ltd", "--root", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["validate", "acme-retail", "--root", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["build", "acme-retail", "--root", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "build/acme-retail/site/index.html").is_file()
+    assert (tmp_path / "build/acme-retail/acme-retail-handover.pdf").stat().st_size > 10_000
+    again = runner.invoke(app, ["init", "acme-retail", "--root", str(tmp_path)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_init_refuses_bad_names(tmp_path):
+    result = runner.invoke(app, ["init", "Acme Ltd", "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "lower case" in result.output
+
+
+def test_check_json_and_fail_on(tmp_path):
+    copy_demo(tmp_path)
+    result = runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert any(r["check"] == "ACCESS-005" and r["location"] == "make:88125" for r in rows)
+    assert all("value" not in r for r in rows)
+    assert runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--fail-on", "high"]).exit_code == 1
+    assert runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--fail-on", "critical"]).exit_code == 0
+
+
+def test_build_needs_one_client_or_all(tmp_path):
+    copy_demo(tmp_path)
+    result = runner.invoke(app, ["build", "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "--all" in result.output

@@ -1,0 +1,74 @@
+"""The snapshot store: lossless round trip, deterministic bytes, atomic replacement, located errors."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from generator import snapshot, yamlio
+from generator.yamlio import InputError
+
+from .conftest import DEMO
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_round_trip_is_lossless_and_byte_stable(tmp_path):
+    original = snapshot.load(DEMO / "snapshot")
+    snapshot.save(original, tmp_path / "snapshot")
+    again = snapshot.load(tmp_path / "snapshot")
+    assert again == original
+    assert tree(tmp_path / "snapshot") == tree(DEMO / "snapshot")  # the committed demo is canonical
+
+
+def test_one_file_per_workflow_with_name_and_steps_on_top(tmp_path):
+    snap = snapshot.load(DEMO / "snapshot")
+    files = sorted((DEMO / "snapshot" / "workflows").rglob("*.yml"))
+    assert len(files) == len(snap.workflows) >= 12
+    for path in files:
+        data = yamlio.read_yaml(path).data
+        assert "name" in data and "steps" in data
+
+
+def test_failed_save_leaves_previous_snapshot_intact(tmp_path, monkeypatch):
+    target = tmp_path / "snapshot"
+    snap = snapshot.load(DEMO / "snapshot")
+    snapshot.save(snap, target)
+    before = tree(target)
+    calls = {"n": 0}
+    real = yamlio.atomic_write
+
+    def failing(path, text):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk full")
+        real(path, text)
+
+    monkeypatch.setattr(snapshot, "atomic_write", failing)
+    changed = snap.model_copy(update={"workflows": snap.workflows[:3]})
+    with pytest.raises(OSError):
+        snapshot.save(changed, target)
+    assert tree(target) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".snapshot-")]  # no debris
+
+
+def test_bad_snapshot_file_names_file_line_and_field(tmp_path):
+    snapshot.save(snapshot.load(DEMO / "snapshot"), tmp_path / "snapshot")
+    path = tmp_path / "snapshot/workflows/n8n/Refund05.yml"
+    text = path.read_text().replace("  kind: sub_workflow", "  kind: telepathy", 1)
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        snapshot.load(tmp_path / "snapshot")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "kind: telepathy" in row)
+    assert caught.value.problems[0].startswith(f"{path}:{line}: trigger.kind:")
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    path = tmp_path / "a.yml"
+    yamlio.atomic_write(path, "one\n")
+    yamlio.atomic_write(path, "two\n")
+    assert path.read_text() == "two\n" and [p.name for p in tmp_path.iterdir()] == ["a.yml"]
