@@ -144,3 +144,25 @@ def test_hostile_names_render_as_text(hostile_build):
     for name in HOSTILE_NAMES:
         assert " ".join(name.split()) in flat, name
     assert "<img src=x onerror=alert(2)> failed" in flat
+
+
+def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
+    """A handover PDF with dead references is not written: WeasyPrint's warnings fail the build."""
+    import shutil
+
+    from generator.build import _pdf_context, load_portal
+    from generator.render.pdf import PdfError, PrintPage, render_pdf
+    from generator.workspace import BASE_MKDOCS
+
+    c, _ = demo_build
+    build_copy = tmp_path / "build"
+    shutil.copytree(c.build_dir / "docs", build_copy / "docs")
+    config = build_copy / "mkdocs.yml"
+    text = (c.build_dir / "mkdocs.yml").read_text()
+    config.write_text(text.replace(text.splitlines()[0], f"INHERIT: {BASE_MKDOCS}"))  # absolute: the copy moved
+    (build_copy / "docs" / "broken.md").write_text("# Broken\n\n[to nowhere](#missing-anchor)\n\n![gone](gone.svg)\n")
+    out = tmp_path / "x.pdf"
+    with pytest.raises(PdfError) as caught:
+        render_pdf(config, [PrintPage("broken.md", 1)], _pdf_context(load_portal(c), c), out)
+    assert "No anchor" in str(caught.value) and "gone.svg" in str(caught.value)
+    assert not out.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,17 +182,27 @@ def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
 
 
 def write_docs(client: Client, portal: Portal) -> list[Page]:
-    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml."""
+    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml.
+
+    The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
+    """
     pages = plan(portal)
     env = environment()
-    docs = client.docs_dir
-    if docs.exists():
-        shutil.rmtree(docs)
-    shutil.copytree(TEMPLATES_DIR / "assets", docs / "assets")
-    for page in flatten(pages):
-        atomic_write(docs / page.path, front_matter(page) + render_page(env, portal, page))
-    logo = portal.config.client.logo
-    if logo:
-        shutil.copyfile(client.dir / logo, docs / "assets" / ("client-logo" + Path(logo).suffix))
+    client.build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=client.build_dir, prefix=".docs-new-"))
+    try:
+        shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets")
+        for page in flatten(pages):
+            atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
+        logo = portal.config.client.logo
+        if logo:
+            shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
+        retired = client.build_dir / f".docs-old-{staging.name.rsplit('-', 1)[-1]}"
+        if client.docs_dir.exists():
+            client.docs_dir.rename(retired)
+        staging.rename(client.docs_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
     return pages

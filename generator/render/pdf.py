@@ -10,7 +10,6 @@ build: a handover document with dead references is not shipped.
 from __future__ import annotations
 
 import html as html_lib
-import logging
 import posixpath
 import re
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import markdown
 from mkdocs.utils import meta
 
 from ..workspace import TEMPLATES_DIR
-from . import site
+from . import site, warnings_from
 
 
 class PdfError(Exception):
@@ -95,15 +94,6 @@ def _title(html: str) -> str:
     return html_lib.unescape(text).strip()
 
 
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
 FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|Unknown rendering option|Ignored)", re.I)
 
 
@@ -113,19 +103,15 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     docs = Path(site.load(config_file).docs_dir)
     html = print_html(config_file, pages, context)
     (out.parent / "print.html").write_text(html, encoding="utf-8")  # kept for debugging the layout
-    collect = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collect)
-    logger.setLevel(logging.WARNING)
-    try:
+    tmp = out.with_suffix(".pdf.tmp")
+    # Missing images are reported while laying out, missing anchors while writing: watch both.
+    with warnings_from("weasyprint") as warnings:
         document = HTML(string=html, base_url=str(docs) + "/").render(
             stylesheets=[CSS(filename=str(TEMPLATES_DIR / "pdf" / "print.css"))]
         )
-        fatal = [m for m in collect.messages if FATAL.search(m)]
-        if fatal:
-            raise PdfError("the PDF has broken references:\n  " + "\n  ".join(fatal))
-        tmp = out.with_suffix(".pdf.tmp")
         document.write_pdf(tmp, pdf_identifier=context["identifier"].encode())
-        tmp.replace(out)
-    finally:
-        logger.removeHandler(collect)
+    fatal = [m for m in warnings if FATAL.search(m)]
+    if fatal:
+        tmp.unlink(missing_ok=True)
+        raise PdfError("the PDF has broken references:\n  " + "\n  ".join(fatal))
+    tmp.replace(out)

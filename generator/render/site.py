@@ -5,7 +5,6 @@ The build runs in-process in strict mode: any broken link, anchor or missing pag
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -13,18 +12,11 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from . import warnings_from
+
 
 class SiteError(Exception):
     pass
-
-
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
 
 
 def load(config_file: Path, **overrides):
@@ -36,14 +28,9 @@ def build_site(config_file: Path, source_date_epoch: int) -> None:
     # MkDocs stamps the sitemap with the build date; pin it to the snapshot's time so the same
     # input gives the same output.
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
-    collect = _Collect()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(collect)
-    try:
-        config = load(config_file)
-        build(config)
-    except (Abort, ConfigurationError) as exc:
-        detail = "\n  ".join(collect.messages) or str(exc)
-        raise SiteError(f"the site build failed (MkDocs strict mode):\n  {detail}") from None
-    finally:
-        logger.removeHandler(collect)
+    with warnings_from("mkdocs") as warnings:
+        try:
+            build(load(config_file))
+        except (Abort, ConfigurationError) as exc:
+            detail = "\n  ".join(warnings) or str(exc)
+            raise SiteError(f"the site build failed (MkDocs strict mode):\n  {detail}") from None
