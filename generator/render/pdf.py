@@ -72,8 +72,8 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
     return _SRC.sub(src, html)
 
 
-def print_html(config_file: Path, pages: list[PrintPage], context: dict) -> str:
-    config = site.load(config_file)
+def print_html(config, pages: list[PrintPage], context: dict) -> str:
+    """`config` is the site's loaded MkDocs config: the PDF uses its very Markdown extensions."""
     docs = Path(config.docs_dir)
     converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
     known = {p.path for p in pages}
@@ -100,8 +100,9 @@ FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|U
 def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path) -> None:
     from weasyprint import CSS, HTML
 
-    docs = Path(site.load(config_file).docs_dir)
-    html = print_html(config_file, pages, context)
+    config = site.load(config_file)
+    docs = Path(config.docs_dir)
+    html = print_html(config, pages, context)
     (out.parent / "print.html").write_text(html, encoding="utf-8")  # kept for debugging the layout
     tmp = out.with_suffix(".pdf.tmp")
     # Missing images are reported while laying out, missing anchors while writing: watch both.
