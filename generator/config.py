@@ -13,18 +13,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
+from .model import Strict
 from .redact import looks_like_secret
 from .yamlio import load_model
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 def _env_var_name(value: str) -> str:
@@ -62,20 +59,20 @@ def minutes(duration: str) -> int:
 # --------------------------------------------------------------------------------------------------
 
 
-class ClientInfo(Section):
+class ClientInfo(Strict):
     name: str = Field(description="The client's name as it appears on the cover, e.g. 'Harbour & Pine Pte. Ltd.'.")
     slug: str = Field(pattern=SLUG, description="Folder name under clients/: lower case, digits and dashes.")
     industry: str | None = Field(default=None, description="One line, for the overview.")
     logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG).")
 
 
-class Consultant(Section):
+class Consultant(Strict):
     name: str
     company: str | None = None
     email: str | None = None
 
 
-class Engagement(Section):
+class Engagement(Strict):
     consultant: Consultant = Field(description="Who built and hands over the automations.")
     start: date
     end: date | None = Field(default=None, description="Empty while the engagement runs.")
@@ -89,7 +86,7 @@ class Engagement(Section):
         return self
 
 
-class Contact(Section):
+class Contact(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id used by the escalation path.")
     name: str
     role: str
@@ -98,7 +95,7 @@ class Contact(Section):
     phone: str | None = None
 
 
-class EscalationLevel(Section):
+class EscalationLevel(Strict):
     level: int = Field(ge=1, le=9)
     name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
     primary: str = Field(description="Contact id.")
@@ -114,28 +111,28 @@ class Severity(StrEnum):
     standard = "standard"
 
 
-class ResponseTarget(Section):
+class ResponseTarget(Strict):
     acknowledge: Duration = Field(description="Time to first response, e.g. 15m.")
     resolve: Duration | None = Field(default=None, description="Time to restore service, e.g. 4h.")
     definition: str = Field(description="What makes an incident this severe.")
     update_every: Duration | None = Field(default=None, description="How often the client hears about progress.")
 
 
-class ResponseTargets(Section):
+class ResponseTargets(Strict):
     critical: ResponseTarget
     high: ResponseTarget
     standard: ResponseTarget
     communication: str = Field(description="Where incident communication happens, e.g. '#ops-incidents on Slack'.")
 
 
-class AlertChannel(Section):
+class AlertChannel(Strict):
     kind: Literal["slack", "email", "teams", "pagerduty", "opsgenie", "webhook"]
     target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com'.")
     secret_env: EnvVarName | None = Field(default=None, description="Env var holding a webhook URL or password.")
     used_for: str | None = None
 
 
-class RetentionRule(Section):
+class RetentionRule(Strict):
     category: str = Field(description="A data category, e.g. 'Customer contact data'.")
     systems: list[str] = Field(default=[], description="Where this data lives.")
     keep_days: int | None = Field(default=None, ge=0, description="Days to keep; empty for 'as long as the contract'.")
@@ -149,7 +146,7 @@ class PlatformKind(StrEnum):
     zapier = "zapier"
 
 
-class PlatformConfig(Section):
+class PlatformConfig(Strict):
     kind: PlatformKind
     name: str = Field(description="A label, e.g. 'n8n production'.")
     base_url: str | None = Field(default=None, description="n8n: the instance URL. Make: a custom host.")
@@ -171,7 +168,7 @@ class PlatformConfig(Section):
         return value
 
 
-class Mute(Section):
+class Mute(Strict):
     finding: str = Field(description="Check id, e.g. ACCESS-001.")
     location: str | None = Field(default=None, description="Only mute it here (workflow or credential ref).")
     reason: str
@@ -179,7 +176,7 @@ class Mute(Section):
     by: str | None = None
 
 
-class Attestation(Section):
+class Attestation(Strict):
     control: str = Field(description="The control attested, e.g. 'database_backups', 'escalation_contacts'.")
     statement: str
     by: str
@@ -187,14 +184,14 @@ class Attestation(Section):
     evidence: str | None = Field(default=None, description="Where the evidence is kept.")
 
 
-class Narrative(Section):
+class Narrative(Strict):
     summary: str | None = Field(default=None, description="Markdown: the engagement in a paragraph, for the overview.")
     architecture: str | None = Field(default=None, description="Markdown: how the pieces fit, for Architecture.")
     operations: str | None = Field(default=None, description="Markdown: notes for day-to-day operation.")
     backups: str | None = Field(default=None, description="Markdown: backup and restore notes.")
 
 
-class Thresholds(Section):
+class Thresholds(Strict):
     failure_rate: float = Field(default=0.05, ge=0, le=1, description="Share of failed runs that is unhealthy.")
     degrading_factor: float = Field(default=2.0, gt=1, description="Recent failure rate this many times the earlier one.")
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
@@ -202,7 +199,7 @@ class Thresholds(Section):
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
 
 
-class ClientConfig(Section):
+class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
     contacts: list[Contact] = Field(min_length=1)

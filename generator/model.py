@@ -17,30 +17,31 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PrivateAttr
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp needs a time zone; write it in UTC, e.g. 2026-11-20T09:00:00Z")
+    return value.astimezone(UTC)
 
 
 def _utc_iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# Timestamps are written the same way whatever precision or zone they arrive in, so diffs stay quiet.
-Timestamp = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
+# Timestamps are stored in UTC and written the same way whatever precision or zone they arrive in,
+# so diffs stay quiet.
+Timestamp = Annotated[
+    datetime, AfterValidator(_to_utc), PlainSerializer(_utc_iso, return_type=str, when_used="json")
+]
 
 
 class Strict(BaseModel):
-    """Base for every snapshot object: unknown keys are errors, so a typo never passes silently."""
+    """Base for client.yml sections and snapshot objects: unknown keys are errors, so a typo never
+    passes silently."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _timestamps_are_utc(cls, value):
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValueError("timestamp needs a time zone; write it in UTC, e.g. 2026-11-20T09:00:00Z")
-            return value.astimezone(UTC)
-        return value
 
 
 class Platform(StrEnum):
@@ -55,11 +56,6 @@ class Platform(StrEnum):
     @property
     def workflow_noun(self) -> str:
         return {"n8n": "workflow", "make": "scenario", "zapier": "Zap"}[self.value]
-
-
-def ref(platform: Platform | str, ident: str) -> str:
-    """The stable cross-reference for a workflow or credential: `<platform>:<id>`."""
-    return f"{Platform(platform).value}:{ident}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -199,7 +195,7 @@ class Workflow(Strict):
 
     @property
     def ref(self) -> str:
-        return ref(self.platform, self.id)
+        return f"{self.platform.value}:{self.id}"
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -232,7 +228,7 @@ class Credential(Strict):
 
     @property
     def ref(self) -> str:
-        return ref(self.platform, self.id)
+        return f"{self.platform.value}:{self.id}"
 
 
 class User(Strict):
@@ -340,11 +336,26 @@ class Snapshot(Strict):
     users: list[User] = []
     runs: list[RunStats] = []
 
+    _index: tuple | None = PrivateAttr(default=None)
+
+    def _lookup(self) -> tuple[dict, dict, dict]:
+        """Ref → object maps, built once and rebuilt only when a list is replaced or changes length
+        (checks and templates look things up inside loops; a scan each time is quadratic)."""
+        key = tuple((id(items), len(items)) for items in (self.workflows, self.credentials, self.runs))
+        if self._index is None or self._index[0] != key:
+            self._index = (
+                key,
+                {w.ref: w for w in self.workflows},
+                {c.ref: c for c in self.credentials},
+                {r.workflow: r for r in self.runs},
+            )
+        return self._index[1:]
+
     def workflow(self, workflow_ref: str) -> Workflow | None:
-        return next((w for w in self.workflows if w.ref == workflow_ref), None)
+        return self._lookup()[0].get(workflow_ref)
 
     def credential(self, credential_ref: str) -> Credential | None:
-        return next((c for c in self.credentials if c.ref == credential_ref), None)
+        return self._lookup()[1].get(credential_ref)
 
     def runs_for(self, workflow_ref: str) -> RunStats | None:
-        return next((r for r in self.runs if r.workflow == workflow_ref), None)
+        return self._lookup()[2].get(workflow_ref)

@@ -33,8 +33,12 @@ class InputError(Exception):
 # Reading
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: dates stay text and the model parses them, so a
+# libyaml's C parser when PyYAML has it (about 10x faster on large snapshots); same node tree and marks.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
+    """Safe loading without implicit timestamps: dates stay text and the model parses them, so a
     wrong date gets the model's clear message instead of a YAML surprise."""
 
 
@@ -116,9 +120,11 @@ def read_yaml(path: Path, text: str | None = None) -> Located:
             raise InputError([f"{path}: file not found"]) from None
         except UnicodeDecodeError as exc:
             raise InputError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader) if root is not None else None
+        # Parse once: the node tree gives error lines, the data is constructed from the same tree.
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -126,6 +132,8 @@ def read_yaml(path: Path, text: str | None = None) -> Located:
         raise InputError([f"{path}:{line}: YAML syntax: {what}"]) from None
     except yaml.YAMLError as exc:
         raise InputError([f"{path}: YAML syntax: {exc}"]) from None
+    finally:
+        loader.dispose()
     problems = _duplicate_keys(root, path)
     if problems:
         raise InputError(problems)
@@ -206,7 +214,7 @@ def load_model(path: Path, model: type[M]) -> M:
 # Writing
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     def ignore_aliases(self, data):  # identical sub-objects are written out, never as &anchors
         return True
 

@@ -117,11 +117,10 @@ def _linker(current: str):
 
 def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
     template = env.get_template(page.template)
-    views_by_ref = {v.ref: v for v in portal.workflows}
 
     def wf_link(workflow_ref: str) -> Markup:
         """`[name](page)` for a workflow ref, or the ref as text when it is not in the snapshot."""
-        view: WorkflowView | None = views_by_ref.get(workflow_ref)
+        view: WorkflowView | None = portal.view(workflow_ref)
         if view is None:
             return Markup(md(workflow_ref))
         return Markup(f"[{md(view.workflow.name)}]({_linker(page.path)(view.page)})")

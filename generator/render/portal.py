@@ -68,6 +68,10 @@ class Portal:
     workflows: list[WorkflowView]
     areas: list[AreaView]
     authored_runbooks: list[dict]
+    by_ref: dict[str, WorkflowView] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_ref = {v.ref: v for v in self.workflows}
 
     @property
     def now(self) -> datetime:
@@ -78,7 +82,7 @@ class Portal:
         return [f for f in self.findings if not f.muted]
 
     def view(self, workflow_ref: str) -> WorkflowView | None:
-        return next((v for v in self.workflows if v.ref == workflow_ref), None)
+        return self.by_ref.get(workflow_ref)
 
     def platforms_in_use(self) -> list[str]:
         return sorted({v.workflow.platform.label for v in self.workflows})
