@@ -54,14 +54,6 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
     }
 
 
-def _site_job(config_file: Path, epoch: int) -> None:
-    site.build_site(config_file, epoch)
-
-
-def _pdf_job(config_file: Path, pages: list[pdf.PrintPage], context: dict, out: Path) -> None:
-    pdf.render_pdf(config_file, pages, context, out)
-
-
 def build(client: Client, with_pdf: bool = True, parallel: bool = True) -> BuildResult:
     portal = load_portal(client)
     pages = write_docs(client, portal)
@@ -74,12 +66,12 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True) -> Build
     context = _pdf_context(portal, client)
     if with_pdf and parallel:
         with ProcessPoolExecutor(max_workers=2) as pool:
-            site_future = pool.submit(_site_job, config_file, epoch)
-            pdf_future = pool.submit(_pdf_job, config_file, print_pages, context, client.pdf_path)
+            site_future = pool.submit(site.build_site, config_file, epoch)
+            pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path)
             site_future.result()
             pdf_future.result()
     else:
-        _site_job(config_file, epoch)
+        site.build_site(config_file, epoch)
         if with_pdf:
-            _pdf_job(config_file, print_pages, context, client.pdf_path)
+            pdf.render_pdf(config_file, print_pages, context, client.pdf_path)
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings))

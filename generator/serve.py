@@ -23,8 +23,8 @@ def _fingerprint(folders: list[Path]) -> tuple:
 
 
 def _regenerate(client: Client) -> None:
-    client.__dict__.pop("config", None)  # re-read client.yml
-    write_docs(client, load_portal(client))
+    fresh = Client(client.root, client.slug)  # a new Client re-reads client.yml
+    write_docs(fresh, load_portal(fresh))
 
 
 def serve(client: Client, port: int) -> None:

@@ -37,6 +37,14 @@ class WorkflowView:
     def ref(self) -> str:
         return self.workflow.ref
 
+    @property
+    def apps(self) -> list[str]:
+        """The outside apps it touches: the trigger's app and every app reached with a credential
+        (flow-control and code steps have none, so no per-platform list of them is needed)."""
+        apps = [self.workflow.trigger.app] if self.workflow.trigger.kind in ("app_event", "webhook") else []
+        apps += [s.app for s in self.workflow.steps if s.credential]
+        return list(dict.fromkeys(a for a in apps if a))
+
 
 @dataclass
 class AreaView:
