@@ -49,6 +49,9 @@ def test_site_has_every_page(demo_build):
         assert html.escape(wf.name, quote=False) in page
         assert (site / f"runbooks/{wf.platform.value}-{wf.id}.html").is_file()
     assert (site / "search" / "search_index.js").is_file()  # offline search index
+    for page in site.rglob("*.html"):  # no Markdown left unconverted (e.g. inside a raw HTML block)
+        visible = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", "", page.read_text(), flags=re.S)
+        assert "](" not in visible, page
 
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(https?:)?//""", re.I)
@@ -106,7 +109,7 @@ def test_pdf_outline_toc_and_text(demo_build):
     assert checked >= 20
 
     text = pdf_text(c.pdf_path)
-    for leftover in ["{{", "{%", "None", "Undefined"]:
+    for leftover in ["{{", "{%", "None", "Undefined", "]("]:  # "](" is a Markdown link left unconverted
         assert leftover not in text, leftover
     assert "Harbour & Pine Outfitters Pte. Ltd." in text
     assert re.search(r"Page \d+ of \d+", text)
