@@ -49,9 +49,15 @@ def test_site_has_every_page(demo_build):
         assert html.escape(wf.name, quote=False) in page
         assert (site / f"runbooks/{wf.platform.value}-{wf.id}.html").is_file()
     assert (site / "search" / "search_index.js").is_file()  # offline search index
+    for wf in snap.workflows:  # each workflow page shows its flowchart, from a file the PDF uses too
+        page = (site / f"workflows/{wf.platform.value}-{wf.id}.html").read_text()
+        assert f'src="../diagrams/{wf.platform.value}-{wf.id}.svg"' in page
+        assert (site / f"diagrams/{wf.platform.value}-{wf.id}.svg").is_file()
+    architecture = (site / "architecture.html").read_text()
+    assert architecture.count("<svg") >= 3 and '<a href="workflows/n8n-Ord3rSync01.html">' in architecture
     for page in site.rglob("*.html"):  # no Markdown left unconverted (e.g. inside a raw HTML block)
         visible = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", "", page.read_text(), flags=re.S)
-        assert "](" not in visible, page
+        assert "](" not in visible and "{:" not in visible, page
 
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(https?:)?//""", re.I)
@@ -109,9 +115,12 @@ def test_pdf_outline_toc_and_text(demo_build):
     assert checked >= 20
 
     text = pdf_text(c.pdf_path)
-    for leftover in ["{{", "{%", "None", "Undefined", "]("]:  # "](" is a Markdown link left unconverted
+    for leftover in ["{{", "{%", "{:", "None", "Undefined", "]("]:  # "](" / "{:" : Markdown left unconverted
         assert leftover not in text, leftover
     assert "Harbour & Pine Outfitters Pte. Ltd." in text
+    flat = " ".join(text.split())
+    assert "starts: Loyalty points award" in flat  # drawn in the flowchart (SVG text reaches the PDF)
+    assert "Make, other map" in flat  # the integration map's cross-platform chain
     assert re.search(r"Page \d+ of \d+", text)
     assert reader.metadata.title == "Harbour & Pine Outfitters Pte. Ltd. — automation handover"
 
@@ -147,6 +156,8 @@ def test_hostile_names_render_as_text(hostile_build):
     for name in HOSTILE_NAMES:
         assert " ".join(name.split()) in flat, name
     assert "<img src=x onerror=alert(2)> failed" in flat
+    for svg in (c.site_dir / "diagrams").glob("*.svg"):
+        assert "<script>" not in svg.read_text()
 
 
 def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):

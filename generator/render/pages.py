@@ -22,6 +22,8 @@ from ..checks import AREAS
 from ..stats import format_duration, format_rate
 from ..workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from ..yamlio import atomic_write, dump_yaml
+from .diagrams import to_svg
+from .figures import flowcharts, integration_maps
 from .guides import GUIDES
 from .portal import Portal, WorkflowView, finding_anchor
 from .text import FILTERS, md
@@ -69,13 +71,21 @@ def environment() -> jinja2.Environment:
     return env
 
 
+DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 680, 900  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+
+
 def plan(portal: Portal) -> list[Page]:
     """Every page of the portal, in reading order (the nav and the PDF follow it)."""
+    names = {v.ref: v.workflow.name for v in portal.workflows}
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
     for view in portal.workflows:
+        stem = posixpath.splitext(posixpath.basename(view.page))[0]
+        charts = flowcharts(view.workflow, stem, names)
         workflows.children.append(
-            Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view}, group=view.workflow.platform.label)
+            Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
+                 group=view.workflow.platform.label)
         )
+    maps = integration_maps(portal.workflows, lambda v: v.page.removesuffix(".md") + ".html")
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
     for authored in portal.authored_runbooks:
         runbooks.children.append(Page(authored["page"], authored["title"], "authored.md.j2", {"runbook": authored}, group="Guides"))
@@ -85,7 +95,8 @@ def plan(portal: Portal) -> list[Page]:
         )
     return [
         Page("index.md", "Overview", "overview.md.j2"),
-        Page("architecture.md", "Architecture", "architecture.md.j2"),
+        Page("architecture.md", "Architecture", "architecture.md.j2",
+             {"maps": [(m, to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for m in maps]}),
         workflows,
         Page("access.md", "Access & scopes", "access.md.j2"),
         Page("operations.md", "Operations", "operations.md.j2"),
@@ -193,6 +204,10 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets")
         for page in flatten(pages):
             atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
+            for figure in page.extra.get("figures", []):
+                atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
+            for figure, svg in page.extra.get("maps", []):
+                atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))

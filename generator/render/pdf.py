@@ -53,6 +53,8 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
         if _EXTERNAL.match(target):
             return match.group(0)
         file, _, fragment = target.partition("#")
+        if file.endswith(".html"):  # links written for the site (inside inline SVG) point at pages too
+            file = file.removesuffix(".html") + ".md"
         if not file:
             return f'href="#{pid}--{fragment}"'
         resolved = posixpath.normpath(posixpath.join(here, file))
