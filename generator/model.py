@@ -87,10 +87,24 @@ class WebhookAuth(StrEnum):
     platform = "platform"  # the platform authenticates the caller itself (e.g. Zapier app triggers)
 
 
+class Address(Strict):
+    """Fingerprints of an address (see `redact.address_fingerprints`): callers and webhooks are matched
+    by these, so the snapshot links them without storing an address that acts as a secret."""
+
+    url: str | None = None
+    path: str | None = None
+
+    def matches(self, other: Address | None) -> bool:
+        return other is not None and (
+            (self.url is not None and self.url == other.url) or (self.path is not None and self.path == other.path)
+        )
+
+
 class Webhook(Strict):
     path: str = Field(description="Masked path or URL: webhook addresses act as bearer secrets.")
     method: str | None = None
     auth: WebhookAuth = WebhookAuth.none
+    address: Address | None = Field(default=None, description="Fingerprints of the full URL and of the path.")
 
 
 class Trigger(Strict):
@@ -140,6 +154,9 @@ class Step(Strict):
         "(resume, ignore, break, rollback, commit).",
     )
     calls: str | None = Field(default=None, description="Workflow ref this step starts, if any.")
+    target: Address | None = Field(
+        default=None, description="HTTP steps: fingerprints of the URL called, matched against webhooks."
+    )
     version: str | None = Field(default=None, description="Node type or module version.")
     notes: str | None = None
 

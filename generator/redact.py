@@ -76,3 +76,17 @@ def looks_like_secret(value: str) -> bool:
 def fingerprint(value: str) -> str:
     """A short, stable identifier of a secret that reveals nothing about it."""
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
+
+
+def address_fingerprints(url: str) -> tuple[str, str]:
+    """Fingerprints of a URL and of its path, normalised so that a caller's URL and the webhook's own
+    address agree: scheme and host lower-cased, default port, query, fragment and trailing slash
+    dropped. The path alone matches when the caller reaches the webhook through another host name."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip() if "://" in url else "https://placeholder" + "/" + url.strip().lstrip("/"))
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host += f":{parts.port}"
+    path = "/" + parts.path.strip("/")
+    return fingerprint(f"{parts.scheme.lower()}://{host}{path}"), fingerprint(path)

@@ -141,3 +141,46 @@ def test_same_bytes_across_processes(seeds):
     assert outputs[0] == outputs[1] and len(outputs[0]) > 10_000
     third = len(outputs[0]) // 3
     assert outputs[0][:third] == outputs[0][third:2 * third]  # same bytes on each pass in one process
+
+
+def _hooked(ref_id: str, platform: str, url: str):
+    from generator.model import Address, Webhook
+    from generator.redact import address_fingerprints
+
+    u, p = address_fingerprints(url)
+    return Workflow(platform=platform, id=ref_id, name=f"Hook {ref_id}", active=True,
+                    trigger=Trigger(kind="webhook", webhook=Webhook(path="•••• (masked)", address=Address(url=u, path=p))),
+                    steps=[Step(id="t", name="Receive", app="Webhooks", kind="trigger")])
+
+
+def _caller(url: str):
+    from generator.model import Address
+    from generator.redact import address_fingerprints
+
+    u, p = address_fingerprints(url)
+    return Workflow(platform="n8n", id="caller", name="Caller", active=True, trigger=Trigger(kind="manual"),
+                    steps=[Step(id="h", name="Call it", app="HTTP Request", kind="http", target=Address(url=u, path=p))])
+
+
+@pytest.mark.parametrize("called_url,expected", [
+    ("HTTPS://Hook.EU1.make.com:443/abc123/?source=n8n", "make:hook"),  # same address, written differently
+    ("https://automation.client.example/abc123", "make:hook"),         # same path through another host name
+    ("https://hook.eu1.make.com/zzz999", None),                          # another webhook
+])
+def test_webhook_calls_matched_by_fingerprint(called_url, expected):
+    from generator.config import load_client
+    from generator.model import Snapshot, SnapshotMeta
+    from generator.render.portal import build_portal
+
+    snap = Snapshot(meta=SnapshotMeta(taken="2026-11-27T06:00:00Z"),
+                    workflows=[_hooked("hook", "make", "https://hook.eu1.make.com/abc123"), _caller(called_url)])
+    portal = build_portal(load_client(DEMO / "client.yml"), snap, "test", [])
+    caller = portal.view("n8n:caller")
+    assert caller.step_calls.get("h") == expected
+    if expected:
+        assert portal.view(expected).called_by == [caller.workflow]
+        svg = to_svg(flowcharts(caller.workflow, "c", {expected: "Hook hook"}, caller.step_calls)[0].diagram)
+        assert "starts: Hook hook" in texts(svg)
+    from generator.snapshot import render_files
+
+    assert "abc123" not in "".join(render_files(snap).values())  # only fingerprints are stored

@@ -22,10 +22,10 @@ class Figure:
     caption: str
 
 
-def _step_style(step) -> str:
+def _step_style(step, calls: dict[str, str]) -> str:
     if step.disabled:
         return "disabled"
-    if step.calls or step.kind == StepKind.sub_workflow:
+    if step.id in calls or step.kind == StepKind.sub_workflow:
         return "call"
     return {
         StepKind.trigger: "trigger",
@@ -36,9 +36,10 @@ def _step_style(step) -> str:
     }.get(step.kind, "action")
 
 
-def flowcharts(workflow: Workflow, stem: str, names: dict[str, str]) -> list[Figure]:
+def flowcharts(workflow: Workflow, stem: str, names: dict[str, str], calls: dict[str, str] | None = None) -> list[Figure]:
     """The workflow's flowchart, in parts of at most STEPS_PER_PART steps. `names` maps workflow refs to
-    names, for sub-workflow calls."""
+    names; `calls` maps step ids to the workflow each starts (default: the steps' own `calls`)."""
+    calls = calls if calls is not None else {s.id: s.calls for s in workflow.steps if s.calls}
     steps = list(workflow.steps)
     if not any(s.kind == StepKind.trigger for s in steps):
         trigger = workflow.trigger
@@ -51,17 +52,17 @@ def flowcharts(workflow: Workflow, stem: str, names: dict[str, str]) -> list[Fig
         steps_nodes, extra_edges = [], []
     nodes = steps_nodes + [
         Node(s.id, s.name + (" (disabled)" if s.disabled else ""),
-             " · ".join(x for x in (s.app, s.operation) if x), _step_style(s))
+             " · ".join(x for x in (s.app, s.operation) if x), _step_style(s, calls))
         for s in steps
     ]
     edges = extra_edges + [
         Edge(e.source, e.target, e.label or ("on error" if e.error else ""), "error" if e.error else "flow")
         for e in workflow.edges
     ]
-    for s in steps:  # sub-workflow calls: a marker naming the workflow it starts
-        if s.calls:
+    for s in steps:  # calls: a marker naming the workflow the step starts
+        if s.id in calls:
             marker = f"__calls__{s.id}"
-            nodes.append(Node(marker, f"starts: {names.get(s.calls, s.calls)}", "another workflow", "stub"))
+            nodes.append(Node(marker, f"starts: {names.get(calls[s.id], calls[s.id])}", "another workflow", "stub"))
             edges.append(Edge(s.id, marker, "", "call"))
 
     part_of: dict[str, int] = {}

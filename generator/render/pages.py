@@ -80,7 +80,7 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
     for view in portal.workflows:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = flowcharts(view.workflow, stem, names)
+        charts = flowcharts(view.workflow, stem, names, view.step_calls)
         workflows.children.append(
             Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
                  group=view.workflow.platform.label)

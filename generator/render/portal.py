@@ -32,6 +32,7 @@ class WorkflowView:
     called_by: list[Workflow] = field(default_factory=list)
     error_handler: Workflow | None = None
     handles_errors_for: list[Workflow] = field(default_factory=list)
+    step_calls: dict[str, str] = field(default_factory=dict)  # step id → workflow ref it starts
 
     @property
     def ref(self) -> str:
@@ -161,11 +162,20 @@ def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, author
             )
         )
     by_ref = {v.ref: v for v in views}
+    webhooks = [(w.ref, w.trigger.webhook.address) for w in snapshot.workflows
+                if w.trigger.webhook and w.trigger.webhook.address]
     for v in views:
         for step in v.workflow.steps:
-            if step.calls and step.calls in by_ref and by_ref[step.calls].workflow not in v.calls:
-                v.calls.append(by_ref[step.calls].workflow)
-                by_ref[step.calls].called_by.append(v.workflow)
+            # A step starts another workflow explicitly (sub-workflow, "run a scenario"), or by calling
+            # its webhook: matched by fingerprints of the URL or path, never by the address itself.
+            target = step.calls or next((ref for ref, address in webhooks
+                                         if ref != v.ref and address.matches(step.target)), None)
+            if target not in by_ref:
+                continue
+            v.step_calls[step.id] = target
+            if by_ref[target].workflow not in v.calls:
+                v.calls.append(by_ref[target].workflow)
+                by_ref[target].called_by.append(v.workflow)
         handler = v.workflow.settings.error_workflow
         if handler and handler in by_ref:
             v.error_handler = by_ref[handler].workflow
