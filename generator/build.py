@@ -11,11 +11,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, snapshot
+from . import __version__, incidents, snapshot
 from .render import pdf, site
 from .render.pages import write_docs
 from .render.portal import Portal, build_portal
-from .render.runbooks import load_authored
+from .render.runbooks import load_authored, what_changed
 from .workspace import Client
 
 
@@ -30,7 +30,10 @@ class BuildResult:
 def load_portal(client: Client) -> Portal:
     config = client.config
     snap = snapshot.load(client.snapshot_dir)
-    return build_portal(config, snap, client.revision(), load_authored(client.runbooks_dir))
+    runbooks = load_authored(client.runbooks_dir)
+    for runbook in runbooks:
+        runbook.changes = what_changed(runbook, snap, client.snapshot_dir)
+    return build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir))
 
 
 def _pdf_context(portal: Portal, client: Client) -> dict:

@@ -240,6 +240,76 @@ def check(
             raise typer.Exit(EXIT_FINDINGS)
 
 
+incident_app = typer.Typer(help="Incident records in clients/<client>/incidents/: create and list them.",
+                           no_args_is_help=True)
+app.add_typer(incident_app, name="incident")
+
+
+class IncidentSeverity(StrEnum):
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
+@incident_app.command("new")
+def incident_new(
+    client: ClientArg,
+    title: Annotated[str, typer.Argument(help='What happened, in a few words, e.g. "Orders not reaching NetSuite".')],
+    severity: Annotated[IncidentSeverity, typer.Option(help="As defined by the response targets in client.yml.")],
+    workflow: Annotated[list[str] | None, typer.Option("--workflow", help="Affected workflow ref, e.g. n8n:Ord3rSync01 (repeatable).")] = None,
+    owner: Annotated[str | None, typer.Option(help="Who leads it (default: the consultant in client.yml).")] = None,
+    detected: Annotated[str | None, typer.Option(help="When it was detected, UTC ISO time (default: now).")] = None,
+    root: RootOpt = None,
+):
+    """Create an incident record from the template (timeline, impact, root cause, preventive measures,
+    communication log) and print its path."""
+    from datetime import UTC, datetime
+
+    from . import incidents, snapshot
+    from .config import Severity as IncidentLevel
+
+    (c,) = _clients(client, False, root)
+    try:
+        snap = snapshot.load(c.snapshot_dir)
+        unknown = [ref for ref in workflow or [] if snap.workflow(ref) is None]
+        if unknown:
+            known = ", ".join(w.ref for w in snap.workflows[:8])
+            _fail([f"--workflow {ref}: no such workflow in the snapshot (e.g. {known})" for ref in unknown])
+        when = datetime.fromisoformat(detected.replace("Z", "+00:00")) if detected else datetime.now(UTC)
+        if when.tzinfo is None:
+            _fail(["--detected needs a time zone, e.g. 2026-11-20T09:00:00Z"])
+        path = incidents.create(c.incidents_dir, title, IncidentLevel(severity.value), workflow or [],
+                                owner or c.config.engagement.consultant.name, when.astimezone(UTC).replace(microsecond=0))
+    except InputError as exc:
+        _fail(exc.problems)
+    except ValueError as exc:
+        _fail([f"--detected: {exc}"])
+    out.print(f"Created {path}", soft_wrap=True, highlight=False)
+    out.print("Fill in the sections; set acknowledged, resolved and summary_sent in its header as they happen.")
+
+
+@incident_app.command("list")
+def incident_list(client: ClientArg, root: RootOpt = None):
+    """List the client's incidents, newest first, with response and restore times against the targets."""
+    from . import incidents
+    from .stats import format_span
+
+    (c,) = _clients(client, False, root)
+    try:
+        records = incidents.load(c.incidents_dir)
+        targets = c.config.response_targets
+    except InputError as exc:
+        _fail(exc.problems)
+    table = Table(title=f"{c.config.client.name}: incidents")
+    for column in ("Id", "Severity", "Status", "Detected (UTC)", "First response", "Restored after", "Title"):
+        table.add_column(column, overflow="fold")
+    for i in records:
+        table.add_row(i.id, i.severity.value, i.status.value, f"{i.detected:%Y-%m-%d %H:%M}",
+                      format_span(i.time_to_acknowledge) + (" (missed)" if i.response_missed(targets) else ""),
+                      format_span(i.time_to_resolve) + (" (missed)" if i.resolve_missed(targets) else ""), i.title)
+    out.print(table if records else f"No incidents recorded for {c.slug}.")
+
+
 def main() -> None:
     try:
         app()

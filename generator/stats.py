@@ -127,3 +127,15 @@ def format_duration(ms: int | None) -> str:
 
 def format_rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f} %"
+
+
+def format_span(delta: timedelta | None) -> str:
+    """An incident-scale duration: '8 min', '1 h 52 min', '2 d 4 h'."""
+    if delta is None:
+        return "—"
+    total = int(delta.total_seconds() // 60)
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"

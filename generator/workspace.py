@@ -55,6 +55,10 @@ class Client:
         return self.dir / "runbooks"
 
     @property
+    def incidents_dir(self) -> Path:
+        return self.dir / "incidents"
+
+    @property
     def build_dir(self) -> Path:
         return self.root / "build" / self.slug
 

@@ -53,6 +53,10 @@ def test_site_has_every_page(demo_build):
         page = (site / f"workflows/{wf.platform.value}-{wf.id}.html").read_text()
         assert f'src="../diagrams/{wf.platform.value}-{wf.id}.svg"' in page
         assert (site / f"diagrams/{wf.platform.value}-{wf.id}.svg").is_file()
+    incident = (site / "incidents/INC-2026-002.html").read_text()  # incidents link their workflows, and back
+    assert 'href="../workflows/n8n-Ord3rSync01.html"' in incident
+    assert 'href="../incidents/INC-2026-002.html"' in (site / "workflows/n8n-Ord3rSync01.html").read_text()
+    assert "target missed" in (site / "incident-response.html").read_text()
     architecture = (site / "architecture.html").read_text()
     assert architecture.count("<svg") >= 3 and '<a href="workflows/n8n-Ord3rSync01.html">' in architecture
     for page in site.rglob("*.html"):  # no Markdown left unconverted (e.g. inside a raw HTML block)
@@ -91,7 +95,8 @@ def test_pdf_outline_toc_and_text(demo_build):
     entries = outline(reader)
     titles = {title for _, title, _ in entries}
     for section in ["Contents", "Overview", "Architecture", "Workflows", "Access & scopes", "Operations", "Runbooks",
-                    "Retention policy", "Incident response", "Security baseline", "Backups & recovery"]:
+                    "Retention policy", "Incident response", "Security baseline", "Backups & recovery",
+                    "INC-2026-001: Duplicate HubSpot contacts from Calendly bookings"]:
         assert section in titles, section
     for wf in snap.workflows:
         assert wf.name in titles, wf.name
@@ -121,6 +126,7 @@ def test_pdf_outline_toc_and_text(demo_build):
     flat = " ".join(text.split())
     assert "starts: Loyalty points award" in flat  # drawn in the flowchart (SVG text reaches the PDF)
     assert "Make, other map" in flat  # the integration map's cross-platform chain
+    assert "INC-2026-002: Orders not reaching NetSuite" in flat and "target missed" in flat  # incidents
     assert re.search(r"Page \d+ of \d+", text)
     assert reader.metadata.title == "Harbour & Pine Outfitters Pte. Ltd. — automation handover"
 

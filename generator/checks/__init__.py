@@ -85,6 +85,8 @@ class Finding:
 class Context:
     config: ClientConfig
     snapshot: Snapshot
+    incidents: tuple = ()  # generator.incidents.Incident, newest first
+    runbooks: tuple = ()  # generator.render.runbooks.Runbook, with what changed since each was edited
 
     @property
     def now(self) -> datetime:
@@ -123,8 +125,8 @@ def _mute_for(mutes: list[Mute], check_id: str, location: str, today: date) -> M
     return None
 
 
-def evaluate(config: ClientConfig, snapshot: Snapshot) -> list[Finding]:
-    ctx = Context(config=config, snapshot=snapshot)
+def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=()) -> list[Finding]:
+    ctx = Context(config=config, snapshot=snapshot, incidents=tuple(incidents), runbooks=tuple(runbooks))
     findings = []
     for chk in REGISTRY:
         for hit in chk.run(ctx):
@@ -148,4 +150,4 @@ def checks_by_area() -> dict[str, list[Check]]:
 
 
 # The control families register their checks with @check when imported (they need the names above).
-from . import access, attested, monitoring, platform  # noqa: E402, F401
+from . import access, attested, monitoring, platform, response  # noqa: E402, F401

@@ -19,13 +19,13 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..checks import AREAS
-from ..stats import format_duration, format_rate
+from ..stats import format_duration, format_rate, format_span
 from ..workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from ..yamlio import atomic_write, dump_yaml
 from .diagrams import to_svg
 from .figures import flowcharts, integration_maps
 from .guides import GUIDES
-from .portal import Portal, WorkflowView, finding_anchor
+from .portal import Portal, WorkflowView, finding_anchor, incident_page
 from .text import FILTERS, md
 
 
@@ -64,6 +64,7 @@ def environment() -> jinja2.Environment:
     env.filters["authored"] = lambda text: Markup(text or "")
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
+    env.filters["span"] = lambda delta: Markup(format_span(delta))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
@@ -88,7 +89,7 @@ def plan(portal: Portal) -> list[Page]:
     maps = integration_maps(portal.workflows, lambda v: v.page.removesuffix(".md") + ".html")
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
     for authored in portal.authored_runbooks:
-        runbooks.children.append(Page(authored["page"], authored["title"], "authored.md.j2", {"runbook": authored}, group="Guides"))
+        runbooks.children.append(Page(authored.page, authored.title, "authored.md.j2", {"runbook": authored}, group="Guides"))
     for view in portal.workflows:
         runbooks.children.append(
             Page(view.runbook_page, view.workflow.name, "runbook.md.j2", {"view": view}, group=view.workflow.platform.label)
@@ -102,7 +103,10 @@ def plan(portal: Portal) -> list[Page]:
         Page("operations.md", "Operations", "operations.md.j2"),
         runbooks,
         Page("retention.md", "Retention policy", "retention.md.j2"),
-        Page("incident-response.md", "Incident response", "incident-response.md.j2"),
+        Page("incident-response.md", "Incident response", "incident-response.md.j2", children=[
+            Page(incident_page(i), f"{i.id}: {i.title}", "incident.md.j2", {"incident": i}, group="Incidents")
+            for i in portal.incidents
+        ]),
         Page("security.md", "Security baseline", "security.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
     ]

@@ -33,6 +33,8 @@ class WorkflowView:
     error_handler: Workflow | None = None
     handles_errors_for: list[Workflow] = field(default_factory=list)
     step_calls: dict[str, str] = field(default_factory=dict)  # step id → workflow ref it starts
+    incidents: list = field(default_factory=list)  # incidents that affected it, newest first
+    guides: list = field(default_factory=list)  # authored runbooks that name it
 
     @property
     def ref(self) -> str:
@@ -76,7 +78,8 @@ class Portal:
     findings: list[Finding]
     workflows: list[WorkflowView]
     areas: list[AreaView]
-    authored_runbooks: list[dict]
+    authored_runbooks: list
+    incidents: list
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -133,12 +136,17 @@ def workflow_page(workflow: Workflow) -> str:
     return f"workflows/{workflow.platform.value}-{file_stem(workflow.id)}.md"
 
 
+def incident_page(incident) -> str:
+    return f"incidents/{incident.id}.md"
+
+
 def runbook_page(workflow: Workflow) -> str:
     return f"runbooks/{workflow.platform.value}-{file_stem(workflow.id)}.md"
 
 
-def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list[dict]) -> Portal:
-    findings = evaluate(config, snapshot)
+def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list,
+                 incidents: list = ()) -> Portal:
+    findings = evaluate(config, snapshot, incidents, authored_runbooks)
     findings_at: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         findings_at[finding.location].append(finding)
@@ -181,12 +189,21 @@ def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, author
             v.error_handler = by_ref[handler].workflow
             by_ref[handler].handles_errors_for.append(v.workflow)
 
+    for incident in incidents:
+        for ref in incident.workflows:
+            if ref in by_ref:
+                by_ref[ref].incidents.append(incident)
+    for runbook in authored_runbooks:
+        for ref in dict.fromkeys(runbook.header.workflows + [s.partition("#")[0] for s in runbook.header.steps]):
+            if ref in by_ref:
+                by_ref[ref].guides.append(runbook)
+
     grouped = checks_by_area()
     areas = [
         AreaView(key, title, grouped[key], [f for f in findings if f.check.area == key])
         for key, title in AREAS.items()
     ]
-    return Portal(config, snapshot, revision, findings, views, areas, authored_runbooks)
+    return Portal(config, snapshot, revision, findings, views, areas, list(authored_runbooks), list(incidents))
 
 
 def finding_anchor(finding: Finding) -> str:

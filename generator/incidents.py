@@ -1,0 +1,126 @@
+"""Incident records: `clients/<client>/incidents/<id>.md`, Markdown with a small YAML header.
+
+    ---
+    id: INC-2026-007
+    title: Orders not reaching NetSuite
+    severity: critical            # critical | high | standard (as in client.yml's response targets)
+    status: resolved              # open | resolved
+    workflows: ["n8n:Ord3rSync01"]
+    owner: Maya Lindqvist
+    detected: 2026-10-14T03:10:00Z
+    acknowledged: 2026-10-14T03:18:00Z
+    resolved: 2026-10-14T05:02:00Z
+    summary_sent: 2026-10-15T09:00:00Z   # when the post-incident summary reached the client
+    ---
+    ## Timeline …  ## Impact …  ## Root cause …  ## Preventive measures …  ## Communication log …
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+
+from .config import Severity, minutes
+from .model import Strict, Timestamp
+from .yamlio import InputError, atomic_write, model_to_yaml, read_yaml, validate
+
+FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")
+PLACEHOLDER = "_To be completed._"
+SIGNIFICANT = (Severity.critical, Severity.high)
+
+
+class Status(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class IncidentHeader(Strict):
+    id: str = Field(pattern=r"^INC-\d{4}-\d{3,}$", description="INC-<year>-<number>, e.g. INC-2026-007.")
+    title: str
+    severity: Severity
+    status: Status = Status.open
+    workflows: list[str] = Field(default=[], description="Refs of the affected workflows, e.g. n8n:Ord3rSync01.")
+    owner: str
+    detected: Timestamp
+    acknowledged: Timestamp | None = Field(default=None, description="First response to the client.")
+    resolved: Timestamp | None = None
+    summary_sent: Timestamp | None = Field(default=None, description="When the post-incident summary was sent.")
+
+
+class Incident:
+    def __init__(self, header: IncidentHeader, body: str, path: Path):
+        self.header, self.body, self.path = header, body, path
+
+    def __getattr__(self, name):  # header fields read as attributes: incident.severity, incident.detected…
+        return getattr(self.header, name)
+
+    def section(self, name: str) -> str:
+        match = re.search(rf"^##\s+{re.escape(name)}\s*$(.*?)(?=^##\s|\Z)", self.body, re.M | re.S)
+        text = match.group(1).strip() if match else ""
+        return "" if text in ("", PLACEHOLDER) else text
+
+    @property
+    def time_to_acknowledge(self) -> timedelta | None:
+        return self.acknowledged - self.detected if self.acknowledged else None
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        return self.resolved - self.detected if self.resolved else None
+
+    def response_missed(self, targets) -> bool:
+        """Acknowledged later than the target for its severity (or still not acknowledged past it)."""
+        target = timedelta(minutes=minutes(getattr(targets, self.severity.value).acknowledge))
+        return self.time_to_acknowledge is not None and self.time_to_acknowledge > target
+
+    def resolve_missed(self, targets) -> bool:
+        limit = getattr(targets, self.severity.value).resolve
+        return bool(limit and self.time_to_resolve and self.time_to_resolve > timedelta(minutes=minutes(limit)))
+
+
+def load(directory: Path) -> list[Incident]:
+    """Every incident, newest first; header problems reported as file:line: field."""
+    incidents, problems, seen = [], [], {}
+    for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+        text = path.read_text(encoding="utf-8-sig")
+        match = FRONT.match(text)
+        if not match:
+            problems.append(f"{path}:1: an incident starts with a YAML header between '---' lines (id, title, severity, …)")
+            continue
+        try:
+            # A leading newline keeps the header's line numbers equal to the file's.
+            header = validate(read_yaml(path, "\n" + match.group(1)), IncidentHeader)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        if header.id in seen:
+            problems.append(f"{path}:2: id {header.id} is also used by {seen[header.id]}")
+            continue
+        seen[header.id] = path.name
+        incidents.append(Incident(header, text[match.end():], path))
+    if problems:
+        raise InputError(problems)
+    return sorted(incidents, key=lambda i: (i.detected, i.id), reverse=True)
+
+
+def next_id(incidents: list[Incident], year: int) -> str:
+    numbers = [int(i.id.rsplit("-", 1)[1]) for i in incidents if i.id.startswith(f"INC-{year}-")]
+    return f"INC-{year}-{max(numbers, default=0) + 1:03d}"
+
+
+def create(directory: Path, title: str, severity: Severity, workflows: list[str], owner: str, detected: datetime) -> Path:
+    """A new record from the template: header filled in, the sections waiting to be written."""
+    existing = load(directory)
+    incident_id = next_id(existing, detected.year)
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50] or "incident"
+    header = IncidentHeader(id=incident_id, title=title, severity=severity, workflows=workflows, owner=owner,
+                            detected=detected)
+
+    body = "\n".join(f"## {name}\n\n{PLACEHOLDER}\n" for name in SECTIONS)
+    path = directory / f"{incident_id}-{slug}.md"
+    atomic_write(path, f"---\n{model_to_yaml(header)}---\n\n{body}")
+    return path
