@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/diagrams.py
 	$(BIN)/python benchmarks/build.py
 
 serve: $(STAMP)
