@@ -7,16 +7,18 @@ the two rather than their sum.
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, incidents, snapshot
+from . import __version__, audit, changelog, incidents, snapshot
 from .render import pdf, site
 from .render.pages import write_docs
 from .render.portal import Portal, build_portal
 from .render.runbooks import load_authored, what_changed
-from .workspace import Client
+from .workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
+from .yamlio import atomic_write
 
 
 @dataclass
@@ -25,15 +27,49 @@ class BuildResult:
     pdf_path: Path | None
     pages: int
     findings: int
+    skipped: bool = False
 
 
-def load_portal(client: Client) -> Portal:
+def inputs_digest(client: Client, with_pdf: bool = True) -> str:
+    """A hash of everything a build reads: the client folder (but its audit log), the templates, the base
+    mkdocs.yml, the tool's version and the revision label printed on every page."""
+    digest = hashlib.sha256(f"{__version__}|{client.revision()}|pdf={with_pdf}".encode())
+    roots = [(client.dir, "client"), (TEMPLATES_DIR, "templates")]
+    for folder, label in roots:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if path == client.audit_path or "__pycache__" in path.parts:
+                continue
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    digest.update(BASE_MKDOCS.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamp(client: Client) -> Path:
+    return client.build_dir / ".inputs.sha256"
+
+
+def is_current(client: Client, with_pdf: bool = True) -> bool:
+    """True when the site (and PDF) exist and were built from exactly the current inputs."""
+    outputs = [client.site_dir / "index.html"] + ([client.pdf_path] if with_pdf else [])
+    stamp = _stamp(client)
+    return (all(p.exists() for p in outputs) and stamp.exists()
+            and stamp.read_text().strip() == inputs_digest(client, with_pdf))
+
+
+def load_portal(client: Client, with_history: bool = False) -> Portal:
+    """Everything the pages show. `with_history` adds the change log and the audit trail (read from Git
+    and audit.log), which only the build needs."""
     config = client.config
     snap = snapshot.load(client.snapshot_dir)
     runbooks = load_authored(client.runbooks_dir)
     for runbook in runbooks:
         runbook.changes = what_changed(runbook, snap, client.snapshot_dir)
-    return build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir))
+    portal = build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir))
+    if with_history:
+        portal.changelog = changelog.entries(client)
+        portal.audit = [e for e in reversed(audit.read(client)) if e.get("command") in audit.SHOWN][:100]
+    return portal
 
 
 def _pdf_context(portal: Portal, client: Client) -> dict:
@@ -57,8 +93,13 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
     }
 
 
-def build(client: Client, with_pdf: bool = True, parallel: bool = True) -> BuildResult:
-    portal = load_portal(client)
+def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False) -> BuildResult:
+    """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force`."""
+    if not force and is_current(client, with_pdf):
+        return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
+    digest = inputs_digest(client, with_pdf)
+    _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
+    portal = load_portal(client, with_history=True)
     pages = write_docs(client, portal)
     config_file = client.build_dir / "mkdocs.yml"
     epoch = int(portal.now.timestamp())
@@ -77,4 +118,23 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True) -> Build
         site.build_site(config_file, epoch)
         if with_pdf:
             pdf.render_pdf(config_file, print_pages, context, client.pdf_path)
+    atomic_write(_stamp(client), digest + "\n")
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings))
+
+
+def build_one_process(root: Path, slug: str, with_pdf: bool, force: bool) -> tuple[str, str, BuildResult | None]:
+    """For `--all`: one client in its own process (site then PDF, one core); errors come back as text."""
+    from .render.pdf import PdfError
+    from .render.site import SiteError
+    from .workspace import client as find_client
+    from .yamlio import InputError
+
+    try:
+        c = find_client(slug, root)
+        return slug, "ok", build(c, with_pdf=with_pdf, parallel=False, force=force)
+    except InputError as exc:
+        return slug, "\n".join(exc.problems), None
+    except (SiteError, PdfError) as exc:
+        return slug, str(exc), None
+    except Exception as exc:  # noqa: BLE001  one client's crash must not stop the others
+        return slug, f"unexpected error: {type(exc).__name__}: {exc}", None

@@ -128,37 +128,70 @@ def build(
     all_clients: AllOpt = False,
     root: RootOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
+    check: Annotated[bool, typer.Option("--check", help="Build nothing; exit 1 when the site or PDF is older than its inputs (for CI).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed since the last build.")] = False,
 ):
     """Build the site (`build/<client>/site/`) and the PDF (`build/<client>/<client>-handover.pdf`).
 
     Reads only `clients/<client>/` and the templates; no network. Strict: a broken link, anchor or image
-    fails the build.
+    fails the build. A client whose inputs have not changed since its last build is skipped (`--force`
+    rebuilds). With `--all`, each client builds in its own process, two at a time; one client's failure
+    does not stop the others.
     """
-    from .build import build as run_build
-    from .render.pdf import PdfError
-    from .render.site import SiteError
+    from concurrent.futures import ProcessPoolExecutor
 
-    failures = []
-    for c in _clients(client, all_clients, root):
-        started = time.monotonic()
+    from . import audit
+    from .build import build_one_process, is_current
+
+    clients = _clients(client, all_clients, root)
+    if check:
+        stale = [c.slug for c in clients if not is_current(c, pdf)]
+        for slug in stale:
+            err.print(f"[yellow]stale:[/] {slug}: the built site or PDF is older than its inputs; run `handover build {slug}`")
+        if not stale:
+            out.print("[green]✓[/] " + ", ".join(c.slug for c in clients) + ": site and PDF are current")
+        raise typer.Exit(1 if stale else 0)
+
+    started = time.monotonic()
+    if len(clients) > 1:
+        with ProcessPoolExecutor(max_workers=2) as pool, out.status(f"Building {len(clients)} clients, two at a time…"):
+            futures = [pool.submit(build_one_process, c.root, c.slug, pdf, force) for c in clients]
+            results = [f.result() for f in futures]
+    else:
+        from .build import build as run_build
+        from .render.pdf import PdfError
+        from .render.site import SiteError
+
+        c = clients[0]
         try:
             with out.status(f"Building {c.slug}: pages, site and PDF…"):
-                result = run_build(c, with_pdf=pdf)
+                results = [(c.slug, "ok", run_build(c, with_pdf=pdf, force=force))]
         except InputError as exc:
-            _print_problems(exc.problems)
-            failures.append(c.slug)
-            continue
+            results = [(c.slug, "\n".join(exc.problems), None)]
         except (SiteError, PdfError) as exc:
-            err.print(f"[red]error:[/] {c.slug}: {exc}", highlight=False, soft_wrap=True)
-            failures.append(c.slug)
+            results = [(c.slug, str(exc), None)]
+
+    failures = []
+    for c, (slug, status, result) in zip(clients, results, strict=True):
+        if result is None:
+            failures.append(slug)
+            for line in status.splitlines():
+                err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+            audit.record(c, "build", "failed", status.splitlines()[0][:300])
             continue
-        took = time.monotonic() - started
-        out.print(f"[green]✓[/] {c.slug}: {result.pages} pages in {took:.1f} s · {result.findings} open findings")
-        out.print(f"  site: {result.site_dir / 'index.html'}")
+        if result.skipped:
+            out.print(f"[green]✓[/] {slug}: up to date, nothing to rebuild (use --force to rebuild)")
+            continue
+        audit.record(c, "build", "ok", f"{result.pages} pages; {result.findings} open findings")
+        out.print(f"[green]✓[/] {slug}: {result.pages} pages · {result.findings} open findings")
+        out.print(f"  site: {result.site_dir / 'index.html'}", soft_wrap=True, highlight=False)
         if result.pdf_path:
-            out.print(f"  pdf:  {result.pdf_path}")
+            out.print(f"  pdf:  {result.pdf_path}", soft_wrap=True, highlight=False)
+    took = time.monotonic() - started
+    if len(clients) > 1:
+        out.print(f"{len(clients) - len(failures)} of {len(clients)} clients built in {took:.1f} s"
+                  + (f"; failed: {', '.join(failures)}" if failures else ""))
     if failures:
-        err.print(f"[red]failed:[/] {', '.join(failures)}")
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -234,10 +267,64 @@ def check(
                           f.label, f.evidence)
         out.print(table)
         out.print(f"{len(portal.open_findings)} open, {len(portal.findings) - len(portal.open_findings)} muted")
+    from . import audit
+
+    audit.record(c, "check", "ok", f"{len(portal.open_findings)} open findings, "
+                 f"{len(portal.findings) - len(portal.open_findings)} muted")
     if fail_on != FailOn.never:
         threshold = Severity[fail_on.value]
         if any(f.check.severity >= threshold for f in portal.open_findings):
             raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def diff(
+    client: ClientArg,
+    root: RootOpt = None,
+    from_rev: Annotated[str, typer.Option("--from", help="Git revision of the older snapshot.")] = "HEAD",
+    to_rev: Annotated[str | None, typer.Option("--to", help="Git revision of the newer snapshot (default: the working tree).", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table (readable text) or json.")] = Format.table,
+):
+    """What changed between two snapshots: workflows added, removed or renamed; steps, triggers and
+    schedules; activation; credentials and scopes; run health; findings new, resolved and persisting.
+
+    Default: the last commit against the working tree (what the next commit would record).
+    """
+    import json
+
+    from .diff import HistoryError, as_text, compare, snapshot_at
+
+    (c,) = _clients(client, False, root)
+    try:
+        old, new = snapshot_at(c, from_rev), snapshot_at(c, to_rev)
+        result = compare(old, new, c.config)
+    except HistoryError as exc:
+        _fail([str(exc)])
+    except InputError as exc:
+        _fail(exc.problems)
+    if format == Format.json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(as_text(result, f"{c.slug}: {from_rev} → {to_rev or 'working tree'}"))
+
+
+class AuditFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command("audit")
+def audit_export(
+    client: ClientArg,
+    root: RootOpt = None,
+    format: Annotated[AuditFormat, typer.Option("--format", help="csv for spreadsheets, json for tools.")] = AuditFormat.csv,
+):
+    """Export the audit trail (clients/<client>/audit.log): every sync, import, build and check, with
+    time (UTC), user, command, snapshot revision and result."""
+    from . import audit
+
+    (c,) = _clients(client, False, root)
+    sys.stdout.write(audit.export(audit.read(c), format.value))
 
 
 incident_app = typer.Typer(help="Incident records in clients/<client>/incidents/: create and list them.",
@@ -284,6 +371,9 @@ def incident_new(
         _fail(exc.problems)
     except ValueError as exc:
         _fail([f"--detected: {exc}"])
+    from . import audit
+
+    audit.record(c, "incident", "ok", f"created {path.name}")
     out.print(f"Created {path}", soft_wrap=True, highlight=False)
     out.print("Fill in the sections; set acknowledged, resolved and summary_sent in its header as they happen.")
 

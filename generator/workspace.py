@@ -55,6 +55,10 @@ class Client:
         return self.dir / "runbooks"
 
     @property
+    def audit_path(self) -> Path:
+        return self.dir / "audit.log"
+
+    @property
     def incidents_dir(self) -> Path:
         return self.dir / "incidents"
 
@@ -91,8 +95,8 @@ class Client:
                 ["git", "log", "-1", "--format=%h", "--", "."],
                 cwd=self.dir, capture_output=True, text=True, timeout=10,
             )
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--", "."],
+            dirty = subprocess.run(  # the audit log grows with every command; it is not a data change
+                ["git", "status", "--porcelain", "--", ".", ":(exclude)audit.log"],
                 cwd=self.dir, capture_output=True, text=True, timeout=10,
             )
         except (OSError, subprocess.TimeoutExpired):

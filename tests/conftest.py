@@ -23,7 +23,7 @@ HOSTILE_NAMES = [
 
 def copy_demo(root: Path, slug: str = "demo") -> Path:
     target = root / "clients" / slug
-    shutil.copytree(DEMO, target)
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("audit.log"))  # local, git-ignored
     if slug != "demo":
         text = (target / "client.yml").read_text().replace("slug: demo", f"slug: {slug}")
         (target / "client.yml").write_text(text)

@@ -109,6 +109,7 @@ def plan(portal: Portal) -> list[Page]:
         ]),
         Page("security.md", "Security baseline", "security.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
+        Page("changelog.md", "Change log", "changelog.md.j2"),
     ]
 
 

@@ -80,6 +80,8 @@ class Portal:
     areas: list[AreaView]
     authored_runbooks: list
     incidents: list
+    changelog: list = field(default_factory=list)  # generator.changelog.Entry, newest first
+    audit: list = field(default_factory=list)  # audit records shown in the portal, newest first
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -92,6 +94,16 @@ class Portal:
     @property
     def open_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.muted]
+
+    def history(self, workflow_ref: str) -> list[tuple]:
+        """(entry, what changed) for each change-log entry that touched this workflow, newest first."""
+        out = []
+        for entry in self.changelog:
+            if workflow_ref in entry.added:
+                out.append((entry, ["added"]))
+            elif workflow_ref in entry.workflows:
+                out.append((entry, entry.workflows[workflow_ref]))
+        return out
 
     def view(self, workflow_ref: str) -> WorkflowView | None:
         return self.by_ref.get(workflow_ref)

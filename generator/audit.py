@@ -1,0 +1,69 @@
+"""The audit trail: `clients/<client>/audit.log`, one JSON object per line, append-only.
+
+Every sync, import, build, check and incident record appends what was done, by whom, when, on which
+snapshot revision, and the result. Existing lines are never rewritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+from datetime import UTC, datetime
+
+from .workspace import Client
+
+FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
+# Records the portal shows: what changed the data or judged it. Build records stay in the log but are
+# not rendered, or every build would change the next one's output.
+SHOWN = {"sync", "import", "check", "incident"}
+
+
+def user() -> str:
+    return os.environ.get("HANDOVER_USER") or os.environ.get("GITHUB_ACTOR") or getpass.getuser()
+
+
+def record(client: Client, command: str, result: str, detail: str = "") -> dict:
+    entry = {
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "user": user(),
+        "command": command,
+        "client": client.slug,
+        "revision": client.revision(),
+        "result": result,
+        "detail": detail,
+    }
+    line = json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n"
+    # O_APPEND: each record lands whole at the end, even with two processes writing.
+    fd = os.open(client.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return entry
+
+
+def read(client: Client) -> list[dict]:
+    if not client.audit_path.exists():
+        return []
+    entries = []
+    for number, line in enumerate(client.audit_path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                entries.append({"time": "", "command": "?", "result": f"unreadable line {number}"})
+    return entries
+
+
+def export(entries: list[dict], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(entries)
+    return out.getvalue()

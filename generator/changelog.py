@@ -1,0 +1,77 @@
+"""The change log: one entry per commit that changed the client's snapshot, newest first.
+
+Each entry compares the snapshot at the commit with the one at its parent. A commit never changes, so
+its comparison is cached under build/<client>/.cache/changelog/ by commit hash: a rebuild only
+compares commits it has not seen.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+
+from .diff import HistoryError, compare, snapshot_at
+from .workspace import Client
+from .yamlio import atomic_write
+
+MAX_ENTRIES = 30
+
+
+@dataclass
+class Entry:
+    commit: str
+    date: str  # ISO 8601, as Git recorded it
+    author: str
+    subject: str
+    summary: str
+    workflows: dict[str, list[str]]  # workflow ref → what changed in it
+    added: list[str]
+    removed: list[str]
+    first: bool = False  # the first snapshot: everything in it counts as added
+
+
+def _commits(client: Client) -> list[tuple[str, str, str, str]]:
+    try:
+        run = subprocess.run(
+            ["git", "log", f"-{MAX_ENTRIES}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", "snapshot"],
+            cwd=client.dir, capture_output=True, text=True, timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if run.returncode != 0:
+        return []
+    return [tuple(line.split("\x1f", 3)) for line in run.stdout.splitlines() if line.count("\x1f") == 3]
+
+
+def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
+    cache = client.build_dir / ".cache" / "changelog" / f"{commit}.json"
+    if cache.exists():
+        return Entry(**json.loads(cache.read_text()))
+    new = snapshot_at(client, commit)
+    try:
+        old = snapshot_at(client, f"{commit}^")
+    except HistoryError:
+        old = None  # the first snapshot
+    if old is None:
+        entry = Entry(commit, date, author, subject, f"first snapshot: {len(new.workflows)} workflows",
+                      {}, [w.ref for w in new.workflows], [], first=True)
+    else:
+        diff = compare(old, new, client.config)
+        entry = Entry(commit, date, author, subject, diff.summary(),
+                      {c.ref: c.changes for c in diff.workflows_changed},
+                      sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
+                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}))
+    atomic_write(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True))
+    return entry
+
+
+def entries(client: Client) -> list[Entry]:
+    """The change log, newest first; empty outside Git. A commit whose snapshot cannot be read is skipped."""
+    found = []
+    for commit, date, author, subject in _commits(client):
+        try:
+            found.append(_entry(client, commit, date, author, subject))
+        except HistoryError:
+            continue
+    return found

@@ -1,0 +1,210 @@
+"""What changed between two snapshots: `handover diff`, the change log and each workflow's history.
+
+A snapshot at a Git revision is read by extracting `clients/<client>/snapshot/` as it was committed
+(`git archive`) and loading it like any other, so old and new go through the same model.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import snapshot as store
+from .checks import evaluate
+from .config import ClientConfig
+from .model import Snapshot, Workflow
+from .stats import health
+from .workspace import Client
+from .yamlio import InputError
+
+
+class HistoryError(Exception):
+    pass
+
+
+def _git(client: Client, *args: str, binary: bool = False, cwd: Path | None = None):
+    run = subprocess.run(["git", *args], cwd=cwd or client.dir, capture_output=True, timeout=60, text=not binary)
+    if run.returncode != 0:
+        message = run.stderr if not binary else run.stderr.decode(errors="replace")
+        raise HistoryError(message.strip().splitlines()[-1] if message.strip() else f"git {args[0]} failed")
+    return run.stdout
+
+
+def snapshot_at(client: Client, revision: str | None) -> Snapshot:
+    """The client's snapshot at a Git revision; None means the working tree."""
+    if revision is None:
+        return store.load(client.snapshot_dir)
+    top = Path(_git(client, "rev-parse", "--show-toplevel").strip())
+    relative = client.snapshot_dir.resolve().relative_to(top.resolve()).as_posix()
+    try:
+        archive = _git(client, "archive", "--format=tar", revision, "--", relative, binary=True, cwd=top)
+    except HistoryError as exc:
+        raise HistoryError(f"no snapshot of {client.slug} at {revision}: {exc}") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        try:
+            return store.load(Path(tmp) / relative)
+        except InputError as exc:
+            raise HistoryError(f"the snapshot at {revision} does not load: {exc.problems[0]}") from None
+
+
+@dataclass
+class WorkflowChange:
+    ref: str
+    name: str
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Diff:
+    workflows_added: list[str] = field(default_factory=list)
+    workflows_removed: list[str] = field(default_factory=list)
+    workflows_changed: list[WorkflowChange] = field(default_factory=list)
+    credentials: list[str] = field(default_factory=list)
+    health: list[str] = field(default_factory=list)
+    findings_new: list[str] = field(default_factory=list)
+    findings_resolved: list[str] = field(default_factory=list)
+    findings_persisting: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.workflows_added or self.workflows_removed or self.workflows_changed or self.credentials
+                    or self.health or self.findings_new or self.findings_resolved)
+
+    def summary(self) -> str:
+        """One line: what a change-log entry says."""
+        parts = []
+        for count, word in ((len(self.workflows_added), "added"), (len(self.workflows_removed), "removed"),
+                            (len(self.workflows_changed), "changed")):
+            if count:
+                parts.append(f"{count} workflow{'s' if count != 1 else ''} {word}")
+        if self.credentials:
+            parts.append(f"{len(self.credentials)} credential change{'s' if len(self.credentials) != 1 else ''}")
+        if self.health:
+            parts.append(f"health changed for {len(self.health)}")
+        if self.findings_new or self.findings_resolved:
+            parts.append(f"findings +{len(self.findings_new)} / −{len(self.findings_resolved)}")
+        return "; ".join(parts) or "no change to workflows, credentials or findings"
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"summary": self.summary()}
+
+
+def _steps(workflow: Workflow) -> dict[str, object]:
+    return {s.id: s for s in workflow.steps}
+
+
+def _fields_changed(before, after, exclude: set[str] = frozenset()) -> list[str]:
+    return [name for name in type(before).model_fields if name not in exclude and getattr(before, name) != getattr(after, name)]
+
+
+def _describe(name: str, before, after) -> str:
+    """`kind: webhook → schedule` for plain values, the field's name for structures."""
+    plain = (str, int, float, bool, type(None))
+    if isinstance(before, plain) and isinstance(after, plain):
+        show = lambda v: "none" if v is None else str(getattr(v, "value", v))  # noqa: E731
+        return f"{name.replace('_', ' ')} {show(before)} → {show(after)}"
+    return name.replace("_", " ")
+
+
+def _workflow_changes(old: Workflow, new: Workflow) -> list[str]:
+    changes = []
+    if old.name != new.name:
+        changes.append(f"renamed from “{old.name}”")
+    if old.active != new.active:
+        changes.append("activated" if new.active else "deactivated")
+    if old.trigger != new.trigger:
+        before, after = old.trigger, new.trigger
+        if before.schedule != after.schedule:
+            changes.append(f"schedule changed: {before.schedule.description if before.schedule else 'none'} → "
+                           f"{after.schedule.description if after.schedule else 'none'}")
+        if before.webhook and after.webhook and before.webhook.auth != after.webhook.auth:
+            changes.append(f"webhook authentication: {before.webhook.auth.value} → {after.webhook.auth.value}")
+        other = _fields_changed(before, after, exclude={"schedule"})
+        if before.webhook and after.webhook and before.webhook.auth != after.webhook.auth:
+            other = [f for f in other if f != "webhook"] + (
+                ["webhook"] if _fields_changed(before.webhook, after.webhook, exclude={"auth"}) else [])
+        if other:
+            changes.append("trigger changed: " + ", ".join(_describe(f, getattr(before, f), getattr(after, f)) for f in other))
+    old_steps, new_steps = _steps(old), _steps(new)
+    for step_id in new_steps.keys() - old_steps.keys():
+        changes.append(f"step added: “{new_steps[step_id].name}”")
+    for step_id in old_steps.keys() - new_steps.keys():
+        changes.append(f"step removed: “{old_steps[step_id].name}”")
+    for step_id in sorted(old_steps.keys() & new_steps.keys()):
+        before, after = old_steps[step_id], new_steps[step_id]
+        if before != after:
+            what = [_describe(name, getattr(before, name), getattr(after, name)) for name in _fields_changed(before, after)]
+            changes.append(f"step “{after.name}” changed: {', '.join(what)}")
+    if old.edges != new.edges:
+        changes.append("flow between steps changed")
+    if old.settings != new.settings:
+        changes.append("settings changed")
+    return sorted(changes, key=lambda c: (not c.startswith(("renamed", "activated", "deactivated", "trigger", "schedule")), c))
+
+
+def compare(old: Snapshot, new: Snapshot, config: ClientConfig) -> Diff:
+    diff = Diff()
+    old_by, new_by = {w.ref: w for w in old.workflows}, {w.ref: w for w in new.workflows}
+    diff.workflows_added = [f"{new_by[r].name} ({r})" for r in sorted(new_by.keys() - old_by.keys())]
+    diff.workflows_removed = [f"{old_by[r].name} ({r})" for r in sorted(old_by.keys() - new_by.keys())]
+    for ref in sorted(old_by.keys() & new_by.keys()):
+        changes = _workflow_changes(old_by[ref], new_by[ref])
+        if changes:
+            diff.workflows_changed.append(WorkflowChange(ref, new_by[ref].name, changes))
+
+    old_creds, new_creds = {c.ref: c for c in old.credentials}, {c.ref: c for c in new.credentials}
+    for ref in sorted(new_creds.keys() - old_creds.keys()):
+        diff.credentials.append(f"added: “{new_creds[ref].name}” ({', '.join(new_creds[ref].scopes) or 'no scopes'})")
+    for ref in sorted(old_creds.keys() - new_creds.keys()):
+        diff.credentials.append(f"removed: “{old_creds[ref].name}”")
+    for ref in sorted(old_creds.keys() & new_creds.keys()):
+        before, after = old_creds[ref], new_creds[ref]
+        if before.scopes != after.scopes:
+            gained, lost = sorted(set(after.scopes) - set(before.scopes)), sorted(set(before.scopes) - set(after.scopes))
+            detail = "; ".join(x for x in (f"+{', '.join(gained)}" if gained else "", f"−{', '.join(lost)}" if lost else "") if x)
+            diff.credentials.append(f"scopes of “{after.name}” changed: {detail}")
+        elif before.name != after.name:
+            diff.credentials.append(f"renamed: “{before.name}” → “{after.name}”")
+        elif before.expires != after.expires:
+            diff.credentials.append(f"expiry of “{after.name}” changed")
+
+    for ref in sorted(old_by.keys() & new_by.keys()):
+        was = health(old_by[ref], old.runs_for(ref), old.meta.taken, config.thresholds)
+        now = health(new_by[ref], new.runs_for(ref), new.meta.taken, config.thresholds)
+        if was != now:
+            diff.health.append(f"{new_by[ref].name}: {was.value} → {now.value}")
+
+    old_findings = {f.id: f for f in evaluate(config, old)}
+    new_findings = {f.id: f for f in evaluate(config, new)}
+    diff.findings_new = [f"{new_findings[i].check.id} {new_findings[i].label}: {new_findings[i].evidence}"
+                         for i in sorted(new_findings.keys() - old_findings.keys())]
+    diff.findings_resolved = [f"{old_findings[i].check.id} {old_findings[i].label}"
+                              for i in sorted(old_findings.keys() - new_findings.keys())]
+    diff.findings_persisting = len(old_findings.keys() & new_findings.keys())
+    return diff
+
+
+def as_text(diff: Diff, title: str) -> str:
+    lines = [title, "=" * len(title), diff.summary(), ""]
+    sections = [("Workflows added", diff.workflows_added), ("Workflows removed", diff.workflows_removed)]
+    for heading, items in sections:
+        if items:
+            lines += [f"{heading}:"] + [f"  + {i}" if "added" in heading else f"  - {i}" for i in items] + [""]
+    if diff.workflows_changed:
+        lines.append("Workflows changed:")
+        for change in diff.workflows_changed:
+            lines.append(f"  ~ {change.name} ({change.ref})")
+            lines += [f"      {c}" for c in change.changes]
+        lines.append("")
+    for heading, items in (("Credentials", diff.credentials), ("Run health", diff.health),
+                           ("New findings", diff.findings_new), ("Resolved findings", diff.findings_resolved)):
+        if items:
+            lines += [f"{heading}:"] + [f"  {i}" for i in items] + [""]
+    lines.append(f"Findings persisting: {diff.findings_persisting}")
+    return "\n".join(lines) + "\n"
