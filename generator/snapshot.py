@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from .yamlio import InputError, atomic_write, load_model, model_to_yaml
+from .yamlio import InputError, atomic_write, load_model, model_to_yaml, read_yaml, validate
 
 
 class PlatformsFile(Strict):
@@ -101,6 +101,31 @@ def _load_optional(path: Path, model: type[BaseModel]):
     return load_model(path, model) if path.exists() else model()
 
 
+def _load_workflow(path: Path) -> Workflow:
+    """A workflow file, checked for consistency: its folder is its platform, step ids are unique, and
+    every edge joins two of its steps (a broken flow would otherwise be drawn silently wrong)."""
+    located = read_yaml(path)
+    workflow = validate(located, Workflow)
+    problems = []
+    if path.parent.name != workflow.platform.value:
+        problems.append(f"{path}:{located.line_of(['platform'])}: platform: '{workflow.platform.value}' but the file "
+                        f"is under workflows/{path.parent.name}/")
+    seen: set[str] = set()
+    for index, step in enumerate(workflow.steps):
+        if step.id in seen:
+            problems.append(f"{path}:{located.line_of(['steps', index, 'id'])}: steps[{index}].id: '{step.id}' is used "
+                            "by another step too")
+        seen.add(step.id)
+    for index, edge in enumerate(workflow.edges):
+        for end, key in ((edge.source, "from"), (edge.target, "to")):
+            if end not in seen:
+                problems.append(f"{path}:{located.line_of(['edges', index, key])}: edges[{index}].{key}: no step "
+                                f"has the id '{end}'")
+    if problems:
+        raise InputError(problems)
+    return workflow
+
+
 def load(directory: Path) -> Snapshot:
     """Read a snapshot back; every problem in any file is reported with file:line: field."""
     if not (directory / "meta.yml").exists():
@@ -118,7 +143,7 @@ def load(directory: Path) -> Snapshot:
     platforms = attempt(lambda: _load_optional(directory / "platforms.yml", PlatformsFile))
     credentials = attempt(lambda: _load_optional(directory / "credentials.yml", CredentialsFile))
     users = attempt(lambda: _load_optional(directory / "users.yml", UsersFile))
-    workflows = [attempt(lambda p=p: load_model(p, Workflow)) for p in sorted(directory.glob("workflows/*/*.yml"))]
+    workflows = [attempt(lambda p=p: _load_workflow(p)) for p in sorted(directory.glob("workflows/*/*.yml"))]
     runs = [attempt(lambda p=p: load_model(p, RunStats)) for p in sorted(directory.glob("runs/*/*.yml"))]
     if problems:
         raise InputError(problems)

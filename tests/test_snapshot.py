@@ -72,3 +72,18 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     yamlio.atomic_write(path, "one\n")
     yamlio.atomic_write(path, "two\n")
     assert path.read_text() == "two\n" and [p.name for p in tmp_path.iterdir()] == ["a.yml"]
+
+
+@pytest.mark.parametrize("edit,field,message", [
+    (lambda t: t.replace("- from: n2\n  to: n3", "- from: n2\n  to: n99"), "edges[1].to", "no step has the id 'n99'"),
+    (lambda t: t.replace("- id: n3\n", "- id: n2\n"), "steps[2].id", "'n2' is used by another step too"),
+    (lambda t: t.replace("platform: n8n", "platform: make"), "platform", "the file is under workflows/n8n/"),
+])
+def test_inconsistent_workflow_is_a_located_error(tmp_path, edit, field, message):
+    snapshot.save(snapshot.load(DEMO / "snapshot"), tmp_path / "snapshot")
+    path = tmp_path / "snapshot/workflows/n8n/Ord3rSync01.yml"
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(InputError) as caught:
+        snapshot.load(tmp_path / "snapshot")
+    hit = [p for p in caught.value.problems if f": {field}:" in p]
+    assert hit and message in hit[0] and hit[0].startswith(f"{path}:")
