@@ -49,12 +49,12 @@ def _stamp(client: Client) -> Path:
     return client.build_dir / ".inputs.sha256"
 
 
-def is_current(client: Client, with_pdf: bool = True) -> bool:
+def is_current(client: Client, with_pdf: bool = True, digest: str | None = None) -> bool:
     """True when the site (and PDF) exist and were built from exactly the current inputs."""
     outputs = [client.site_dir / "index.html"] + ([client.pdf_path] if with_pdf else [])
     stamp = _stamp(client)
     return (all(p.exists() for p in outputs) and stamp.exists()
-            and stamp.read_text().strip() == inputs_digest(client, with_pdf))
+            and stamp.read_text().strip() == (digest or inputs_digest(client, with_pdf)))
 
 
 def load_portal(client: Client, with_history: bool = False) -> Portal:
@@ -95,9 +95,9 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
 
 def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False) -> BuildResult:
     """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force`."""
-    if not force and is_current(client, with_pdf):
-        return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     digest = inputs_digest(client, with_pdf)
+    if not force and is_current(client, with_pdf, digest):
+        return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
     portal = load_portal(client, with_history=True)
     pages = write_docs(client, portal)
@@ -122,8 +122,10 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings))
 
 
-def build_one_process(root: Path, slug: str, with_pdf: bool, force: bool) -> tuple[str, str, BuildResult | None]:
-    """For `--all`: one client in its own process (site then PDF, one core); errors come back as text."""
+def build_reporting_errors(root: Path, slug: str, with_pdf: bool, force: bool, parallel: bool = True
+                           ) -> tuple[str, str, BuildResult | None]:
+    """One client's build with its errors as text, for the CLI. With `--all` it runs in its own process
+    with `parallel=False` (site then PDF on one core), so two clients share the two cores."""
     from .render.pdf import PdfError
     from .render.site import SiteError
     from .workspace import client as find_client
@@ -131,7 +133,7 @@ def build_one_process(root: Path, slug: str, with_pdf: bool, force: bool) -> tup
 
     try:
         c = find_client(slug, root)
-        return slug, "ok", build(c, with_pdf=with_pdf, parallel=False, force=force)
+        return slug, "ok", build(c, with_pdf=with_pdf, parallel=parallel, force=force)
     except InputError as exc:
         return slug, "\n".join(exc.problems), None
     except (SiteError, PdfError) as exc:

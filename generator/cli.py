@@ -141,7 +141,7 @@ def build(
     from concurrent.futures import ProcessPoolExecutor
 
     from . import audit
-    from .build import build_one_process, is_current
+    from .build import build_reporting_errors, is_current
 
     clients = _clients(client, all_clients, root)
     if check:
@@ -155,21 +155,11 @@ def build(
     started = time.monotonic()
     if len(clients) > 1:
         with ProcessPoolExecutor(max_workers=2) as pool, out.status(f"Building {len(clients)} clients, two at a time…"):
-            futures = [pool.submit(build_one_process, c.root, c.slug, pdf, force) for c in clients]
+            futures = [pool.submit(build_reporting_errors, c.root, c.slug, pdf, force, False) for c in clients]
             results = [f.result() for f in futures]
     else:
-        from .build import build as run_build
-        from .render.pdf import PdfError
-        from .render.site import SiteError
-
-        c = clients[0]
-        try:
-            with out.status(f"Building {c.slug}: pages, site and PDF…"):
-                results = [(c.slug, "ok", run_build(c, with_pdf=pdf, force=force))]
-        except InputError as exc:
-            results = [(c.slug, "\n".join(exc.problems), None)]
-        except (SiteError, PdfError) as exc:
-            results = [(c.slug, str(exc), None)]
+        with out.status(f"Building {clients[0].slug}: pages, site and PDF…"):
+            results = [build_reporting_errors(clients[0].root, clients[0].slug, pdf, force)]
 
     failures = []
     for c, (slug, status, result) in zip(clients, results, strict=True):
