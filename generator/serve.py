@@ -24,7 +24,7 @@ def _fingerprint(folders: list[Path]) -> tuple:
 
 def _regenerate(client: Client) -> None:
     fresh = Client(client.root, client.slug)  # a new Client re-reads client.yml
-    write_docs(fresh, load_portal(fresh))
+    write_docs(fresh, load_portal(fresh, with_history=True))
 
 
 def serve(client: Client, port: int) -> None:
