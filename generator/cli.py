@@ -24,8 +24,8 @@ app = typer.Typer(
     name="handover",
     help=(
         "Build the handover portal (site + PDF) for automation clients on n8n, Make and Zapier.\n\n"
-        "The pipeline: sync → snapshot (clients/<client>/snapshot/, in Git) → check → build "
-        "(build/<client>/site/ and build/<client>/<client>-handover.pdf).\n\n"
+        "The pipeline: sync → snapshot (`clients/<client>/snapshot/`, in Git) → check → build "
+        "(`build/<client>/site/` and `build/<client>/<client>-handover.pdf`).\n\n"
         "Start with `handover build demo`, or `handover init acme --name \"Acme Ltd\"` for a new client."
     ),
     no_args_is_help=True,
@@ -94,6 +94,111 @@ def init(
         _fail(exc.problems)
     out.print(f"Created [bold]{folder}[/]. Next: fill in client.yml, then `handover validate {slug}` and "
               f"`handover build {slug}`.")
+
+
+def _progress():
+    """A rich progress display and the callback connectors use: `progress(label, total)` → advance(n)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    display = Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), console=err, transient=True)
+    tasks: dict[str, int] = {}
+
+    def progress(label: str, total: int | None):
+        if label not in tasks:
+            tasks[label] = display.add_task(label, total=total)
+        task = tasks[label]
+        return lambda n: display.advance(task, n)
+
+    return display, progress
+
+
+def _summary(outcomes) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("platform", "workflows", "runs read", "requests", "time"):
+        table.add_column(column, justify="left" if column == "platform" else "right")
+    for o in outcomes:
+        table.add_row(o.name, str(o.workflows), f"{o.runs_read:,}", str(o.requests), f"{o.seconds:.1f} s")
+    out.print(table)
+    for o in outcomes:
+        for skipped in o.skipped:
+            out.print(f"[yellow]not collected[/] ({o.name}) {skipped}", highlight=False)
+        if o.secrets:
+            out.print(f"[red]{o.secrets} hardcoded secret(s)[/] found in {o.name} definitions: redacted in the "
+                      "snapshot; `handover check` lists where", highlight=False)
+
+
+@app.command()
+def sync(
+    client: ClientArg = None,
+    all_clients: AllOpt = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Only this platform of client.yml (its name or kind, e.g. `n8n`).")] = None,
+    window_days: Annotated[int | None, typer.Option(
+        "--window-days", min=1, max=365, help="Days of run history to read (default: client.yml, else 30).")] = None,
+    root: RootOpt = None,
+):
+    """Pull workflows, credentials (metadata only), users, settings and run statistics from each platform
+    in client.yml into `clients/<client>/snapshot/`.
+
+    API keys are read from the environment variables client.yml names (or a `.env` kept out of Git).
+    Nothing is written unless every platform was read: a failure leaves the snapshot as it was.
+    Then review with `git diff` / `handover diff`, commit, and `handover build`.
+    """
+    from . import audit
+    from .connectors import SyncProblem, sync_client
+    from .connectors.http import PlatformError
+
+    failed = 0
+    for c in _clients(client, all_clients, root):
+        display, progress = _progress()
+        try:
+            with display:
+                outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
+        except (SyncProblem, PlatformError, InputError) as exc:
+            problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
+            input_error = isinstance(exc, InputError) or getattr(exc, "input_error", False)
+            audit.record(c, "sync", "failed", problems[0][:300])
+            err.print(f"[red]sync of {c.slug} failed; the snapshot was not changed.[/]")
+            for problem in problems:
+                err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            failed = max(failed, EXIT_INPUT if input_error else EXIT_PLATFORM)
+            continue
+        out.print(f"[green]Synced {c.slug}[/] → {c.snapshot_dir}")
+        _summary(outcomes)
+        audit.record(c, "sync", "ok", "; ".join(f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
+                                                for o in outcomes))
+    if failed:
+        raise typer.Exit(failed)
+
+
+@app.command("import")
+def import_exports(
+    client: ClientArg,
+    platform: Annotated[str, typer.Argument(help="Which platform the files come from: `n8n`.")],
+    files: Annotated[list[Path], typer.Argument(help="Export files: n8n workflow JSON (one workflow or a list).",
+                                                exists=True, dir_okay=False, show_default=False)],
+    root: RootOpt = None,
+):
+    """Import exported workflow files into the snapshot: for clients without API access, or to add
+    workflows from another instance. Workflows in the files are added or updated; others stay.
+
+    Secrets found in the files are redacted before anything is written and reported by location.
+    """
+    from . import audit
+    from .connectors import SyncProblem, import_files
+
+    (c,) = _clients(client, False, root)
+    try:
+        outcome = import_files(c, platform, list(files))
+    except (SyncProblem, InputError) as exc:
+        problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
+        audit.record(c, "import", "failed", problems[0][:300])
+        err.print("[red]import failed; the snapshot was not changed.[/]")
+        _fail(problems)
+    out.print(f"[green]Imported {outcome.workflows} {platform} workflow(s)[/] into {c.snapshot_dir}")
+    _summary([outcome])
+    audit.record(c, "import", "ok", f"{platform}: {outcome.workflows} workflows from {len(files)} file(s)")
 
 
 @app.command()

@@ -190,6 +190,16 @@ class WorkflowSettings(Strict):
     run_data: RunDataSaving | None = None
 
 
+class SecretRef(Strict):
+    """A secret found in a workflow definition and redacted before anything was written: where it was
+    and what kind, with a fingerprint to recognise it again. Never the value."""
+
+    step: str | None = Field(default=None, description="Step id; none for workflow-level data (pinned data…).")
+    field: str = Field(description="Path inside the platform definition, e.g. parameters.url.")
+    kind: str
+    fingerprint: str
+
+
 class Workflow(Strict):
     platform: Platform
     id: str
@@ -209,6 +219,7 @@ class Workflow(Strict):
     edges: list[Edge] = []
     settings: WorkflowSettings = WorkflowSettings()
     notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")
+    secrets: list[SecretRef] = Field(default=[], description="Hardcoded secrets found (and redacted) on sync.")
 
     @property
     def ref(self) -> str:

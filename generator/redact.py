@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from dataclasses import dataclass
 
 # Provider formats that are unmistakable on their own.
 PROVIDER_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -90,3 +91,92 @@ def address_fingerprints(url: str) -> tuple[str, str]:
         host += f":{parts.port}"
     path = "/" + parts.path.strip("/")
     return fingerprint(f"{parts.scheme.lower()}://{host}{path}"), fingerprint(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scanning platform data: find secrets, replace them by markers, report where they were.
+
+# Platform expressions and references name a value held elsewhere; they are not secrets.
+EXPRESSION = re.compile(r"\{\{.*?\}\}|\$(env|vars|secrets)\.[A-Za-z_][A-Za-z0-9_]*|\$credentials\b[\w.\[\]'\"]*", re.S)
+# Field (or header) names whose literal value is a secret whatever it looks like.
+SECRET_NAME = re.compile(
+    r"(^|[-_ .])(authorization|api[-_ ]?key|apikey|x-api-key|access[-_ ]?token|auth[-_ ]?token|token|secret|"
+    r"client[-_ ]?secret|password|passwd|pwd|private[-_ ]?key|signing[-_ ]?key)$",
+    re.I,
+)
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{12,})")
+_QUERY_PARAM = re.compile(r"[?&]([A-Za-z0-9_.-]+)=([^&#\s]{4,})")
+_WORD = re.compile(r"[A-Za-z0-9_\-+/=.:]{20,}")
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: str
+    value: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.value)
+
+    @property
+    def marker(self) -> str:
+        return f"[redacted {self.kind} {self.fingerprint}]"
+
+
+def find_secrets(text: str, *, named: bool = False, free_text: bool = True) -> list[Found]:
+    """Secrets in one string. `named`: the field's name says it holds a secret, so any literal value
+    counts. `free_text`: also flag random-looking words (off for fields that hold resource ids)."""
+    literal = EXPRESSION.sub(" ", text)
+    if literal.startswith("="):  # n8n marks expressions with a leading '='
+        literal = literal[1:]
+    found: list[Found] = []
+    for kind, pattern in PROVIDER_PATTERNS.items():
+        found += [Found(kind, m.group(0)) for m in pattern.finditer(literal)]
+    found += [Found("authorization_header", m.group(2)) for m in _AUTH_SCHEME.finditer(literal)
+              if not _PLACEHOLDER.match(m.group(2))]
+    found += [Found("url_query_secret", m.group(2)) for m in _QUERY_PARAM.finditer(literal)
+              if SECRET_NAME.search(m.group(1)) and not _PLACEHOLDER.match(m.group(2))]
+    if free_text:
+        found += [Found("high_entropy_string", w) for w in _WORD.findall(literal) if looks_like_secret(w)]
+    value = literal.strip()
+    if named and not found and len(value) >= 6 and not _PLACEHOLDER.match(value) and not value.isspace():
+        found.append(Found("secret_field", value))
+    # The same value found by two detectors is one secret; a value inside another is the larger one.
+    unique: list[Found] = []
+    for item in sorted(found, key=lambda f: -len(f.value)):
+        if not any(item.value in kept.value for kept in unique):
+            unique.append(item)
+    return unique
+
+
+def redact_text(text: str, **options) -> tuple[str, list[Found]]:
+    """`text` with every secret replaced by a marker (kind and fingerprint), and what was found."""
+    found = find_secrets(text, **options)
+    for item in found:
+        text = text.replace(item.value, item.marker)
+    return text, found
+
+
+def scan_tree(data, path: str = "", *, code_keys=frozenset()) -> list[tuple[str, Found]]:
+    """Every secret in nested JSON-like data, with the path it sits at (`parameters.url`,
+    `headers[0].value`). `{name, value}` pairs are judged by their name (HTTP headers, query and body
+    parameters). Random-looking words are flagged only in code and in named pairs, since elsewhere
+    long random strings are usually resource ids."""
+    hits: list[tuple[str, Found]] = []
+
+    def walk(node, where: str, named: bool, key: str) -> None:
+        if isinstance(node, dict):
+            pair_name = node.get("name") if isinstance(node.get("name"), str) else None
+            for k, v in node.items():
+                child = f"{where}.{k}" if where else str(k)
+                walk(v, child, bool(SECRET_NAME.search(str(k))) or (k == "value" and bool(
+                    pair_name and SECRET_NAME.search(pair_name))), str(k))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{where}[{index}]", named, key)
+        elif isinstance(node, str):
+            for item in find_secrets(node, named=named, free_text=named or key in code_keys):
+                hits.append((where, item))
+
+    walk(data, path, False, "")
+    return hits

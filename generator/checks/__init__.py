@@ -150,4 +150,4 @@ def checks_by_area() -> dict[str, list[Check]]:
 
 
 # The control families register their checks with @check when imported (they need the names above).
-from . import access, attested, monitoring, platform, response  # noqa: E402, F401
+from . import access, attested, monitoring, platform, response, secrets  # noqa: E402, F401

@@ -1,0 +1,233 @@
+"""Sync and import: read a platform (its API, or its export files) into the client's snapshot.
+
+Each platform module collects into a `Collected` (normalised, redacted); this module merges that into
+the previous snapshot and saves it in one atomic swap. Every platform of the client is collected
+before anything is written, so a failure anywhere leaves the snapshot exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from .. import snapshot as store
+from ..model import Credential, Platform, PlatformFacts, Snapshot, SnapshotMeta, StepRef, User, Workflow
+from ..yamlio import InputError
+
+
+class SyncProblem(Exception):
+    """A sync or import that cannot go on: what failed and what to do. `input_error` marks problems
+    with the user's files or settings (exit 2) rather than with the platform (exit 3)."""
+
+    def __init__(self, message: str, hint: str = "", *, input_error: bool = False):
+        super().__init__(message)
+        self.hint = hint
+        self.input_error = input_error
+
+    def __str__(self) -> str:
+        return super().__str__() + (f" — {self.hint}" if self.hint else "")
+
+
+@dataclass
+class Collected:
+    """What one platform gave: already normalised and redacted."""
+
+    facts: PlatformFacts
+    workflows: list[Workflow]
+    credentials: list[Credential]
+    users: list[User] | None  # None: not read this time, keep the previous ones
+    runs: object | None  # a RunAggregator; None: keep the previous run statistics
+    replace_all: bool  # sync: these are all the platform's workflows; import: add or update these
+    requests: int = 0
+
+
+@dataclass
+class Outcome:
+    """One platform's part of a sync, for the summary."""
+
+    name: str
+    workflows: int = 0
+    runs_read: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)
+    secrets: int = 0
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Keys
+
+
+def api_key(env_name: str, search: list[Path]) -> str:
+    """The key from the environment, else from the first `.env` that has it. Never logged or shown."""
+    value = os.environ.get(env_name)
+    for folder in search:
+        if value:
+            break
+        dotenv = folder / ".env"
+        if dotenv.is_file():
+            value = dotenv_values(dotenv).get(env_name)
+    if not value:
+        raise SyncProblem(f"the environment variable {env_name}, named in client.yml, is not set",
+                          f"set it (export {env_name}=…) or add it to a .env file kept out of Git", input_error=True)
+    return value.strip()
+
+
+# --------------------------------------------------------------------------------------------------
+# Merging into the snapshot
+
+
+def relink_usage(credentials: list[Credential], workflows: list[Workflow]) -> list[Credential]:
+    """Each credential's `used_by`, recomputed from the steps that name it."""
+    usage: dict[str, list[StepRef]] = {}
+    for workflow in sorted(workflows, key=lambda w: w.ref):
+        for step in workflow.steps:
+            if step.credential:
+                usage.setdefault(step.credential, []).append(StepRef(workflow=workflow.ref, step=step.id))
+    return [c.model_copy(update={"used_by": usage.get(c.ref, [])}) for c in credentials]
+
+
+def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Snapshot:
+    """The previous snapshot with one platform's part replaced (sync) or updated (import)."""
+    platform: Platform = collected.facts.platform
+    before = previous or Snapshot(meta=SnapshotMeta(taken=now))
+    mine = {w.id for w in collected.workflows}
+    kept = [w for w in before.workflows
+            if w.platform != platform or (not collected.replace_all and w.id not in mine)]
+    workflows = kept + collected.workflows
+
+    if collected.replace_all:
+        credentials = [c for c in before.credentials if c.platform != platform] + collected.credentials
+    else:  # an import knows only names and types; what a sync learnt about a credential stays
+        known = {c.ref for c in before.credentials}
+        credentials = before.credentials + [c for c in collected.credentials if c.ref not in known]
+    credentials = relink_usage(credentials, workflows)
+
+    users = before.users if collected.users is None else (
+        [u for u in before.users if u.platform != platform] + collected.users)
+
+    previous_facts = next((p for p in before.platforms if p.platform == platform), None)
+    facts = collected.facts
+    if collected.facts.source == "import" and previous_facts is not None:
+        facts = previous_facts  # an import does not know the instance; keep what the last sync learnt
+    platforms = [p for p in before.platforms if p.platform != platform] + [facts]
+
+    old_runs = {r.workflow: r for r in before.runs}
+    runs = [r for r in before.runs if not r.workflow.startswith(f"{platform.value}:")]
+    for workflow in workflows:
+        if workflow.platform != platform:
+            continue
+        if collected.runs is not None:
+            runs.append(collected.runs.stats(workflow.ref, old_runs.get(workflow.ref)))
+        elif workflow.ref in old_runs:
+            runs.append(old_runs[workflow.ref])
+
+    return Snapshot(meta=SnapshotMeta(taken=now), platforms=platforms, workflows=workflows,
+                    credentials=credentials, users=users, runs=runs)
+
+
+def _previous(directory: Path) -> Snapshot | None:
+    if not (directory / "meta.yml").exists():
+        return None
+    try:
+        return store.load(directory)
+    except InputError as exc:
+        raise SyncProblem("the current snapshot cannot be read, so it cannot be updated: " + "; ".join(exc.problems),
+                          "fix those files (or restore them from Git) and sync again", input_error=True) from None
+
+
+def _outcome(name: str, collected: Collected, seconds: float) -> Outcome:
+    return Outcome(
+        name=name, workflows=len(collected.workflows),
+        runs_read=getattr(collected.runs, "runs_read", 0) if collected.runs is not None else 0,
+        requests=collected.requests, seconds=seconds,
+        skipped=[f"{n.section}: {n.reason}" for n in collected.facts.not_collected],
+        secrets=sum(len(w.secrets) for w in collected.workflows),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The two entry points
+
+
+SUPPORTED = {"n8n"}
+
+
+def sync_client(client, *, only: str | None = None, window_days: int | None = None, progress=None,
+                now: datetime | None = None, retry=None, timeout: float = 30.0) -> list[Outcome]:
+    """Sync every platform in client.yml (or the one named `only`), then save the snapshot once."""
+    from . import n8n
+
+    now = now or now_utc()
+    config = client.config
+    chosen = [p for p in config.platforms if only in (None, p.name, p.kind.value)]
+    if not chosen:
+        names = ", ".join(f"'{p.name}'" for p in config.platforms) or "none"
+        raise SyncProblem(f"{client.config_path}: no platform to sync matches {only!r} (platforms: {names})"
+                          if only else f"{client.config_path}: no platforms are listed under `platforms:`",
+                          "add the platform with its base_url and api_key_env", input_error=True)
+    previous = _previous(client.snapshot_dir)
+    results: list[tuple[Outcome, Collected]] = []
+    outcomes: list[Outcome] = []
+    for platform in chosen:
+        if platform.kind.value not in SUPPORTED:
+            outcomes.append(Outcome(name=platform.name, skipped=[
+                f"sync from the {platform.kind.value} API is not available yet; use `handover import`"]))
+            continue
+        if not platform.api_key_env or not platform.base_url:
+            raise SyncProblem(f"{client.config_path}: platform '{platform.name}' needs base_url and api_key_env "
+                              "to be synced", input_error=True)
+        key = api_key(platform.api_key_env, [client.dir, client.root])
+        config_for_run = platform.model_copy(update={"window_days": window_days or platform.window_days})
+        started = time.monotonic()
+        collected = n8n.sync(config_for_run, api_key=key, now=now, progress=progress, retry=retry, timeout=timeout)
+        results.append((_outcome(platform.name, collected, time.monotonic() - started), collected))
+    snapshot = previous
+    for outcome, collected in results:
+        snapshot = merge(snapshot, collected, now)
+        outcomes.append(outcome)
+    if results:
+        store.save(snapshot, client.snapshot_dir)
+    return outcomes
+
+
+def read_export(path: Path) -> object:
+    """A JSON export file, with a located error for anything unreadable."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # editors on Windows add a byte-order mark
+    except OSError as exc:
+        raise SyncProblem(f"{path}: cannot read it ({exc.strerror})", input_error=True) from None
+    except UnicodeDecodeError:
+        raise SyncProblem(f"{path}: not UTF-8 text; expected a JSON export", input_error=True) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SyncProblem(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                          "export the workflow again from the editor", input_error=True) from None
+
+
+def import_files(client, platform: str, paths: list[Path], *, now: datetime | None = None) -> Outcome:
+    """Import export files of one platform into the snapshot (adding or updating those workflows)."""
+    from . import n8n
+
+    if platform not in SUPPORTED:
+        raise SyncProblem(f"importing {platform} files is not available yet", input_error=True)
+    now = now or now_utc()
+    configured = next((p for p in client.config.platforms if p.kind.value == platform), None)
+    documents = [(str(path), read_export(path)) for path in paths]
+    started = time.monotonic()
+    collected = n8n.import_documents(documents, name=configured.name if configured else "n8n",
+                                     base_url=configured.base_url if configured else None, now=now)
+    snapshot = merge(_previous(client.snapshot_dir), collected, now)
+    store.save(snapshot, client.snapshot_dir)
+    return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)

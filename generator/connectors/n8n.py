@@ -1,0 +1,720 @@
+"""n8n: the public API (`/api/v1`, key in `X-N8N-API-KEY`) and exported workflow JSON.
+
+`normalise()` turns one n8n workflow, as the API lists it or the editor downloads it, into the
+normalised `Workflow`; sync and import share it. Only structure and names are kept: node parameters
+are read for the trigger, operation, calls and addresses, scanned for secrets, and dropped.
+API facts: ../shared/reference/platform-apis.md §1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from ..model import (
+    Access,
+    Address,
+    AuditFinding,
+    Credential,
+    Edge,
+    NotCollected,
+    Platform,
+    PlatformFacts,
+    RunDataSaving,
+    Schedule,
+    SecretRef,
+    Step,
+    StepKind,
+    Trigger,
+    TriggerKind,
+    User,
+    Webhook,
+    WebhookAuth,
+    Workflow,
+    WorkflowSettings,
+)
+from ..redact import address_fingerprints, redact_text, scan_tree
+from . import Collected, SyncProblem
+from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
+from .runs import RunAggregator
+
+PLATFORM = Platform.n8n
+# The scopes a read-only key needs, in the order sync uses them; only workflow:list is essential.
+KEY_SCOPES = ["workflow:list", "execution:list", "execution:read", "credential:list", "project:list",
+              "user:list", "tag:list", "variable:list", "securityAudit:generate"]
+ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
+
+# --------------------------------------------------------------------------------------------------
+# Node types → readable names and kinds
+
+_APP_NAMES = {
+    "httpRequest": "HTTP Request", "if": "IF", "code": "Code", "function": "Function", "functionItem": "Function Item",
+    "set": "Edit Fields", "executeWorkflow": "Execute Workflow", "executeWorkflowTrigger": "Execute Workflow Trigger",
+    "errorTrigger": "Error Trigger", "webhook": "Webhook", "respondToWebhook": "Respond to Webhook",
+    "splitInBatches": "Loop Over Items", "noOp": "No Operation", "emailSend": "Send Email", "stopAndError":
+    "Stop and Error", "openAi": "OpenAI", "lmChatOpenAi": "OpenAI Chat Model", "agent": "AI Agent",
+    "github": "GitHub", "hubspot": "HubSpot", "mySql": "MySQL", "microsoftSql": "Microsoft SQL", "postgres":
+    "Postgres", "googleSheets": "Google Sheets", "gmail": "Gmail", "n8n": "n8n", "cron": "Cron",
+    "scheduleTrigger": "Schedule Trigger", "manualTrigger": "Manual Trigger", "formTrigger": "n8n Form Trigger",
+    "chatTrigger": "Chat Trigger", "awsS3": "AWS S3", "ssh": "SSH", "ftp": "FTP", "xml": "XML", "html": "HTML",
+    "graphql": "GraphQL", "quickbooks": "QuickBooks", "woocommerce": "WooCommerce", "clickUp": "ClickUp",
+    "mongoDb": "MongoDB", "openAiAssistant": "OpenAI Assistant", "toolHttpRequest": "HTTP Request Tool",
+}
+_KINDS = {
+    "if": StepKind.condition, "switch": StepKind.router, "filter": StepKind.condition, "code": StepKind.code,
+    "function": StepKind.code, "functionItem": StepKind.code, "executeCommand": StepKind.code,
+    "httpRequest": StepKind.http, "executeWorkflow": StepKind.sub_workflow, "wait": StepKind.wait,
+    "set": StepKind.transform, "merge": StepKind.transform, "splitInBatches": StepKind.transform,
+    "itemLists": StepKind.transform, "aggregate": StepKind.transform, "splitOut": StepKind.transform,
+    "sort": StepKind.transform, "limit": StepKind.transform, "removeDuplicates": StepKind.transform,
+    "dateTime": StepKind.transform, "crypto": StepKind.transform, "xml": StepKind.transform,
+    "html": StepKind.transform, "markdown": StepKind.transform, "renameKeys": StepKind.transform,
+    "noOp": StepKind.transform, "summarize": StepKind.transform, "compareDatasets": StepKind.condition,
+}
+# Output labels of nodes with several outputs, by output index.
+_OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBatches": ["done", "loop"],
+            "compareDatasets": ["in A only", "same", "different", "in B only"]}
+_READ_OPS = re.compile(r"^(get|getAll|getMany|search|list|lookup|read|download|find|fetch|query)", re.I)
+_CODE_KEYS = frozenset({"jsCode", "pythonCode", "functionCode", "code", "command", "jsonBody", "body",
+                        "jsonHeaders", "jsonQuery", "query", "text", "content"})
+_WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
+                 "jwtAuth": WebhookAuth.jwt}
+_LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start"}
+
+
+def slug(text: str) -> str:
+    """An id for something the export gave no id: readable and stable ('Support triage (AI)' →
+    'support-triage-ai')."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "unnamed"
+
+
+def split_type(node_type: str) -> tuple[str, str]:
+    """`n8n-nodes-base.slack` → ('n8n-nodes-base', 'slack'); community and LangChain packages alike."""
+    package, _, name = node_type.rpartition(".")
+    return package, name
+
+
+def humanise(name: str) -> str:
+    """`googleSheets` → 'Google Sheets', `jiraSoftwareCloudApi` → 'Jira Software Cloud Api'."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|[_-]+", " ", name).split()
+    return " ".join(w if w.isupper() and len(w) > 1 else w[:1].upper() + w[1:] for w in words) or name
+
+
+def app_name(node_type: str) -> str:
+    package, name = split_type(node_type)
+    label = _APP_NAMES.get(name) or humanise(name)
+    if package not in ("n8n-nodes-base", "@n8n/n8n-nodes-langchain", ""):
+        label += f" (community: {package})"
+    return label
+
+
+def credential_app(credential_type: str) -> str:
+    """`slackOAuth2Api` → 'Slack', `httpHeaderAuth` → 'HTTP Header Auth'."""
+    base = re.sub(r"(OAuth2?Api|OAuth2?|Api)$", "", credential_type) or credential_type
+    return _APP_NAMES.get(base) or humanise(base).replace("Http", "HTTP")
+
+
+def is_trigger(node_type: str) -> bool:
+    _, name = split_type(node_type)
+    return name.endswith("Trigger") or name in _LEGACY_TRIGGERS
+
+
+def _is_expression(value) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _text(value: str | None) -> tuple[str | None, list]:
+    """Free text from the definition (names, notes) with any secret redacted."""
+    if not value:
+        return value, []
+    return redact_text(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Schedules
+
+
+_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def _every(count: int, unit: str) -> str:
+    return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
+
+
+def _at(rule: dict) -> str:
+    return f" at {int(rule.get('triggerAtHour', 0) or 0):02d}:{int(rule.get('triggerAtMinute', 0) or 0):02d}"
+
+
+def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
+    """One `rule.interval[]` item of the Schedule Trigger → (wording, cron, interval in minutes)."""
+    unit = rule.get("field", "days")
+
+    def count(key: str) -> int:
+        try:
+            return max(1, int(rule.get(key, 1) or 1))
+        except (TypeError, ValueError):
+            return 1
+    if unit == "cronExpression":
+        expression = str(rule.get("expression", "")).strip()
+        return f"Cron {expression}", expression or None, None
+    if unit == "seconds":
+        n = count("secondsInterval")
+        return _every(n, "second"), None, 1
+    if unit == "minutes":
+        n = count("minutesInterval")
+        return _every(n, "minute"), None, n
+    if unit == "hours":
+        n = count("hoursInterval")
+        return _every(n, "hour") + f" at :{int(rule.get('triggerAtMinute', 0) or 0):02d}", None, n * 60
+    if unit == "weeks":
+        n = count("weeksInterval")
+        days = rule.get("triggerAtDay") or [1]
+        names = ", ".join(_DAYS[int(d) % 7] for d in days if str(d).isdigit()) or "Monday"
+        return _every(n, "week") + f" on {names}" + _at(rule), None, n * 7 * 1440
+    if unit == "months":
+        n = count("monthsInterval")
+        return _every(n, "month") + f" on day {rule.get('triggerAtDayOfMonth', 1)}" + _at(rule), None, n * 31 * 1440
+    n = count("daysInterval")
+    return _every(n, "day") + _at(rule), None, n * 1440
+
+
+def _schedule(node: dict, timezone: str | None) -> Schedule:
+    _, name = split_type(node.get("type", ""))
+    params = node.get("parameters") or {}
+    rules: list[tuple[str, str | None, int | None]] = []
+    if name == "scheduleTrigger":
+        rules = [schedule_rule(r) for r in ((params.get("rule") or {}).get("interval") or [{}]) if isinstance(r, dict)]
+    elif name == "cron":  # the legacy Cron node
+        for item in (params.get("triggerTimes") or {}).get("item") or []:
+            mode = item.get("mode", "everyDay")
+            if mode == "custom":
+                rules.append((f"Cron {item.get('cronExpression', '')}", item.get("cronExpression"), None))
+            elif mode == "everyMinute":
+                rules.append(("Every minute", None, 1))
+            elif mode == "everyHour":
+                rules.append((f"Every hour at :{int(item.get('minute', 0)):02d}", None, 60))
+            elif mode == "everyX":
+                minutes = int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1)
+                rules.append((f"Every {item.get('value', 1)} {item.get('unit', 'minutes')}", None, minutes))
+            else:
+                rules.append(("Every day" + _at({"triggerAtHour": item.get("hour", 0),
+                                                 "triggerAtMinute": item.get("minute", 0)}), None, 1440))
+    elif name == "interval":
+        value = int(params.get("interval", 1) or 1)
+        unit = params.get("unit", "seconds")
+        minutes = {"seconds": max(1, value // 60), "minutes": value, "hours": value * 60}.get(unit, value)
+        rules.append((f"Every {value} {unit}", None, minutes))
+    if not rules:
+        rules = [("Every day at 00:00", None, 1440)]
+    wording = "; ".join(r[0] for r in rules)
+    cron = rules[0][1] if len(rules) == 1 else None
+    interval = min((r[2] for r in rules if r[2]), default=None)
+    return Schedule(description=wording, cron=cron, interval_minutes=interval, timezone=timezone)
+
+
+# --------------------------------------------------------------------------------------------------
+# One workflow
+
+
+def mask_path(path: str) -> str:
+    """A webhook path shown without the part that makes it unguessable."""
+    head, _, last = path.strip("/").rpartition("/")
+    word = re.match(r"[A-Za-z]+[-_]", last)
+    shown = word.group(0) if word and len(last) - len(word.group(0)) >= 8 else ""
+    return "/" + (head + "/" if head else "") + shown + "•••• (masked)"
+
+
+def _webhook_address(base_url: str | None, prefix: str, path: str) -> tuple[str, Address]:
+    full = f"{prefix}/{path.strip('/')}"
+    url, path_fp = address_fingerprints((base_url.rstrip("/") + full) if base_url else full)
+    return mask_path(full), Address(url=url if base_url else None, path=path_fp)
+
+
+def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> Trigger:
+    triggers = [n for n in nodes if is_trigger(n.get("type", "")) and not split_type(n["type"])[1] == "start"]
+    enabled = [n for n in triggers if not n.get("disabled")] or triggers
+    if not enabled:
+        return Trigger(kind=TriggerKind.manual)
+    node = enabled[0]
+    _, name = split_type(node["type"])
+    params = node.get("parameters") or {}
+    app = app_name(node["type"])
+    if name in ("scheduleTrigger", "cron", "interval"):
+        return Trigger(kind=TriggerKind.schedule, app=app, schedule=_schedule(node, timezone))
+    if name in ("webhook", "formTrigger"):
+        path = params.get("path") or node.get("webhookId") or ""
+        shown, address = _webhook_address(base_url, "/form" if name == "formTrigger" else "/webhook", str(path))
+        auth = _WEBHOOK_AUTH.get(params.get("authentication", "none"), WebhookAuth.none)
+        return Trigger(kind=TriggerKind.webhook, app=app, webhook=Webhook(
+            path=shown, method=params.get("httpMethod", "GET") if name == "webhook" else "POST", auth=auth,
+            address=address))
+    if name == "errorTrigger":
+        return Trigger(kind=TriggerKind.error, app=app)
+    if name == "manualTrigger":
+        return Trigger(kind=TriggerKind.manual, app=app)
+    if name == "executeWorkflowTrigger":
+        return Trigger(kind=TriggerKind.sub_workflow, app=app)
+    events = params.get("events") or params.get("event") or params.get("triggerOn")
+    if isinstance(events, list):
+        events = ", ".join(str(e) for e in events)
+    polling = None
+    for item in (params.get("pollTimes") or {}).get("item") or []:
+        mode = item.get("mode")
+        polling = {"everyMinute": 1, "everyHour": 60}.get(mode) or (
+            int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1) if mode == "everyX" else 1440)
+        break
+    return Trigger(kind=TriggerKind.app_event, app=app.removesuffix(" Trigger"),
+                   event=str(events) if events and not _is_expression(events) else None, polling_minutes=polling)
+
+
+def _operation(name: str, params: dict) -> str | None:
+    if name in ("httpRequest", "toolHttpRequest"):
+        return str(params.get("method") or params.get("requestMethod") or "GET")
+    operation, resource = params.get("operation"), params.get("resource")
+    if not isinstance(operation, str) or _is_expression(operation):
+        return None
+    words = humanise(operation).lower().replace("get all", "get many")
+    return f"{words} {humanise(resource).lower()}" if isinstance(resource, str) and not _is_expression(resource) else words
+
+
+def _access(name: str, operation: str | None, kind: StepKind) -> Access | None:
+    if kind in (StepKind.condition, StepKind.router, StepKind.transform, StepKind.wait, StepKind.trigger):
+        return None
+    if name in ("httpRequest", "toolHttpRequest"):
+        return Access.read if (operation or "GET").upper() in ("GET", "HEAD", "OPTIONS") else Access.write
+    if operation is None:
+        return None
+    return Access.read if _READ_OPS.match(operation.replace(" ", "")) else Access.write
+
+
+def _resource_id(value) -> str | None:
+    """A workflow id from a plain value or a resource locator (`{"__rl": true, "value": …}`)."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if isinstance(value, (str, int)) and str(value) and not _is_expression(value):
+        return str(value)
+    return None
+
+
+def _error_mode(node: dict) -> str | None:
+    if node.get("retryOnFail"):
+        return "retry"
+    on_error = node.get("onError")
+    if on_error in ("continueRegularOutput", "continueErrorOutput") or node.get("continueOnFail"):
+        return "continue"
+    return None
+
+
+def _run_data(settings: dict) -> RunDataSaving | None:
+    def saved(key: str) -> bool | None:
+        value = settings.get(key)
+        return {"all": True, "none": False, True: True, False: False}.get(value)  # "DEFAULT" → instance default
+    keep = RunDataSaving(successful_runs=saved("saveDataSuccessExecution"), failed_runs=saved("saveDataErrorExecution"),
+                         manual_runs=saved("saveManualExecutions"))
+    return keep if keep.model_dump(exclude_none=True) else None
+
+
+def _step_id(node: dict, used: set[str]) -> str:
+    ident = str(node.get("id") or slug(str(node.get("name", "step"))))
+    while ident in used:  # exports edited by hand can repeat ids; keep steps apart
+        ident += "_"
+    used.add(ident)
+    return ident
+
+
+def _timestamp(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dict] | None = None,
+              fallback_id: str | None = None) -> Workflow:
+    """One n8n workflow (API item or export file) → Workflow, secrets redacted and recorded."""
+    if not isinstance(raw.get("nodes"), list):
+        raise ValueError("'nodes' is missing or not a list; is this an n8n workflow export?")
+    ident = str(raw.get("id") or fallback_id or slug(str(raw.get("name") or "workflow")))
+    settings = raw.get("settings") or {}
+    timezone = settings.get("timezone") if settings.get("timezone") not in (None, "DEFAULT") else None
+    secrets: list[SecretRef] = []
+
+    def record(step: str | None, where: str, found) -> None:
+        secrets.extend(SecretRef(step=step, field=where, kind=f.kind, fingerprint=f.fingerprint) for f in found)
+
+    notes: list[str] = []
+    nodes = [n for n in raw["nodes"] if isinstance(n, dict) and n.get("type")]
+    by_name: dict[str, str] = {}
+    steps: list[Step] = []
+    used: set[str] = set()
+    for node in nodes:
+        package, name = split_type(node["type"])
+        params = node.get("parameters") or {}
+        if name == "stickyNote":
+            content, found = _text(str(params.get("content") or ""))
+            record(None, f"nodes[{node.get('name')}].parameters.content", found)
+            if content and content.strip():
+                notes.append(content.strip())
+            continue
+        step_id = _step_id(node, used)
+        by_name[node.get("name", step_id)] = step_id
+        for where, found in scan_tree(params, "parameters", code_keys=_CODE_KEYS):
+            record(step_id, where, [found])
+        kind = StepKind.trigger if is_trigger(node["type"]) else (
+            StepKind.ai if package == "@n8n/n8n-nodes-langchain" else _KINDS.get(name, StepKind.action))
+        operation = _operation(name, params)
+        access = _access(name, operation, kind)
+        if kind == StepKind.action and access == Access.read:
+            kind = StepKind.search
+        refs = credential_refs(node)
+        credential = f"n8n:{refs[0][0]}" if refs else None
+        calls = None
+        if name == "executeWorkflow" and params.get("source", "database") == "database":
+            target_id = _resource_id(params.get("workflowId"))
+            calls = f"n8n:{target_id}" if target_id else None
+        target = None
+        url = params.get("url")
+        if name in ("httpRequest", "toolHttpRequest") and isinstance(url, str) and url and not _is_expression(url):
+            url_fp, path_fp = address_fingerprints(url)
+            target = Address(url=url_fp, path=path_fp)
+        step_name, found = _text(str(node.get("name") or step_id))
+        record(step_id, "name", found)
+        step_notes, found = _text(node.get("notes"))
+        record(step_id, "notes", found)
+        steps.append(Step(
+            id=step_id, name=step_name, app=app_name(node["type"]), operation=operation, kind=kind, access=access,
+            credential=credential, disabled=bool(node.get("disabled")), error_mode=_error_mode(node), calls=calls,
+            target=target, version=str(node["typeVersion"]) if node.get("typeVersion") is not None else None,
+            notes=step_notes or None,
+        ))
+    edges = _edges(raw.get("connections") or {}, nodes, by_name)
+    for section in ("pinData", "staticData"):
+        if raw.get(section):  # never kept; a secret in it is still a finding
+            for where, found in scan_tree(raw[section], section, code_keys=frozenset({"value", "token"})):
+                record(None, where, [found])
+
+    owner, folder = _ownership(raw.get("shared") or [], projects or {})
+    description, found = _text(raw.get("description"))
+    record(None, "description", found)
+    name, found = _text(str(raw.get("name") or ident))
+    record(None, "name", found)
+    error_workflow = _resource_id(settings.get("errorWorkflow"))
+    timeout = settings.get("executionTimeout")
+    return Workflow(
+        platform=PLATFORM, id=ident, name=name, description=description or None,
+        active=bool(raw.get("active")), archived=bool(raw.get("isArchived")),
+        folder=folder, owner=owner,
+        tags=sorted({t.get("name") if isinstance(t, dict) else str(t) for t in raw.get("tags") or []} - {None}),
+        created=_timestamp(raw.get("createdAt")), updated=_timestamp(raw.get("updatedAt")),
+        version=str(raw["versionId"])[:8] if raw.get("versionId") else None,
+        source_url=f"{base_url.rstrip('/')}/workflow/{ident}" if base_url and raw.get("id") else None,
+        trigger=_trigger(nodes, timezone, base_url),
+        steps=steps, edges=edges,
+        settings=WorkflowSettings(
+            error_workflow=f"n8n:{error_workflow}" if error_workflow else None,
+            timeout_seconds=int(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None,
+            timezone=timezone, run_data=_run_data(settings),
+        ),
+        notes=notes,
+        secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
+    )
+
+
+def _edges(connections: dict, nodes: list[dict], by_name: dict[str, str]) -> list[Edge]:
+    """`connections` (source name → output type → [output index] → [targets]) → edges between steps."""
+    types = {n.get("name"): split_type(n["type"])[1] for n in nodes}
+    error_output = {n.get("name") for n in nodes if n.get("onError") == "continueErrorOutput"}
+    edges: list[Edge] = []
+    for source, outputs in connections.items():
+        if source not in by_name or not isinstance(outputs, dict):
+            continue
+        for output_type, per_index in outputs.items():
+            if not isinstance(per_index, list):
+                continue
+            labels = _output_labels(nodes, source, types.get(source, ""), len(per_index))
+            for index, targets in enumerate(per_index):
+                for target in targets or []:
+                    if not isinstance(target, dict) or target.get("node") not in by_name:
+                        continue
+                    is_error = source in error_output and index == len(labels)
+                    label = "error" if is_error else (labels[index] if index < len(labels) and len(labels) > 1 else None)
+                    if output_type != "main":
+                        label = output_type.removeprefix("ai_").replace("languageModel", "model")
+                    edges.append(Edge(source=by_name[source], target=by_name[target["node"]], label=label,
+                                      error=is_error))
+    return edges
+
+
+def _output_labels(nodes: list[dict], source: str, node_type: str, outputs: int) -> list[str]:
+    if node_type in _OUTPUTS:
+        return _OUTPUTS[node_type]
+    if node_type == "switch":
+        node = next(n for n in nodes if n.get("name") == source)
+        rules = ((node.get("parameters") or {}).get("rules") or {}).get("values") or []
+        labels = [str(r.get("outputKey") or f"case {i + 1}") if isinstance(r, dict) else f"case {i + 1}"
+                  for i, r in enumerate(rules)]
+        if ((node.get("parameters") or {}).get("options") or {}).get("fallbackOutput") == "extra":
+            labels.append("fallback")
+        return labels or [f"case {i + 1}" for i in range(outputs)]
+    return [""]
+
+
+def _ownership(shared: list[dict], projects: dict[str, dict]) -> tuple[str | None, str | None]:
+    """(owner, folder): a personal project belongs to a person; a team project is a folder."""
+    owning = next((s for s in shared if isinstance(s, dict) and s.get("role") == "workflow:owner"), None)
+    if owning is None:
+        return None, None
+    project = owning.get("project") or projects.get(str(owning.get("projectId"))) or {}
+    name = project.get("name")
+    if not name:
+        return None, None
+    if project.get("type") == "personal":
+        return re.sub(r"\s*<[^>]*>\s*$", "", name) or None, None
+    return None, name
+
+
+# --------------------------------------------------------------------------------------------------
+# Credentials derived from the workflows (import, or a key without credential:list)
+
+
+def credential_refs(node: dict) -> list[tuple[str, str, str]]:
+    """(id, name, type) of each credential a node names. Old exports give only the name as a string;
+    their id is then derived from the name so the same credential still joins up."""
+    refs = []
+    credentials = node.get("credentials") if isinstance(node, dict) else None
+    for cred_type, ref in sorted((credentials or {}).items() if isinstance(credentials, dict) else []):
+        if isinstance(ref, str):
+            ref = {"name": ref}
+        if not isinstance(ref, dict):
+            continue
+        name = str(ref.get("name") or "")
+        cred_id = str(ref.get("id") or (slug(name) if name else ""))
+        if cred_id:
+            refs.append((cred_id, name or cred_id, cred_type))
+    return refs
+
+
+def credentials_from_workflows(raws: list[dict]) -> list[Credential]:
+    found: dict[str, Credential] = {}
+    for raw in raws:
+        for node in raw.get("nodes") or []:
+            for cred_id, name, cred_type in credential_refs(node):
+                if cred_id not in found:
+                    found[cred_id] = Credential(platform=PLATFORM, id=cred_id, name=name,
+                                                app=credential_app(cred_type), type=cred_type)
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# Sync from the public API
+
+
+def _status(value) -> str:
+    return {"success": "success", "error": "failed", "crashed": "failed", "failed": "failed",
+            "canceled": "cancelled", "cancelled": "cancelled", "running": "running", "new": "running",
+            "waiting": "running"}.get(str(value), "unknown")
+
+
+class N8nSync:
+    """Reads one n8n instance. Optional sections the key may not reach are skipped and recorded."""
+
+    def __init__(self, api: ApiClient, *, base_url: str, name: str, window_days: int, now: datetime,
+                 progress: Callable[[str, int | None], Callable[[int], None]] | None = None):
+        self.api = api
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self.window_days = window_days
+        self.now = now
+        self.progress = progress or (lambda label, total: (lambda n: None))
+        self.skipped: list[NotCollected] = []
+
+    def _optional(self, section: str, scope: str, fetch):
+        try:
+            return fetch()
+        except AccessDenied:
+            self.skipped.append(NotCollected(section=section, reason=f"the key lacks {scope}"))
+        except NotAvailable as exc:
+            reason = "this n8n version does not offer it" if section != "users" else "not available on this licence"
+            self.skipped.append(NotCollected(section=section, reason=f"{reason} (HTTP {exc.status})"))
+        return None
+
+    def _list(self, path: str, label: str, params: dict | None = None) -> list[dict]:
+        pages = Pages(on_page=self.progress(label, None))
+        return list(paginate_cursor(self.api, path, params, counter=pages))
+
+    def collect(self) -> Collected:
+        try:
+            raws = self._list("/workflows", "workflows")
+        except AccessDenied as exc:
+            raise SyncProblem(f"{exc}: the key cannot list workflows",
+                              f"create a key with at least: {', '.join(KEY_SCOPES)}") from None
+        projects = self._optional("projects", "project:list", lambda: {
+            str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
+        workflows = [normalise(raw, base_url=self.base_url, projects=projects) for raw in raws]
+        known = {w.id for w in workflows}
+
+        listed = self._optional("credentials", "credential:list", lambda: self._credentials(projects)) or []
+        # Credentials the list did not show (no credential:list, or shared from elsewhere) are still
+        # known by the node references of the workflows that use them.
+        ids = {c.id for c in listed}
+        credentials = listed + [c for c in credentials_from_workflows(raws) if c.id not in ids]
+        del raws
+        users = self._optional("users", "user:list", self._users) or []
+        tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
+        variables = self._optional("variables", "variable:list",
+                                   lambda: sorted(v.get("key", "") for v in self._list("/variables", "variables")))
+        audit, audit_settings = self._optional("security audit", "securityAudit:generate", self._audit) or ([], {})
+        aggregator = self._optional("run statistics", "execution:list", lambda: self._executions(known))
+
+        settings: dict[str, str | int | bool] = {"workflows": len(workflows),
+                                                 "active workflows": sum(w.active for w in workflows)}
+        if projects:
+            settings["projects"] = ", ".join(sorted(p.get("name", "") for p in projects.values()
+                                                    if p.get("type") != "personal")) or "personal only"
+        if tags is not None:
+            settings["tags"] = ", ".join(t for t in tags if t) or "none"
+        if variables is not None:  # names only: values can be secrets and are never stored
+            settings["variables (names)"] = ", ".join(v for v in variables if v) or "none"
+        settings.update(audit_settings)
+        facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
+                              settings=settings, audit=audit, not_collected=self.skipped, key_scopes=KEY_SCOPES)
+        return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
+                         runs=aggregator, replace_all=True)
+
+    def _credentials(self, projects: dict) -> list[Credential]:
+        out = []
+        for item in self._list("/credentials", "credentials"):
+            shared = item.get("shared") or []
+            owning = next((s for s in shared if s.get("role") == "credential:owner"), shared[0] if shared else None)
+            owner = None
+            if owning:
+                project = projects.get(str(owning.get("id"))) or owning
+                owner = project.get("name")
+                if project.get("type") == "personal" and owner:
+                    owner = re.sub(r"\s*<[^>]*>\s*$", "", owner)
+            out.append(Credential(
+                platform=PLATFORM, id=str(item["id"]), name=str(item.get("name") or item["id"]),
+                app=credential_app(str(item.get("type") or "")), type=item.get("type"), owner=owner,
+                shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
+                created=_timestamp(item.get("createdAt")), updated=_timestamp(item.get("updatedAt")),
+            ))
+        return out
+
+    def _users(self) -> list[User]:
+        users = []
+        for item in self._list("/users", "users", {"includeRole": "true"}):
+            name = " ".join(p for p in (item.get("firstName"), item.get("lastName")) if p) or item.get("email") or "?"
+            role = str(item.get("role") or "member").removeprefix("global:")
+            users.append(User(platform=PLATFORM, name=name, email=item.get("email"),
+                              role=role + (" (invitation pending)" if item.get("isPending") else "")))
+        return users
+
+    def _audit(self) -> tuple[list[AuditFinding], dict]:
+        report = self.api.post("/audit", {"additionalOptions": {"categories": []}})
+        findings, settings = [], {}
+        if not isinstance(report, dict):  # [] when the instance has no risk at all
+            return findings, settings
+        for report_name, body in sorted(report.items()):
+            for section in (body or {}).get("sections") or []:
+                if section.get("settings"):
+                    for group, values in sorted(section["settings"].items()):
+                        for key, value in sorted((values or {}).items()):
+                            if isinstance(value, (str, int, bool)):
+                                settings[f"{group}.{key}"] = value
+                    continue
+                findings.append(AuditFinding(
+                    section=report_name, title=str(section.get("title", "")),
+                    description=section.get("description"), recommendation=section.get("recommendation"),
+                    locations=len(section.get("location") or section.get("nextVersions") or []) or None))
+        return findings, settings
+
+    def _executions(self, known: set[str]) -> RunAggregator:
+        """Every execution in the window, newest first, aggregated page by page; then the error of the
+        newest failed runs of each workflow."""
+        start = self.now - timedelta(days=self.window_days)
+        runs = RunAggregator(start, self.now)
+        failed: dict[str, list[str]] = {}
+        pages = Pages(on_page=self.progress("executions", None))
+        seen_old = 0
+        for item in paginate_cursor(self.api, "/executions", {"includeData": "false"}, counter=pages):
+            started = _timestamp(item.get("startedAt"))
+            if started is not None and started < start:
+                seen_old += 1
+                if seen_old >= 250:  # a page's worth before the window in a row: newest first, so we are done
+                    break
+                continue
+            seen_old = 0
+            workflow_id = str(item.get("workflowId"))
+            if workflow_id not in known:
+                continue
+            status = _status(item.get("status"))
+            runs.add(f"n8n:{workflow_id}", status, started, _timestamp(item.get("stoppedAt")))
+            if status == "failed":
+                ids = failed.setdefault(workflow_id, [])
+                if len(ids) < ERROR_DETAILS_PER_WORKFLOW:
+                    ids.append(str(item.get("id")))
+        advance = self.progress("failed runs", sum(len(v) for v in failed.values()))
+        for workflow_id, ids in failed.items():
+            for execution_id in ids:
+                self._error(runs, workflow_id, execution_id)
+                advance(1)
+        return runs
+
+    def _error(self, runs: RunAggregator, workflow_id: str, execution_id: str) -> None:
+        try:
+            detail = self.api.get(f"/executions/{execution_id}", {"includeData": "true"})
+        except (AccessDenied, NotAvailable):
+            return  # execution:read missing, or pruned since the listing: counted, message unknown
+        result = ((detail or {}).get("data") or {}).get("resultData") or {}
+        error = result.get("error") or {}
+        message = error.get("message") or error.get("description") or "(no message recorded)"
+        node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
+        step, _ = _text(node)
+        runs.add_error(f"n8n:{workflow_id}", str(message), step, _timestamp(detail.get("stoppedAt")))
+
+
+def sync(config, *, api_key: str, now: datetime, progress=None, retry=None, timeout: float = 30.0) -> Collected:
+    base = config.base_url.rstrip("/")
+    with ApiClient(base + "/api/v1", {"X-N8N-API-KEY": api_key, "Accept": "application/json"}, platform="n8n",
+                   key_env=config.api_key_env, retry=retry, timeout=timeout) as api:
+        result = N8nSync(api, base_url=base, name=config.name, window_days=config.window_days, now=now,
+                         progress=progress).collect()
+        result.requests = api.requests
+        return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Import of exported workflow JSON
+
+
+def import_documents(documents: list[tuple[str, object]], *, name: str, base_url: str | None,
+                     now: datetime) -> Collected:
+    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them."""
+    raws: list[dict] = []
+    problems: list[str] = []
+    workflows: list[Workflow] = []
+    for label, document in documents:
+        items = document if isinstance(document, list) else [document]
+        for index, raw in enumerate(items):
+            where = label if len(items) == 1 else f"{label}: item {index}"
+            if not isinstance(raw, dict):
+                problems.append(f"{where}: expected a workflow object (with 'nodes' and 'connections')")
+                continue
+            try:
+                workflows.append(normalise(raw, base_url=base_url))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            raws.append(raw)
+    if problems:
+        raise SyncProblem("; ".join(problems), "fix or leave out these files and import again", input_error=True)
+    facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=now, source="import")
+    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(raws), users=None,
+                     runs=None, replace_all=False)
+
+
+__all__ = ["PlatformError", "import_documents", "normalise", "sync"]
