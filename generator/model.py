@@ -325,7 +325,7 @@ class RunStats(Strict):
     workflow: str = Field(description="Workflow ref.")
     window_start: Timestamp
     window_end: Timestamp
-    statuses: dict[str, int] = Field(description="Run counts by normalised status: success, failed, cancelled, running.")
+    statuses: dict[str, int] = Field(default={}, description="Run counts by normalised status: success, failed, cancelled, running.")
     durations: Durations | None = None
     last_run: Timestamp | None = None
     last_success: Timestamp | None = None

@@ -1,0 +1,309 @@
+"""A fake n8n public API on 127.0.0.1 that answers in n8n's documented shapes and injects faults.
+
+Shapes follow ../shared/reference/platform-apis.md §1: `{data, nextCursor}` envelopes, base64 JSON
+cursors (offset style for most lists, `lastId` keyset style for executions, newest first), string ids,
+`{"message": …}` errors, 401 without the key, 403 for a scope the key lacks, 400 for a bad cursor, and
+`POST /audit` answering an object of reports. Executions can be generated on the fly from their index
+so the benchmark can serve 200,000 of them without holding them.
+
+Faults are queued per route and used once each: an HTTP status (with or without Retry-After), a
+timeout, a reset connection, truncated JSON, a cursor the server then rejects, a cursor that loops.
+
+Run on its own (for the benchmark): `python -m tests.fake_n8n --workflows 200 --executions 200000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ALL_SCOPES = {"workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
+              "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate"}
+ROUTES = [  # (method, path pattern, scope)
+    ("GET", r"/api/v1/workflows", "workflow:list"),
+    ("GET", r"/api/v1/executions", "execution:list"),
+    ("GET", r"/api/v1/executions/(?P<id>[^/]+)", "execution:read"),
+    ("GET", r"/api/v1/credentials", "credential:list"),
+    ("GET", r"/api/v1/users", "user:list"),
+    ("GET", r"/api/v1/projects", "project:list"),
+    ("GET", r"/api/v1/tags", "tag:list"),
+    ("GET", r"/api/v1/variables", "variable:list"),
+    ("POST", r"/api/v1/audit", "securityAudit:generate"),
+]
+
+
+def encode_cursor(payload: dict) -> str:
+    return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> dict:
+    return json.loads(base64.b64decode(cursor, validate=True))
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+class GeneratedExecutions:
+    """`count` executions spread over `days`, newest first, made from their index on request."""
+
+    def __init__(self, workflow_ids: list[str], count: int, now: datetime, days: int = 30, fail_every: int = 10):
+        self.ids, self.count, self.now, self.days, self.fail_every = workflow_ids, count, now, days, fail_every
+
+    def __len__(self) -> int:
+        return self.count
+
+    def item(self, position: int) -> dict:
+        execution_id = self.count - position  # ids grow with time; position 0 is the newest
+        started = self.now - timedelta(seconds=(position + 1) * self.days * 86400 / (self.count + 1))
+        failed = execution_id % self.fail_every == 0
+        return {"id": str(execution_id), "finished": not failed, "mode": "trigger", "retryOf": None,
+                "retrySuccessId": None, "status": "error" if failed else "success", "startedAt": iso(started),
+                "stoppedAt": iso(started + timedelta(milliseconds=200 + execution_id % 1800)),
+                "workflowId": self.ids[execution_id % len(self.ids)], "waitTill": None}
+
+    def position_of(self, execution_id: int) -> int:
+        return self.count - execution_id
+
+
+class FakeN8n:
+    def __init__(self, *, api_key: str = "test-key", scopes: set[str] | None = None):
+        self.api_key = api_key
+        self.scopes = set(ALL_SCOPES if scopes is None else scopes)
+        self.workflows: list[dict] = []
+        self.executions: list[dict] | GeneratedExecutions = []  # newest first
+        self.errors: dict[str, dict] = {}  # execution id → resultData.error
+        self.credentials: list[dict] = []
+        self.users: list[dict] = []
+        self.projects: list[dict] = []
+        self.tags: list[dict] = []
+        self.variables: list[dict] = []
+        self.audit: dict | list = []
+        self.legacy_credentials = False  # n8n < 2.8: GET /credentials is not allowed
+        self.max_page = 250
+        self.faults: dict[str, list[dict]] = {}  # "GET /api/v1/workflows" → faults, used in order
+        self.log: list[tuple[float, str, str, int]] = []  # (time, method, path, status)
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- control ------------------------------------------------------------------------------------
+
+    def fault(self, route: str, **spec) -> None:
+        self.faults.setdefault(route, []).append(spec)
+
+    def start(self, port: int = 0) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                fake.handle(self)
+
+            def do_POST(self):
+                fake.handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def requests_to(self, path: str) -> list[tuple[float, str, str, int]]:
+        return [entry for entry in self.log if entry[2] == path]
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        path, _, query_text = request.path.partition("?")
+        query = dict(pair.split("=", 1) if "=" in pair else (pair, "") for pair in query_text.split("&") if pair)
+        from urllib.parse import unquote
+        query = {k: unquote(v) for k, v in query.items()}
+        length = int(request.headers.get("Content-Length") or 0)
+        if length:
+            request.rfile.read(length)
+        route = f"{request.command} {path}"
+        with self.lock:
+            pending = self.faults.get(route)
+            fault = pending.pop(0) if pending else None
+        if fault:
+            if self._inject(request, route, fault):
+                return
+        status, body, headers = self.answer(request.command, path, query, request.headers.get("X-N8N-API-KEY"),
+                                            fault)
+        self.send(request, status, body, headers)
+
+    def _inject(self, request, route: str, fault: dict) -> bool:
+        """Faults that replace the answer; returns False for faults applied to a real answer."""
+        kind = fault.get("kind", "status")
+        self.log.append((time.monotonic(), request.command, route.split(" ", 1)[1], -1))  # -1: a fault
+        if kind == "status":
+            self.send(request, fault["status"], fault.get("body", {"message": "fault injected"}),
+                      fault.get("headers", {}), record=False)
+            return True
+        if kind == "timeout":
+            time.sleep(fault.get("seconds", 2.0))
+            self.send(request, 200, {"data": [], "nextCursor": None}, {}, record=False)  # too late
+            return True
+        if kind == "reset":
+            request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            request.connection.close()
+            request.close_connection = True
+            return True
+        if kind == "truncated":
+            text = json.dumps({"data": [{"id": "x", "name": "cut"}], "nextCursor": None})
+            raw = text[: len(text) // 2].encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(raw)))
+            request.end_headers()
+            request.wfile.write(raw)
+            return True
+        self.log.pop()
+        return False  # cursor faults shape a real answer
+
+    def send(self, request, status: int, body, headers: dict, record: bool = True) -> None:
+        raw = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(raw)))
+        for key, value in headers.items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(raw)
+        if record:
+            self.log.append((time.monotonic(), request.command, request.path.partition("?")[0], status))
+
+    def answer(self, method: str, path: str, query: dict, key: str | None, fault: dict | None):
+        if key != self.api_key:
+            return 401, {"message": "Unauthorized"}, {}
+        for route_method, pattern, scope in ROUTES:
+            match = re.fullmatch(pattern, path)
+            if match and method == route_method:
+                break
+        else:
+            return 404, {"message": "Not Found"}, {}
+        if scope not in self.scopes:
+            return 403, {"message": "Forbidden"}, {}
+        if path == "/api/v1/credentials" and self.legacy_credentials:
+            return 405, {"message": "GET method not allowed"}, {}
+        if path == "/api/v1/audit":
+            return 200, self.audit, {}
+        if match.groupdict().get("id"):
+            return self._execution(match.group("id"), query)
+        try:
+            limit = int(query.get("limit", 100))
+        except ValueError:
+            return 400, {"message": "request/query/limit must be integer"}, {}
+        if limit > 250:
+            return 400, {"message": "request/query/limit must be <= 250"}, {}
+        cursor = query.get("cursor")
+        try:
+            position = self._position(path, cursor) if cursor else 0
+            if cursor:
+                limit = decode_cursor(cursor)["limit"]
+        except (ValueError, KeyError, TypeError):
+            return 400, {"message": "An invalid cursor was provided"}, {}
+        items = self._collection(path)
+        size = min(limit, self.max_page)
+        page = [items.item(i) if isinstance(items, GeneratedExecutions) else items[i]
+                for i in range(position, min(position + size, len(items)))]
+        more = position + size < len(items)
+        next_cursor = None
+        if more:
+            if path == "/api/v1/executions":
+                next_cursor = encode_cursor({"lastId": page[-1]["id"], "limit": limit})
+            else:
+                next_cursor = encode_cursor({"limit": limit, "offset": position + size})
+        if fault and fault.get("kind") == "bad-cursor":
+            next_cursor = "not-a-cursor!"
+        if fault and fault.get("kind") == "loop-cursor":
+            # the first cursor, then the same one again
+            next_cursor = cursor or next_cursor or encode_cursor({"limit": limit, "offset": 0})
+            self.fault(f"GET {path}", kind="loop-cursor")  # and again, for ever
+        return 200, {"data": page, "nextCursor": next_cursor}, {}
+
+    def _collection(self, path: str):
+        return {"/api/v1/workflows": self.workflows, "/api/v1/executions": self.executions,
+                "/api/v1/credentials": self.credentials, "/api/v1/users": self.users,
+                "/api/v1/projects": self.projects, "/api/v1/tags": self.tags,
+                "/api/v1/variables": self.variables}[path]
+
+    def _position(self, path: str, cursor: str) -> int:
+        payload = decode_cursor(cursor)
+        if path != "/api/v1/executions":
+            return int(payload["offset"])
+        last = int(payload["lastId"])
+        items = self.executions
+        if isinstance(items, GeneratedExecutions):
+            return items.position_of(last) + 1
+        return next(i for i, e in enumerate(items) if int(e["id"]) == last) + 1
+
+    def _execution(self, execution_id: str, query: dict):
+        items = self.executions
+        if isinstance(items, GeneratedExecutions):
+            position = items.position_of(int(execution_id))
+            found = items.item(position) if 0 <= position < len(items) else None
+        else:
+            found = next((e for e in items if e["id"] == execution_id), None)
+        if found is None:
+            return 404, {"message": "Not Found"}, {}
+        detail = dict(found)
+        if query.get("includeData") == "true":
+            error = self.errors.get(execution_id) or (
+                {"message": f"Request failed with status code 502 for order {execution_id}",
+                 "node": {"name": "HTTP Request"}} if found["status"] == "error" else None)
+            detail["data"] = {"resultData": {"runData": {"HTTP Request": [{"data": {"token": "payload"}}]},
+                                             "lastNodeExecuted": (error or {}).get("node", {}).get("name"),
+                                             **({"error": error} if error else {})}}
+        return 200, detail, {}
+
+
+def simple_workflow(ident: str, name: str, *, active: bool = True, credential: str | None = None) -> dict:
+    nodes = [{"id": f"{ident}-t", "name": "Every hour", "type": "n8n-nodes-base.scheduleTrigger", "typeVersion": 1.2,
+              "position": [0, 0], "parameters": {"rule": {"interval": [{"field": "hours", "hoursInterval": 1}]}}},
+             {"id": f"{ident}-h", "name": "HTTP Request", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2,
+              "position": [200, 0], "parameters": {"url": "https://api.example.com/items", "method": "GET"}}]
+    if credential:
+        nodes[1]["parameters"]["authentication"] = "predefinedCredentialType"
+        nodes[1]["credentials"] = {"httpHeaderAuth": {"id": credential, "name": f"Key {credential}"}}
+    return {"id": ident, "name": name, "active": active, "isArchived": False,
+            "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-11-01T00:00:00.000Z",
+            "versionId": f"{ident}-version", "nodes": nodes,
+            "connections": {"Every hour": {"main": [[{"node": "HTTP Request", "type": "main", "index": 0}]]}},
+            "settings": {"executionOrder": "v1"}, "staticData": None, "pinData": {}, "tags": [],
+            "shared": [{"role": "workflow:owner", "workflowId": ident, "projectId": "p1",
+                        "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z"}]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workflows", type=int, default=200)
+    parser.add_argument("--executions", type=int, default=200_000)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    fake = FakeN8n()
+    fake.workflows = [simple_workflow(f"wf{i:04d}", f"Workflow {i}") for i in range(args.workflows)]
+    fake.executions = GeneratedExecutions([w["id"] for w in fake.workflows], args.executions,
+                                          datetime.now(UTC).replace(microsecond=0), fail_every=1000)
+    print(fake.start(args.port), flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
