@@ -192,12 +192,11 @@ class FakeN8n:
     def answer(self, method: str, path: str, query: dict, key: str | None, fault: dict | None):
         if key != self.api_key:
             return 401, {"message": "Unauthorized"}, {}
-        for route_method, pattern, scope in ROUTES:
-            match = re.fullmatch(pattern, path)
-            if match and method == route_method:
-                break
-        else:
+        routed = next(((m, scope) for verb, pattern, scope in ROUTES
+                       if verb == method and (m := re.fullmatch(pattern, path))), None)
+        if routed is None:
             return 404, {"message": "Not Found"}, {}
+        match, scope = routed
         if scope not in self.scopes:
             return 403, {"message": "Forbidden"}, {}
         if path == "/api/v1/credentials" and self.legacy_credentials:
