@@ -22,9 +22,10 @@ demo: $(STAMP)
 ## The whole test suite, slow end-to-end tests (real MkDocs, WeasyPrint, Chromium) included
 test: $(STAMP)
 	./scripts/system-deps.sh --test
+	./scripts/install-n8n.sh >/dev/null
 	$(BIN)/pytest
 
-## Quick loop while editing: everything but the slow end-to-end builds
+## Quick loop while editing: everything but the slow end-to-end builds and the real-n8n tests
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 

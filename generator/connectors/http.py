@@ -24,10 +24,11 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 class PlatformError(Exception):
     """A platform request that failed for good. `status` is the HTTP status, if there was an answer."""
 
-    def __init__(self, message: str, status: int | None = None, hint: str = ""):
+    def __init__(self, message: str, status: int | None = None, hint: str = "", detail: str = ""):
         super().__init__(message)
         self.status = status
         self.hint = hint
+        self.detail = detail  # the platform's own error text
 
     def __str__(self) -> str:
         return super().__str__() + (f" — {self.hint}" if self.hint else "")
@@ -156,10 +157,10 @@ class ApiClient:
             return PlatformError(f"{where}: the API key was refused (401){said}", status,
                                  f"check the key in ${self.key_env}: is it current, and for this instance?")
         if status == 403:
-            return AccessDenied(f"{where}: access denied (403){said}", status)
+            return AccessDenied(f"{where}: access denied (403){said}", status, detail=text)
         if status in (404, 405):
-            return NotAvailable(f"{where}: not available ({status}){said}", status)
-        return PlatformError(f"{where}: answered {status}{said}", status)
+            return NotAvailable(f"{where}: not available ({status}){said}", status, detail=text)
+        return PlatformError(f"{where}: answered {status}{said}", status, detail=text)
 
     def get(self, path: str, params: dict | None = None):
         return self.request("GET", path, params=params)

@@ -535,8 +535,11 @@ class N8nSync:
     def _optional(self, section: str, scope: str, fetch):
         try:
             return fetch()
-        except AccessDenied:
-            self.skipped.append(NotCollected(section=section, reason=f"the key lacks {scope}"))
+        except AccessDenied as exc:
+            # A plain "Forbidden" is a missing scope; anything else is the platform's reason (a licence).
+            said = redact_text(exc.detail)[0] if exc.detail.strip().lower() not in ("", "forbidden") else ""
+            self.skipped.append(NotCollected(section=section, reason=f"refused by n8n: {said}" if said
+                                             else f"the key lacks {scope}"))
         except NotAvailable as exc:
             reason = "this n8n version does not offer it" if section != "users" else "not available on this licence"
             self.skipped.append(NotCollected(section=section, reason=f"{reason} (HTTP {exc.status})"))

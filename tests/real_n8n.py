@@ -1,0 +1,102 @@
+"""A real n8n on 127.0.0.1 for the connector tests (recipe: ../shared/reference/platform-apis.md §6).
+
+`scripts/install-n8n.sh` installs n8n once into a cache outside the repository; each test session
+starts it on free ports with a temporary user folder, creates the owner through the internal REST API
+and makes API keys with the scopes a test asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+PROJECT = Path(__file__).resolve().parent.parent
+OWNER = {"email": "owner@acme.example", "firstName": "Olive", "lastName": "Owner", "password": "Handover-test-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def install() -> Path:
+    """The n8n home (installing first if needed: about 5 minutes, once per machine)."""
+    done = subprocess.run([str(PROJECT / "scripts/install-n8n.sh")], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(f"installing n8n failed:\n{done.stderr[-3000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+class RealN8n:
+    def __init__(self, home: Path):
+        self.home = home
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.folder = Path(tempfile.mkdtemp(prefix="handover-n8n-"))
+        self.log_path = self.folder / "n8n.log"
+        self.process: subprocess.Popen | None = None
+        self.rest = httpx.Client(base_url=self.base, timeout=60)
+
+    def start(self, timeout: float = 180) -> None:
+        env = dict(os.environ, N8N_USER_FOLDER=str(self.folder), N8N_PORT=str(self.port),
+                   N8N_RUNNERS_BROKER_PORT=str(free_port()),  # defaults to 5679, which may be taken
+                   N8N_LISTEN_ADDRESS="127.0.0.1", N8N_DIAGNOSTICS_ENABLED="false",
+                   N8N_VERSION_NOTIFICATIONS_ENABLED="false", N8N_TEMPLATES_ENABLED="false",
+                   N8N_RUNNERS_ENABLED="false", N8N_SECURE_COOKIE="false", N8N_PERSONALIZATION_ENABLED="false",
+                   GENERIC_TIMEZONE="UTC", TZ="UTC")
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen([str(self.home / "node"), "node_modules/n8n/bin/n8n", "start"],
+                                        cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"n8n exited early:\n{self.log_tail()}")
+            try:
+                if self.rest.get("/healthz/readiness").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        else:
+            raise RuntimeError(f"n8n was not ready after {timeout:.0f} s:\n{self.log_tail()}")
+        self._checked(self.rest.post("/rest/owner/setup", json=OWNER))
+        self._checked(self.rest.post("/rest/login", json={"emailOrLdapLoginId": OWNER["email"],
+                                                          "password": OWNER["password"]}))
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.rest.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @staticmethod
+    def _checked(response: httpx.Response):
+        if response.status_code >= 300:
+            raise RuntimeError(f"{response.request.method} {response.request.url.path}: "
+                               f"{response.status_code} {response.text[:500]}")
+        return response.json()
+
+    def api_key(self, label: str, scopes: list[str]) -> str:
+        offered = set(self._checked(self.rest.get("/rest/api-keys/scopes"))["data"])
+        body = {"label": label, "expiresAt": None, "scopes": [s for s in scopes if s in offered]}
+        return self._checked(self.rest.post("/rest/api-keys", json=body))["data"]["rawApiKey"]
+
+    def api(self, key: str) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.base}/api/v1", headers={"X-N8N-API-KEY": key}, timeout=60)
