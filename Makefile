@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/diagrams.py
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/n8n_sync.py
 
 serve: $(STAMP)
 	$(BIN)/handover serve demo
