@@ -114,7 +114,9 @@ class ApiClient:
         self.close()
 
     def _where(self, method: str, path: str) -> str:
-        return f"{self.platform} {method} {self._http.base_url.path.rstrip('/')}{path}"
+        """`n8n GET https://host/api/v1/workflows`: no query string, no user info, never the key."""
+        base = self._http.base_url.copy_with(query=None, fragment=None, username=None, password=None)
+        return f"{self.platform} {method} {str(base).rstrip('/')}{path}"
 
     def request(self, method: str, path: str, *, params: dict | None = None, body=None):
         """The decoded JSON of a successful answer; retried as the module doc says."""
