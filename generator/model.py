@@ -332,6 +332,7 @@ class RunStats(Strict):
     last_failure: Timestamp | None = None
     top_errors: list[ErrorGroup] = []
     daily: list[DailyBucket] = Field(default=[], description="Kept across syncs, oldest first.")
+    incomplete: int | None = Field(default=None, description="Make: incomplete executions waiting to be resolved.")
 
     @property
     def total(self) -> int:

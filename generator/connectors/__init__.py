@@ -7,6 +7,7 @@ before anything is written, so a failure anywhere leaves the snapshot exactly as
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
@@ -45,6 +46,8 @@ class Collected:
     runs: object | None  # a RunAggregator; None: keep the previous run statistics
     replace_all: bool  # sync: these are all the platform's workflows; import: add or update these
     requests: int = 0
+    throttled: int = 0  # 429 answers the platform gave
+    incomplete: dict[str, int] = field(default_factory=dict)  # workflow ref → runs waiting (Make)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Outcome:
     workflows: int = 0
     runs_read: int = 0
     requests: int = 0
+    throttled: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     secrets: int = 0
@@ -128,7 +132,8 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
         if workflow.platform != platform:
             continue
         if collected.runs is not None:
-            runs.append(collected.runs.stats(workflow.ref, old_runs.get(workflow.ref)))
+            stats = collected.runs.stats(workflow.ref, old_runs.get(workflow.ref))
+            runs.append(stats.model_copy(update={"incomplete": collected.incomplete.get(workflow.ref)}))
         elif workflow.ref in old_runs:
             runs.append(old_runs[workflow.ref])
 
@@ -150,7 +155,7 @@ def _outcome(name: str, collected: Collected, seconds: float) -> Outcome:
     return Outcome(
         name=name, workflows=len(collected.workflows),
         runs_read=getattr(collected.runs, "runs_read", 0) if collected.runs is not None else 0,
-        requests=collected.requests, seconds=seconds,
+        requests=collected.requests, throttled=collected.throttled, seconds=seconds,
         skipped=[f"{n.section}: {n.reason}" for n in collected.facts.not_collected],
         secrets=sum(len(w.secrets) for w in collected.workflows),
     )
@@ -160,14 +165,19 @@ def _outcome(name: str, collected: Collected, seconds: float) -> Outcome:
 # The two entry points
 
 
-SUPPORTED = {"n8n"}
+SUPPORTED = ("n8n", "make")
+
+
+def connector(kind: str):
+    """The module for a platform: `sync(config, …)` and `import_documents(documents, …)`."""
+    return importlib.import_module(f"{__package__}.{kind}")
 
 
 def sync_client(client, *, only: str | None = None, window_days: int | None = None, progress=None,
-                now: datetime | None = None, retry=None, timeout: float = 30.0) -> list[Outcome]:
-    """Sync every platform in client.yml (or the one named `only`), then save the snapshot once."""
-    from . import n8n
-
+                now: datetime | None = None, retry=None, timeout: float = 30.0,
+                options: dict | None = None) -> list[Outcome]:
+    """Sync every platform in client.yml (or the one named `only`), then save the snapshot once.
+    `options` go to one kind's connector: {"make": {"rate_window": 1.0}} (tests shorten the minute)."""
     now = now or now_utc()
     config = client.config
     chosen = [p for p in config.platforms if only in (None, p.name, p.kind.value)]
@@ -184,13 +194,16 @@ def sync_client(client, *, only: str | None = None, window_days: int | None = No
             outcomes.append(Outcome(name=platform.name, skipped=[
                 f"sync from the {platform.kind.value} API is not available yet; use `handover import`"]))
             continue
-        if not platform.api_key_env or not platform.base_url:
-            raise SyncProblem(f"{client.config_path}: platform '{platform.name}' needs base_url and api_key_env "
-                              "to be synced", input_error=True)
+        needs = "base_url" if platform.kind.value == "n8n" else None
+        if not platform.api_key_env or (needs and not getattr(platform, needs)):
+            raise SyncProblem(f"{client.config_path}: platform '{platform.name}' needs api_key_env"
+                              f"{' and ' + needs if needs else ''} to be synced", input_error=True)
         key = api_key(platform.api_key_env, [client.dir, client.root])
         config_for_run = platform.model_copy(update={"window_days": window_days or platform.window_days})
         started = time.monotonic()
-        collected = n8n.sync(config_for_run, api_key=key, now=now, progress=progress, retry=retry, timeout=timeout)
+        collected = connector(platform.kind.value).sync(config_for_run, api_key=key, now=now, progress=progress,
+                                                        retry=retry, timeout=timeout,
+                                                        **(options or {}).get(platform.kind.value, {}))
         results.append((_outcome(platform.name, collected, time.monotonic() - started), collected))
     snapshot = previous
     for outcome, collected in results:
@@ -218,16 +231,14 @@ def read_export(path: Path) -> object:
 
 def import_files(client, platform: str, paths: list[Path], *, now: datetime | None = None) -> Outcome:
     """Import export files of one platform into the snapshot (adding or updating those workflows)."""
-    from . import n8n
-
     if platform not in SUPPORTED:
-        raise SyncProblem(f"importing {platform} files is not available yet", input_error=True)
+        raise SyncProblem(f"importing {platform} files is not available yet (available: {', '.join(SUPPORTED)})",
+                          input_error=True)
     now = now or now_utc()
     configured = next((p for p in client.config.platforms if p.kind.value == platform), None)
     documents = [(str(path), read_export(path)) for path in paths]
     started = time.monotonic()
-    collected = n8n.import_documents(documents, name=configured.name if configured else "n8n",
-                                     base_url=configured.base_url if configured else None, now=now)
+    collected = connector(platform).import_documents(documents, config=configured, now=now)
     snapshot = merge(_previous(client.snapshot_dir), collected, now)
     store.save(snapshot, client.snapshot_dir)
     return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)

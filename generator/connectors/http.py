@@ -10,7 +10,9 @@ left out so a message stays readable.
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,10 +50,40 @@ class RetryPolicy:
     base_delay: float = 0.5  # seconds; doubles each retry
     max_delay: float = 30.0  # cap on one computed backoff
     max_retry_after: float = 120.0  # a longer Retry-After is an error, not a silent long wait
+    cooldown_429: float | None = None  # a 429 without Retry-After waits this long (per-minute limits)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def backoff(self, retry: int) -> float:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**retry))
+
+
+class RateLimiter:
+    """At most `limit` requests in any `window` seconds, shared by every thread of one sync.
+
+    A sliding window: a request waits until the oldest of the last `limit` requests is `window` (plus
+    a small margin for the server's clock and the network) in the past. Bursts are allowed up to the
+    limit, so a sync takes about requests ÷ limit minutes, and never trips the platform's own counter."""
+
+    def __init__(self, limit: int, window: float = 60.0, margin: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.limit, self.window, self.margin = max(1, limit), window, margin
+        self._clock, self._sleep = clock, sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= self.window + self.margin:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.window + self.margin - now
+            self.waited += wait
+            self._sleep(wait)
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -95,10 +127,14 @@ class ApiClient:
     """A session against one platform: base URL, auth headers, retries, and a request counter."""
 
     def __init__(self, base_url: str, headers: dict[str, str], *, platform: str, key_env: str | None = None,
-                 timeout: float = 30.0, retry: RetryPolicy | None = None, transport=None):
+                 timeout: float = 30.0, retry: RetryPolicy | None = None, transport=None,
+                 limiter: RateLimiter | None = None):
         self.platform = platform
         self.key_env = key_env
         self.retry = retry or RetryPolicy()
+        self.limiter = limiter
+        self.throttled = 0  # 429 answers received
+        self._count = threading.Lock()  # connectors fetch from several threads
         self.requests = 0
         self.retries = 0
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout,
@@ -124,8 +160,11 @@ class ApiClient:
         for attempt in range(self.retry.attempts):
             last = attempt == self.retry.attempts - 1
             wait: float | None = None
-            try:
+            if self.limiter:
+                self.limiter.acquire()
+            with self._count:
                 self.requests += 1
+            try:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.TimeoutException:
                 problem = "timed out"
@@ -140,6 +179,10 @@ class ApiClient:
                 elif response.status_code in RETRY_STATUSES:
                     problem = f"answered {response.status_code} {_message(response)}".rstrip()
                     wait = retry_after(response)
+                    if response.status_code == 429:
+                        self.throttled += 1
+                        if wait is None:
+                            wait = self.retry.cooldown_429
                     if wait is not None and wait > self.retry.max_retry_after:
                         raise PlatformError(f"{where}: {problem}; the server asks to wait {wait:.0f} s",
                                             response.status_code, "try again later")

@@ -694,9 +694,11 @@ def sync(config, *, api_key: str, now: datetime, progress=None, retry=None, time
 # Import of exported workflow JSON
 
 
-def import_documents(documents: list[tuple[str, object]], *, name: str, base_url: str | None,
-                     now: datetime) -> Collected:
-    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them."""
+def import_documents(documents: list[tuple[str, object]], *, config, now: datetime) -> Collected:
+    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them.
+    `config` is the client's n8n platform, if any (for the instance URL)."""
+    name = config.name if config else "n8n"
+    base_url = config.base_url if config else None
     raws: list[dict] = []
     problems: list[str] = []
     workflows: list[Workflow] = []
