@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/diagrams.py
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/n8n_sync.py
+	$(BIN)/python benchmarks/make_sync.py --window 6
 
 serve: $(STAMP)
 	$(BIN)/handover serve demo

@@ -104,7 +104,7 @@ class FakeMake(FakeApi):
             return error(403, "Access denied.", "Permission denied")
         if required and required not in query:
             return error(400, f"Missing parameter {required}.", "Bad Request")
-        parts = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
+        parts = {k: v if k == "execution" else int(v) for k, v in match.groupdict().items()}
         team = int(query["teamId"]) if "teamId" in query else None
         if path.endswith("/current-authorization"):
             return 200, {"authorization": {"authUsed": "token", "scope": sorted(self.scopes)}}, {}

@@ -46,7 +46,7 @@ KEY_SCOPES = ["user:read", "organizations:read", "teams:read", "scenarios:read",
               "hooks:read", "datastores:read", "dlqs:read"]
 PAGE = 100
 LOG_PAGE = 100
-ERROR_DETAILS_PER_SCENARIO = 10  # each costs a request under the per-minute limit
+ERROR_DETAILS_PER_SCENARIO = 5  # each costs a request under the per-minute limit
 WORKERS = 4
 DEFAULT_LIMIT = 60  # requests per minute when the organisation's plan limit cannot be read
 
