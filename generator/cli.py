@@ -1,6 +1,7 @@
 """The `handover` command. Thin: parse the arguments, call the pipeline, report.
 
-Exit codes: 0 ok · 1 findings at or above --fail-on · 2 usage or input error · 3 platform or network error.
+Exit codes: 0 ok · 1 findings at or above --fail-on · 2 usage or input error · 3 platform or network error ·
+4 internal error (a bug, reported in one line).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,  # main() turns an unexpected error into one readable line
     rich_markup_mode="markdown",
 )
 out = Console()
@@ -175,9 +177,14 @@ def sync(
 @app.command("import")
 def import_exports(
     client: ClientArg,
-    platform: Annotated[str, typer.Argument(help="Which platform the files come from: `n8n`.")],
-    files: Annotated[list[Path], typer.Argument(help="Export files: n8n workflow JSON (one workflow or a list).",
-                                                exists=True, dir_okay=False, show_default=False)],
+    platform: Annotated[str, typer.Argument(help="Which platform the files come from: `n8n`, `make` or `zapier`.")],
+    files: Annotated[list[Path], typer.Argument(
+        help="n8n: workflow JSON (one workflow or a list). Make: blueprint JSON. Zapier: the account export "
+             "ZIP, or its Zapfile.json, zap_data.json and task-history JSON files.",
+        exists=True, dir_okay=False, show_default=False)],
+    keep_literals: Annotated[bool, typer.Option(
+        "--keep-literals", help="Zapier: keep non-secret literal step values (dropped by default: they can be "
+                                "customer data).")] = False,
     root: RootOpt = None,
 ):
     """Import exported workflow files into the snapshot: for clients without API access, or to add
@@ -190,7 +197,8 @@ def import_exports(
 
     (c,) = _clients(client, False, root)
     try:
-        outcome = import_files(c, platform, list(files))
+        outcome = import_files(c, platform, list(files),
+                               options={"keep_literals": True} if keep_literals and platform == "zapier" else None)
     except (SyncProblem, InputError) as exc:
         problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
         audit.record(c, "import", "failed", problems[0][:300])
@@ -495,9 +503,25 @@ def incident_list(client: ClientArg, root: RootOpt = None):
     out.print(table if records else f"No incidents recorded for {c.slug}.")
 
 
+EXIT_INTERNAL = 4
+
+
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, without a traceback or any data value
+        import os
+        import traceback
+
+        from .redact import redact_text
+
+        if os.environ.get("HANDOVER_DEBUG"):
+            traceback.print_exc()
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {redact_text(str(exc))[0][:200]} "
+                  f"(at {Path(where.filename).name}:{where.lineno}). Nothing was changed by the failing step. "
+                  "Please report it; HANDOVER_DEBUG=1 shows the traceback.", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INTERNAL)

@@ -159,6 +159,9 @@ class Step(Strict):
     )
     version: str | None = Field(default=None, description="Node type or module version.")
     notes: str | None = None
+    inputs: dict[str, str] = Field(
+        default={}, description="Input field → where its value comes from ('step 2: email'), or 'literal' "
+        "(the value itself is dropped unless the import was told to keep non-secret literals).")
 
 
 class Edge(Strict):
@@ -325,7 +328,8 @@ class RunStats(Strict):
     workflow: str = Field(description="Workflow ref.")
     window_start: Timestamp
     window_end: Timestamp
-    statuses: dict[str, int] = Field(default={}, description="Run counts by normalised status: success, failed, cancelled, running.")
+    statuses: dict[str, int] = Field(default={}, description="Run counts by normalised status: success, failed, filtered (stopped by a filter), "
+                                     "cancelled, running, unknown.")
     durations: Durations | None = None
     last_run: Timestamp | None = None
     last_success: Timestamp | None = None

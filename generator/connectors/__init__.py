@@ -106,6 +106,10 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     platform: Platform = collected.facts.platform
     before = previous or Snapshot(meta=SnapshotMeta(taken=now))
     mine = {w.id for w in collected.workflows}
+    if len(mine) < len(collected.workflows):
+        twice = sorted({w.id for w in collected.workflows if sum(x.id == w.id for x in collected.workflows) > 1})
+        raise SyncProblem(f"{platform.label} listed the same workflow more than once ({', '.join(twice[:5])}); "
+                          "nothing was written", "sync again; if it repeats, check the files or report it")
     kept = [w for w in before.workflows
             if w.platform != platform or (not collected.replace_all and w.id not in mine)]
     workflows = kept + collected.workflows
@@ -131,7 +135,7 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     for workflow in workflows:
         if workflow.platform != platform:
             continue
-        if collected.runs is not None:
+        if collected.runs is not None and (collected.replace_all or workflow.id in mine):
             stats = collected.runs.stats(workflow.ref, old_runs.get(workflow.ref))
             runs.append(stats.model_copy(update={"incomplete": collected.incomplete.get(workflow.ref)}))
         elif workflow.ref in old_runs:
@@ -165,7 +169,7 @@ def _outcome(name: str, collected: Collected, seconds: float) -> Outcome:
 # The two entry points
 
 
-SUPPORTED = ("n8n", "make")
+SUPPORTED = ("n8n", "make", "zapier")
 
 
 def connector(kind: str):
@@ -229,16 +233,20 @@ def read_export(path: Path) -> object:
                           "export the workflow again from the editor", input_error=True) from None
 
 
-def import_files(client, platform: str, paths: list[Path], *, now: datetime | None = None) -> Outcome:
-    """Import export files of one platform into the snapshot (adding or updating those workflows)."""
+def import_files(client, platform: str, paths: list[Path], *, now: datetime | None = None,
+                 options: dict | None = None) -> Outcome:
+    """Import export files of one platform into the snapshot (adding or updating those workflows).
+    `options` go to the platform's importer (Zapier: keep_literals)."""
     if platform not in SUPPORTED:
         raise SyncProblem(f"importing {platform} files is not available yet (available: {', '.join(SUPPORTED)})",
                           input_error=True)
     now = now or now_utc()
     configured = next((p for p in client.config.platforms if p.kind.value == platform), None)
-    documents = [(str(path), read_export(path)) for path in paths]
+    module = connector(platform)
+    reader = getattr(module, "read_documents", None)  # Zapier's export comes as a ZIP too
+    documents = reader(paths) if reader else [(str(path), read_export(path)) for path in paths]
     started = time.monotonic()
-    collected = connector(platform).import_documents(documents, config=configured, now=now)
+    collected = module.import_documents(documents, config=configured, now=now, **(options or {}))
     snapshot = merge(_previous(client.snapshot_dir), collected, now)
     store.save(snapshot, client.snapshot_dir)
     return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)

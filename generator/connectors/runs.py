@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from ..model import DailyBucket, Durations, ErrorGroup, RunStats
 from ..redact import find_secrets
 
-STATUSES = ("success", "failed", "cancelled", "running", "unknown")
+STATUSES = ("success", "failed", "filtered", "cancelled", "running", "unknown")  # filtered: stopped by a filter
 TOP_ERRORS = 5
 KEEP_DAYS = 400  # daily history kept in the snapshot, about thirteen months
 
