@@ -1,8 +1,13 @@
-"""Secret detection: is this string a credential?
+"""Secret detection and redaction: is this string a credential, and where in a definition is one?
 
 Used wherever a value could carry a key: client.yml fields that must hold only an environment
-variable *name*, and (with the scanner built on top of it) workflow definitions before anything is
-written. Fingerprints identify a secret without revealing it.
+variable *name*, and workflow definitions before anything is written. Provider formats come from
+detect-secrets (its maintained regex detectors: AWS, Stripe, Slack, GitHub, GitLab, OpenAI, Twilio,
+SendGrid, JWTs, private keys, …) plus the formats automation work meets that it lacks (Make and Zapier
+webhooks, Shopify, HubSpot, Airtable, Notion, Google, Anthropic, Discord webhooks, …). Field names
+(`Authorization`, `X-API-Key`, `password`) and random-looking words in code catch the rest.
+Platform expressions (`{{ $credentials.x }}`, `$env.X`, Make `{{1.x}}`, Zapier `{{123__x}}`) and
+placeholders are not secrets. Fingerprints identify a secret without revealing it.
 """
 
 from __future__ import annotations
@@ -12,29 +17,61 @@ import math
 import re
 from dataclasses import dataclass
 
-# Provider formats that are unmistakable on their own.
-PROVIDER_PATTERNS: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern)
-    for name, pattern in {
-        "aws_access_key": r"\b(AKIA|ASIA)[0-9A-Z]{16}\b",
-        "slack_token": r"\bxox[abposr]-[0-9A-Za-z-]{10,}",
-        "slack_webhook": r"hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+",
-        "stripe_key": r"\b[rsp]k_(live|test)_[0-9A-Za-z]{16,}",
-        "github_token": r"\b(gh[pousr]_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{40,})",
-        "openai_key": r"\bsk-(proj-|svcacct-)?[0-9A-Za-z_-]{20,}",
-        "anthropic_key": r"\bsk-ant-[0-9A-Za-z_-]{20,}",
-        "google_api_key": r"\bAIza[0-9A-Za-z_-]{35}",
-        "jwt": r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}",
-        "private_key": r"-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----",
-        "sendgrid_key": r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}",
-        "twilio_key": r"\bSK[0-9a-f]{32}\b",
-        "shopify_token": r"\bshp(at|ca|pa|ss)_[0-9a-fA-F]{32}",
-        "hubspot_token": r"\bpat-(na|eu)1-[0-9a-f-]{36}",
-        "notion_token": r"\b(secret_|ntn_)[0-9A-Za-z]{40,}",
-        "airtable_token": r"\bpat[0-9A-Za-z]{14}\.[0-9a-f]{64}",
-        "telegram_bot": r"\b\d{8,10}:AA[0-9A-Za-z_-]{33}",
-        "url_credentials": r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
-    }.items()
+
+def _detect_secrets_patterns() -> dict[str, list[re.Pattern[str]]]:
+    """The regex detectors of detect-secrets, by a snake_case kind ('Stripe Access Key' → stripe_access_key).
+    Its generic ones (keywords, entropy, public IPs) are left out: field names and code are judged here."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    generic = {"KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector",
+               "BasicAuthDetector"}  # credentials in URLs are matched whole below
+    patterns = {}
+    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+        if issubclass(plugin, RegexBasedDetector) and plugin.__name__ not in generic:
+            kind = re.sub(r"[^a-z0-9]+", "_", secret_type.lower()).strip("_")
+            patterns[kind] = list(plugin().denylist)
+    return patterns
+
+
+# Formats detect-secrets does not know, most of them met in automation definitions.
+OWN_PATTERNS: dict[str, str] = {
+    "slack_webhook": r"hooks\.slack\.com/(services|workflows|triggers)/T[0-9A-Z]+/[0-9A-Za-z/]+",
+    "stripe_key": r"\b[rsp]k_(live|test)_[0-9A-Za-z]{16,}",
+    "stripe_webhook_secret": r"\bwhsec_[0-9A-Za-z]{24,}",
+    "github_token": r"\b(gh[pousr]_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{40,})",
+    "openai_key": r"\bsk-(proj-|svcacct-|admin-)?[0-9A-Za-z_-]{20,}",
+    "anthropic_key": r"\bsk-ant-[0-9A-Za-z_-]{20,}",
+    "google_api_key": r"\bAIza[0-9A-Za-z_-]{35}",
+    "google_oauth_secret": r"\bGOCSPX-[0-9A-Za-z_-]{20,}",
+    "jwt": r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}",
+    "private_key": r"-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----[\s\S]*?(-----END ([A-Z ]+ )?PRIVATE KEY-----|$)",
+    "sendgrid_key": r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}",
+    "twilio_key": r"\bSK[0-9a-f]{32}\b",
+    "shopify_token": r"\bshp(at|ca|pa|ss)_[0-9a-fA-F]{32}",
+    "hubspot_token": r"\bpat-(na|eu|ap)1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "notion_token": r"\b(secret_|ntn_)[0-9A-Za-z]{40,}",
+    "airtable_token": r"\bpat[0-9A-Za-z]{14}\.[0-9a-f]{64}",
+    "telegram_bot_token": r"\b\d{8,10}:AA[0-9A-Za-z_-]{30,}",
+    "discord_webhook": r"discord(app)?\.com/api/webhooks/\d+/[0-9A-Za-z_-]{30,}",
+    "make_webhook": r"hook\.[a-z0-9]+\.make\.(com|celonis\.com)/[0-9a-z]{20,}",
+    "zapier_webhook": r"hooks\.zapier\.com/hooks/catch/\d+/[0-9a-z]+",
+    "mailgun_key": r"\bkey-[0-9a-f]{32}\b",
+    "brevo_key": r"\bxkeysib-[0-9a-f]{64}-[0-9A-Za-z]{16}",
+    "mailchimp_key": r"\b[0-9a-f]{32}-us\d{1,2}\b",
+    "atlassian_token": r"\bATATT[0-9A-Za-z_=-]{40,}",
+    "linear_key": r"\blin_api_[0-9A-Za-z]{32,}",
+    "typeform_token": r"\btfp_[0-9A-Za-z_-]{40,}",
+    "huggingface_token": r"\bhf_[0-9A-Za-z]{30,}",
+    "groq_key": r"\bgsk_[0-9A-Za-z]{40,}",
+    "dropbox_token": r"\bsl\.[0-9A-Za-z_-]{60,}",
+    "clickup_token": r"\bpk_\d{6,}_[0-9A-Z]{32}",
+    "figma_token": r"\bfigd_[0-9A-Za-z_-]{30,}",
+    "url_credentials": r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+}
+PROVIDER_PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    **_detect_secrets_patterns(),
+    **{kind: [re.compile(pattern)] for kind, pattern in OWN_PATTERNS.items()},
 }
 
 _PLACEHOLDER = re.compile(r"^(x+|\*+|<[^>]+>|\{\{.*\}\}|\$\{?[A-Za-z_]+\}?|your[_-].*|changeme|example.*)$", re.I)
@@ -52,12 +89,30 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+def provider_matches(text: str) -> list[tuple[str, str]]:
+    """(kind, matched text) for every provider-format secret in `text`, placeholders left out."""
+    found = []
+    for kind, patterns in PROVIDER_PATTERNS.items():
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                if not is_placeholder(match.group(0)):
+                    found.append((kind, match.group(0)))
+    return found
+
+
+def is_placeholder(value: str) -> bool:
+    """Documentation values and fillers: 'YOUR_API_KEY', 'sk_live_xxxxxxxx…', AWS's '…EXAMPLE' keys."""
+    value = value.strip()
+    if _PLACEHOLDER.match(value) or "example" in value.lower() or "placeholder" in value.lower():
+        return True
+    tail = re.split(r"[_\-.:]", value)[-1]
+    return len(tail) >= 6 and len(set(tail.lower())) <= 2  # xxxxxxxx, 00000000, ********
+
+
 def secret_kind(value: str) -> str | None:
     """The kind of secret `value` contains, or None."""
-    for name, pattern in PROVIDER_PATTERNS.items():
-        if pattern.search(value):
-            return name
-    return None
+    found = provider_matches(value)
+    return found[0][0] if found else None
 
 
 def looks_like_secret(value: str) -> bool:
@@ -109,6 +164,10 @@ _QUERY_PARAM = re.compile(r"[?&]([A-Za-z0-9_.-]+)=([^&#\s]{4,})")
 _WORD = re.compile(r"[A-Za-z0-9_\-+/=.:]{20,}")
 
 
+# Kinds judged from context rather than format; a provider format found for the same value wins.
+GENERIC_KINDS = {"authorization_header", "url_query_secret", "high_entropy_string", "secret_field"}
+
+
 @dataclass(frozen=True)
 class Found:
     kind: str
@@ -129,21 +188,21 @@ def find_secrets(text: str, *, named: bool = False, free_text: bool = True) -> l
     literal = EXPRESSION.sub(" ", text)
     if literal.startswith("="):  # n8n marks expressions with a leading '='
         literal = literal[1:]
-    found: list[Found] = []
-    for kind, pattern in PROVIDER_PATTERNS.items():
-        found += [Found(kind, m.group(0)) for m in pattern.finditer(literal)]
+    found = [Found(kind, value) for kind, value in provider_matches(literal)]
     found += [Found("authorization_header", m.group(2)) for m in _AUTH_SCHEME.finditer(literal)
-              if not _PLACEHOLDER.match(m.group(2))]
+              if not is_placeholder(m.group(2))]
     found += [Found("url_query_secret", m.group(2)) for m in _QUERY_PARAM.finditer(literal)
-              if SECRET_NAME.search(m.group(1)) and not _PLACEHOLDER.match(m.group(2))]
+              if SECRET_NAME.search(m.group(1)) and not is_placeholder(m.group(2))]
     if free_text:
-        found += [Found("high_entropy_string", w) for w in _WORD.findall(literal) if looks_like_secret(w)]
+        found += [Found("high_entropy_string", w) for w in _WORD.findall(literal)
+                  if looks_like_secret(w) and not is_placeholder(w)]
     value = literal.strip()
-    if named and not found and len(value) >= 6 and not _PLACEHOLDER.match(value) and not value.isspace():
+    if named and not found and len(value) >= 6 and not is_placeholder(value) and " " not in value:
         found.append(Found("secret_field", value))
     # The same value found by two detectors is one secret; a value inside another is the larger one.
     unique: list[Found] = []
-    for item in sorted(found, key=lambda f: -len(f.value)):
+    for item in sorted(found, key=lambda f: (-len(f.value), f.kind in GENERIC_KINDS, f.kind not in OWN_PATTERNS,
+                                             f.kind)):
         if not any(item.value in kept.value for kept in unique):
             unique.append(item)
     return unique
