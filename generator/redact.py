@@ -103,7 +103,9 @@ def provider_matches(text: str) -> list[tuple[str, str]]:
 def is_placeholder(value: str) -> bool:
     """Documentation values and fillers: 'YOUR_API_KEY', 'sk_live_xxxxxxxx…', AWS's '…EXAMPLE' keys."""
     value = value.strip()
-    if _PLACEHOLDER.match(value) or "example" in value.lower() or "placeholder" in value.lower():
+    lowered = value.lower()
+    if _PLACEHOLDER.match(value) or "example" in lowered or "placeholder" in lowered or \
+            re.search(r"(^|[-_ <])your[-_ ]", lowered):
         return True
     tail = re.split(r"[_\-.:]", value)[-1]
     return len(tail) >= 6 and len(set(tail.lower())) <= 2  # xxxxxxxx, 00000000, ********
@@ -161,7 +163,8 @@ SECRET_NAME = re.compile(
 )
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{12,})")
 _QUERY_PARAM = re.compile(r"[?&]([A-Za-z0-9_.-]+)=([^&#\s]{4,})")
-_WORD = re.compile(r"[A-Za-z0-9_\-+/=.:]{20,}")
+_WORD = re.compile(r"[A-Za-z0-9_\-+/=]{20,}")  # no '.' or ':' : addresses and dotted names are not one word
+_NOT_A_SECRET = re.compile(r"^(#[0-9a-f]{3,8}|[a-z]+/[a-z0-9.+-]+|https?://[^@\s]+|[a-z]+(-[a-z]+)*)$", re.I)
 
 
 # Kinds judged from context rather than format; a provider format found for the same value wins.
@@ -196,8 +199,9 @@ def find_secrets(text: str, *, named: bool = False, free_text: bool = True) -> l
     if free_text:
         found += [Found("high_entropy_string", w) for w in _WORD.findall(literal)
                   if looks_like_secret(w) and not is_placeholder(w)]
-    value = literal.strip()
-    if named and not found and len(value) >= 6 and not is_placeholder(value) and " " not in value:
+    value = re.sub(r"^(Bearer|Basic|Token)\b\s*", "", literal.strip(), flags=re.I)
+    if (named and not found and len(value) >= 6 and " " not in value and not is_placeholder(value)
+            and not _NOT_A_SECRET.match(value)):  # a colour, a MIME type, a plain URL or word
         found.append(Found("secret_field", value))
     # The same value found by two detectors is one secret; a value inside another is the larger one.
     unique: list[Found] = []
