@@ -335,32 +335,45 @@ class FailOn(StrEnum):
     critical = "critical"
 
 
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    sarif = "sarif"
+
+
 @app.command()
 def check(
     client: ClientArg,
     root: RootOpt = None,
-    format: Annotated[Format, typer.Option("--format", help="table for people, json for tools.")] = Format.table,
+    format: Annotated[CheckFormat, typer.Option(
+        "--format", help="table for people; json, csv (spreadsheets) or sarif (code-scanning dashboards) for "
+                         "tools.")] = CheckFormat.table,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when an open finding is at or above this severity.")] = FailOn.never,
 ):
-    """Evaluate the security baseline against the snapshot and list the findings."""
-    import json
+    """Evaluate the security baseline against the snapshot and list the findings.
 
+    Also compares this client with every other client under clients/ (the same secret, webhook or
+    account in two snapshots) and records the result in `clients/<client>/isolation.yml`, which the
+    build shows; nothing of another client is written there.
+    """
+    from . import isolation, snapshot
     from .build import load_portal
-    from .checks import Severity
+    from .checks import Severity, report
 
     (c,) = _clients(client, False, root)
     try:
+        isolation.save(c.dir, isolation.compare(c.root, c.slug, snapshot.load(c.snapshot_dir)))
         portal = load_portal(c)
     except InputError as exc:
         _fail(exc.problems)
-    if format == Format.json:
-        rows = [
-            {"id": f.id, "check": f.check.id, "title": f.check.title, "severity": f.check.severity.name,
-             "area": f.check.area, "location": f.location, "label": f.label, "evidence": f.evidence,
-             "remediation": f.check.remediation, "muted": f.muted, "soc2": list(f.check.soc2), "pdpa": list(f.check.pdpa)}
-            for f in portal.findings
-        ]
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    if format == CheckFormat.json:
+        sys.stdout.write(report.as_json(portal.findings))
+    elif format == CheckFormat.csv:
+        sys.stdout.write(report.as_csv(portal.findings))
+    elif format == CheckFormat.sarif:
+        refs = {cred.ref for cred in portal.snapshot.credentials}
+        sys.stdout.write(report.as_sarif(portal.findings, c.slug, refs))
     else:
         table = Table(title=f"{portal.config.client.name}: security baseline", show_lines=False)
         for column in ("Severity", "Check", "Where", "Evidence"):

@@ -197,6 +197,8 @@ class Thresholds(Strict):
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
+    rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
+    freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
 class ClientConfig(Strict):

@@ -69,3 +69,99 @@ def test_shared_and_personal_credentials():
                                        service_account=False, used_by=[StepRef(workflow="n8n:Refund05", step="f2")]))
     found = evaluate(config, snap)
     assert "ACCESS-003" in ids(found, "n8n:x") and "ACCESS-002" in ids(found, "n8n:cred-slack")
+
+
+def test_every_check_has_metadata_and_a_test():
+    from pathlib import Path
+
+    from generator.checks import AREAS, REGISTRY
+
+    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    for chk in REGISTRY:
+        assert chk.area in AREAS and chk.rationale and chk.remediation and chk.mode in ("automated", "attested")
+        assert chk.soc2 or chk.pdpa, chk.id
+        assert chk.id in tests, f"{chk.id} has no test"
+
+
+def test_attested_incident_plan():
+    config, snap = demo()
+    assert "ATT-002" not in ids(evaluate(config, snap))
+    config.attestations = [a for a in config.attestations if a.control != "incident_plan"]
+    assert "ATT-002" in ids(evaluate(config, snap), "attestation:incident_plan")
+
+
+def test_rotation_age():
+    config, snap = demo()
+    cred = snap.credential("n8n:cred-slack")
+    cred.updated = snap.meta.taken - timedelta(days=config.thresholds.rotation_days - 1)
+    assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
+    cred.updated = snap.meta.taken - timedelta(days=config.thresholds.rotation_days + 10)
+    hit = [f for f in evaluate(config, snap) if f.check.id == "ACCESS-007" and f.location == "n8n:cred-slack"]
+    assert hit and f"{config.thresholds.rotation_days + 10} days" in hit[0].evidence
+    cred.used_by = []  # an unused credential is ACCESS-004's business
+    assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
+
+
+def test_run_data_retention_against_the_policy():
+    from generator.config import RetentionRule
+
+    config, snap = demo()
+    n8n = next(p for p in snap.platforms if p.platform == "n8n")
+    n8n.settings = {k: v for k, v in n8n.settings.items() if "kept" not in k} | {"executions kept (hours)": 24 * 30}
+    config.retention = [RetentionRule(category="Automation run data (executions)", systems=["n8n"], keep_days=14)]
+    found = [f for f in evaluate(config, snap) if f.check.id == "DATA-001"]
+    assert [f.evidence for f in found if "n8n" in f.location] == [
+        "n8n production keeps run data 30 days; “Automation run data (executions)” allows 14"]
+    config.retention[0].keep_days = 90
+    found = evaluate(config, snap)
+    assert "DATA-001" not in ids(found) and any(f.check.id == "DATA-002" and "expects 90" in f.evidence for f in found)
+    config.retention = []  # no policy for run data: nothing to judge
+    assert not {"DATA-001", "DATA-002"} & ids(evaluate(config, snap))
+
+
+def test_risky_steps_are_listed():
+    config, snap = demo()
+    risky = [f for f in evaluate(config, snap) if f.check.id == "SEC-002"]
+    assert risky and all("to review" in f.evidence for f in risky)
+    for workflow in snap.workflows:
+        for step in workflow.steps:
+            if step.kind.value == "code":
+                step.disabled = True
+    assert "SEC-002" not in ids(evaluate(config, snap))
+
+
+def test_hardcoded_secret_finding_names_location_not_value():
+    from generator.model import SecretRef
+
+    config, snap = demo()
+    wf = snap.workflow("n8n:Ord3rSync01")
+    wf.secrets = [SecretRef(step=wf.steps[1].id, field="parameters.headerParameters.parameters[0].value",
+                            kind="stripe_key", fingerprint="sha256:0123456789ab")]
+    (hit,) = [f for f in evaluate(config, snap) if f.check.id == "SEC-001"]
+    assert hit.location == wf.ref and "sha256:0123456789ab" in hit.evidence and wf.steps[1].name in hit.evidence
+
+
+def test_stale_platform_data():
+    config, snap = demo()
+    assert "BACKUP-001" not in ids(evaluate(config, snap))
+    zapier = next(p for p in snap.platforms if p.platform == "zapier")
+    zapier.synced = snap.meta.taken - timedelta(days=config.thresholds.freshness_days + 3)
+    (hit,) = [f for f in evaluate(config, snap) if f.check.id == "BACKUP-001"]
+    assert f"{config.thresholds.freshness_days + 3} days before the snapshot" in hit.evidence
+
+
+def test_platform_audit_and_gaps_become_findings():
+    from generator.model import AuditFinding, NotCollected
+
+    config, snap = demo()
+    n8n = next(p for p in snap.platforms if p.platform == "n8n")
+    n8n.audit = [AuditFinding(section="Instance Risk Report", title="Outdated instance", locations=2)]
+    n8n.not_collected = [NotCollected(section="run statistics", reason="the key lacks execution:list")]
+    found = evaluate(config, snap)
+    assert any(f.check.id == "PLAT-001" and "Outdated instance (2 location(s))" in f.evidence for f in found)
+    assert any(f.check.id == "PLAT-002" and "execution:list" in f.evidence for f in found)
+
+
+def test_isolation_not_compared_is_a_finding():
+    config, snap = demo()
+    assert "ISO-001" in ids(evaluate(config, snap, isolation=None), "isolation:not-compared")

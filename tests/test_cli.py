@@ -53,3 +53,26 @@ def test_build_needs_one_client_or_all(tmp_path):
     copy_demo(tmp_path)
     result = runner.invoke(app, ["build", "--root", str(tmp_path)])
     assert result.exit_code == 2 and "--all" in result.output
+
+
+def test_check_csv_and_sarif(tmp_path):
+    import csv
+    import io
+
+    copy_demo(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["check", "demo", "--root", str(tmp_path),
+                                                               "--format", "csv"]).stdout)))
+    assert rows and {"id", "check", "severity", "status", "evidence", "soc2", "pdpa"} <= set(rows[0])
+    assert any(r["status"] == "muted" and r["mute_reason"] for r in rows)
+    sarif = json.loads(runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--format", "sarif"]).stdout)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids)) and "SEC-001" in rule_ids
+    assert len(run["results"]) == len(rows)
+    for result in run["results"]:
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.startswith("clients/demo/") and (tmp_path / uri.rstrip("/")).exists(), uri
+    assert any(r.get("suppressions") for r in run["results"])

@@ -87,6 +87,7 @@ class Context:
     snapshot: Snapshot
     incidents: tuple = ()  # generator.incidents.Incident, newest first
     runbooks: tuple = ()  # generator.render.runbooks.Runbook, with what changed since each was edited
+    isolation: object = None  # generator.isolation.IsolationReport, from `handover check`
 
     @property
     def now(self) -> datetime:
@@ -125,8 +126,9 @@ def _mute_for(mutes: list[Mute], check_id: str, location: str, today: date) -> M
     return None
 
 
-def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=()) -> list[Finding]:
-    ctx = Context(config=config, snapshot=snapshot, incidents=tuple(incidents), runbooks=tuple(runbooks))
+def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=(), isolation=None) -> list[Finding]:
+    ctx = Context(config=config, snapshot=snapshot, incidents=tuple(incidents), runbooks=tuple(runbooks),
+                  isolation=isolation)
     findings = []
     for chk in REGISTRY:
         for hit in chk.run(ctx):
@@ -150,4 +152,4 @@ def checks_by_area() -> dict[str, list[Check]]:
 
 
 # The control families register their checks with @check when imported (they need the names above).
-from . import access, attested, monitoring, platform, response, secrets  # noqa: E402, F401
+from . import access, attested, data, evidence, monitoring, platform, response, secrets  # noqa: E402, F401

@@ -135,3 +135,24 @@ def open_webhooks(ctx: Context):
         hook = workflow.trigger.webhook
         if workflow.trigger.kind == TriggerKind.webhook and hook and hook.auth == WebhookAuth.none:
             yield Hit(workflow.ref, f"webhook {hook.path} accepts unauthenticated calls")
+
+
+@check(
+    id="ACCESS-007",
+    title="Credential not rotated for a long time",
+    area="access",
+    severity=Severity.low,
+    rationale="A secret that never changes has had the most time to leak: in old exports, former staff's "
+    "notes, or a vendor breach.",
+    remediation="Rotate the secret (or re-authorise the connection) and record the date; set a reminder for "
+    "the next rotation.",
+    soc2=("CC6.1",),
+    pdpa=("Protection (s24)",),
+)
+def not_rotated(ctx: Context):
+    limit = timedelta(days=ctx.thresholds.rotation_days)
+    for credential in ctx.snapshot.credentials:
+        changed = credential.updated or credential.created
+        if credential.used_by and changed and ctx.now - changed > limit:
+            yield Hit(credential.ref, f"unchanged since {changed:%Y-%m-%d}, {(ctx.now - changed).days} days before "
+                                      f"the snapshot (limit {ctx.thresholds.rotation_days})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from . import Context, Hit, Severity, check
 
 
@@ -15,7 +17,7 @@ from . import Context, Hit, Severity, check
     remediation="Rotate the key at the provider now (it must be treated as exposed), then move it into the "
     "platform's credential store and reference it from the step.",
     soc2=("CC6.1", "CC6.7"),
-    pdpa=("Protection obligation",),
+    pdpa=("Protection (s24)",),
 )
 def hardcoded_secrets(ctx: Context):
     for workflow in ctx.snapshot.workflows:
@@ -24,3 +26,26 @@ def hardcoded_secrets(ctx: Context):
             where = f"step “{step.name}”, " if step else ""
             yield Hit(workflow.ref, f"{secret.kind.replace('_', ' ')} in {where}{secret.field} "
                                     f"(fingerprint {secret.fingerprint}; the value was redacted on sync)")
+
+
+RISKY_APPS = re.compile(r"^(Execute Command|SSH|FTP|Read Binary Files?|Write Binary File|Read/Write Files from Disk|"
+                        r"Local File Trigger|Read PDF|Spreadsheet File)\b", re.I)
+
+
+@check(
+    id="SEC-002",
+    title="Steps that run code or reach the host, listed for review",
+    area="secrets",
+    severity=Severity.info,
+    rationale="Code, shell commands, SSH, FTP and file-system steps can do anything the platform can: read "
+    "its environment, other workflows' files or the network. They are where secrets and shortcuts hide.",
+    remediation="Review each listed step: no secrets in the code, no commands built from input, and the "
+    "least file and network access it needs. Prefer an app step where one exists.",
+    soc2=("CC6.8", "CC8.1"),
+)
+def risky_steps(ctx: Context):
+    for workflow in ctx.snapshot.workflows:
+        risky = [s for s in workflow.steps if not s.disabled and (s.kind.value == "code" or RISKY_APPS.match(s.app))]
+        if risky:
+            names = ", ".join(f"“{s.name}” ({s.app})" for s in risky[:6]) + (" …" if len(risky) > 6 else "")
+            yield Hit(workflow.ref, f"{len(risky)} step(s) to review: {names}")

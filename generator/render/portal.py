@@ -71,6 +71,42 @@ class AreaView:
 
 
 @dataclass
+class CriterionView:
+    """One SOC 2 criterion or PDPA obligation and the baseline controls that give evidence for it."""
+
+    framework: str
+    criterion: str
+    checks: list
+    findings: list[Finding]
+
+    @property
+    def open(self) -> list[Finding]:
+        return [f for f in self.findings if not f.muted]
+
+    @property
+    def status(self) -> str:
+        return AreaView("", "", self.checks, self.findings).status
+
+
+def compliance_view(findings: list[Finding], frameworks: list[str]) -> list[CriterionView]:
+    """Criteria of the frameworks in scope (client.yml `compliance`; both when none is named), sorted."""
+    from ..checks import REGISTRY
+
+    wanted = {"SOC 2": "soc2", "PDPA": "pdpa"}
+    named = [f for f in wanted if any(f.replace(" ", "").lower() in x.replace(" ", "").lower() for x in frameworks)]
+    views = []
+    for framework in named or list(wanted):
+        criteria: dict[str, list] = defaultdict(list)
+        for chk in sorted(REGISTRY, key=lambda c: c.id):
+            for criterion in getattr(chk, wanted[framework]):
+                criteria[criterion].append(chk)
+        for criterion, checks in sorted(criteria.items()):
+            ids = {c.id for c in checks}
+            views.append(CriterionView(framework, criterion, checks, [f for f in findings if f.check.id in ids]))
+    return views
+
+
+@dataclass
 class Portal:
     config: ClientConfig
     snapshot: Snapshot
@@ -82,6 +118,11 @@ class Portal:
     incidents: list
     changelog: list = field(default_factory=list)  # generator.changelog.Entry, newest first
     audit: list = field(default_factory=list)  # audit records shown in the portal, newest first
+    isolation: object = None  # the last comparison with the other clients (generator.isolation)
+
+    @property
+    def compliance(self) -> list[CriterionView]:
+        return compliance_view(self.findings, self.config.compliance)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -157,8 +198,8 @@ def runbook_page(workflow: Workflow) -> str:
 
 
 def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list,
-                 incidents: list = ()) -> Portal:
-    findings = evaluate(config, snapshot, incidents, authored_runbooks)
+                 incidents: list = (), isolation=None) -> Portal:
+    findings = evaluate(config, snapshot, incidents, authored_runbooks, isolation)
     findings_at: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         findings_at[finding.location].append(finding)

@@ -1,0 +1,82 @@
+"""Data handling & retention: how long the platforms keep run data, against the client's policy."""
+
+from __future__ import annotations
+
+import re
+
+from . import Context, Hit, Severity, check
+
+# Settings the connectors (or the consultant) record for how long a platform keeps run data.
+_KEPT = [(re.compile(r"executions? kept \(hours\)", re.I), 1 / 24), (re.compile(r"\(days\)$", re.I), 1)]
+_RUN_DATA = re.compile(r"run data|execution|run history|run logs?|task history|workflow logs?", re.I)
+
+
+def platform_keep_days(facts) -> float | None:
+    for key, value in facts.settings.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue
+        if re.search(r"kept|retention", key, re.I):
+            for pattern, factor in _KEPT:
+                if pattern.search(key):
+                    return value * factor
+    return None
+
+
+def policy_for(ctx: Context, facts):
+    """The retention rule that governs this platform's run data: one naming run data (executions, run
+    history, logs) and listing the platform among its systems, else one naming run data alone."""
+    rules = [r for r in ctx.config.retention if r.keep_days is not None and _RUN_DATA.search(r.category)]
+    named = [r for r in rules if any(facts.platform.label.lower() in s.lower() or facts.name.lower() in s.lower()
+                                     for s in r.systems)]
+    return (named or [r for r in rules if not r.systems] or [None])[0]
+
+
+@check(
+    id="DATA-001",
+    title="Platform keeps run data longer than the retention policy",
+    area="data",
+    severity=Severity.medium,
+    rationale="Run data holds the records each run processed (often personal data). Keeping it longer than "
+    "the agreed policy breaks the retention limitation the client committed to.",
+    remediation="Shorten the platform's execution pruning (n8n: EXECUTIONS_DATA_MAX_AGE; Make: the "
+    "organisation's log retention; per workflow: do not save successful runs), or change the policy.",
+    soc2=("C1.2", "P4.2"),
+    pdpa=("Retention limitation (s25)",),
+)
+def kept_too_long(ctx: Context):
+    for facts in ctx.snapshot.platforms:
+        rule = policy_for(ctx, facts)
+        if rule is None:
+            continue
+        kept = platform_keep_days(facts)
+        if kept is not None and kept > rule.keep_days:
+            yield Hit(f"{facts.platform.value}:{facts.name}:retention",
+                      f"{facts.name} keeps run data {kept:g} days; “{rule.category}” allows {rule.keep_days}",
+                      label=facts.name)
+        for workflow in ctx.snapshot.workflows:
+            data = workflow.settings.run_data
+            if workflow.platform == facts.platform and data and data.keep_days and data.keep_days > rule.keep_days:
+                yield Hit(workflow.ref, f"keeps its run data {data.keep_days} days; “{rule.category}” allows "
+                                        f"{rule.keep_days}")
+
+
+@check(
+    id="DATA-002",
+    title="Platform keeps run data shorter than the policy requires",
+    area="data",
+    severity=Severity.low,
+    rationale="When the policy asks for run history (for audits or disputes) and the platform prunes it "
+    "sooner, the evidence is gone when it is needed. The daily run counts in the snapshot outlive pruning; "
+    "the run data itself does not.",
+    remediation="Lengthen the platform's execution retention, or export run history before it is pruned, or "
+    "shorten the policy.",
+    soc2=("A1.2", "CC7.2"),
+)
+def kept_too_short(ctx: Context):
+    for facts in ctx.snapshot.platforms:
+        rule = policy_for(ctx, facts)
+        kept = platform_keep_days(facts)
+        if rule is not None and kept is not None and kept < rule.keep_days:
+            yield Hit(f"{facts.platform.value}:{facts.name}:retention-short",
+                      f"{facts.name} keeps run data {kept:g} days; “{rule.category}” expects {rule.keep_days}",
+                      label=facts.name)

@@ -1,0 +1,53 @@
+"""Backups & isolation evidence: how fresh the platform data is, and what is shared with other clients."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from . import Context, Hit, Severity, check
+
+
+@check(
+    id="BACKUP-001",
+    title="Platform data in the snapshot is out of date",
+    area="backups",
+    severity=Severity.medium,
+    rationale="The snapshot is the versioned record of what was built. A platform not read for weeks means "
+    "the record, and the backup of its definitions, no longer matches what runs.",
+    remediation="Sync the platform again (or re-import its export) and commit the snapshot; schedule the sync "
+    "in CI so it stays current.",
+    soc2=("A1.2", "CC7.1"),
+)
+def stale_platform(ctx: Context):
+    limit = timedelta(days=ctx.thresholds.freshness_days)
+    for facts in ctx.snapshot.platforms:
+        if facts.synced is None:
+            yield Hit(f"{facts.platform.value}:{facts.name}:freshness", f"{facts.name}: no record of when it was read",
+                      label=facts.name)
+        elif ctx.now - facts.synced > limit:
+            yield Hit(f"{facts.platform.value}:{facts.name}:freshness",
+                      f"{facts.name} was last read ({facts.source}) on {facts.synced:%Y-%m-%d}, "
+                      f"{(ctx.now - facts.synced).days} days before the snapshot (limit {ctx.thresholds.freshness_days})",
+                      label=facts.name)
+
+
+@check(
+    id="ISO-001",
+    title="Secret, webhook or account shared with another client",
+    area="isolation",
+    severity=Severity.high,
+    rationale="A key, webhook or account used for two clients lets one client's workflows reach the other's "
+    "data, and one client's incident become the other's.",
+    remediation="Give each client its own credentials, accounts and webhooks; rotate the shared secret and "
+    "re-create the shared webhook for one of them.",
+    soc2=("CC6.1", "C1.1"),
+    pdpa=("Protection (s24)", "Transfer limitation (s26)"),
+)
+def shared_with_another_client(ctx: Context):
+    report = ctx.isolation
+    if report is None:
+        yield Hit("isolation:not-compared", "never compared with the other clients: run `handover check` for this "
+                                            "client", label="this client")
+        return
+    for item in report.shared:
+        yield Hit(item.location, item.evidence)
