@@ -168,7 +168,32 @@ _NOT_A_SECRET = re.compile(r"^(#[0-9a-f]{3,8}|[a-z]+/[a-z0-9.+-]+|https?://[^@\s
 
 
 # Kinds judged from context rather than format; a provider format found for the same value wins.
-GENERIC_KINDS = {"authorization_header", "url_query_secret", "high_entropy_string", "secret_field"}
+GENERIC_KINDS = {"authorization_header", "url_query_secret", "high_entropy_string", "secret_field", "secret_keyword"}
+
+
+_GENERIC: list | None = None
+
+
+def _generic_matches(text: str) -> list[tuple[str, str]]:
+    """detect-secrets' generic detectors, line by line, as in code: a value assigned to a name like
+    `apiKey` or `password`, and quoted strings random enough to be keys (base64 or hex)."""
+    global _GENERIC
+    if _GENERIC is None:
+        from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
+        from detect_secrets.plugins.keyword import KeywordDetector
+
+        _GENERIC = [("secret_keyword", KeywordDetector()), ("high_entropy_string", Base64HighEntropyString()),
+                    ("high_entropy_string", HexHighEntropyString())]
+    found = []
+    for line in text.splitlines()[:2000]:
+        if len(line) > 2000:
+            line = line[:2000]
+        for kind, plugin in _GENERIC:
+            for secret in plugin.analyze_line(filename="definition.js", line=line, line_number=0):
+                value = secret.secret_value
+                if value and len(value) >= 6 and not is_placeholder(value):
+                    found.append((kind, value))
+    return found
 
 
 @dataclass(frozen=True)
@@ -197,6 +222,7 @@ def find_secrets(text: str, *, named: bool = False, free_text: bool = True) -> l
     found += [Found("url_query_secret", m.group(2)) for m in _QUERY_PARAM.finditer(literal)
               if SECRET_NAME.search(m.group(1)) and not is_placeholder(m.group(2))]
     if free_text:
+        found += [Found(kind, value) for kind, value in _generic_matches(literal)]
         found += [Found("high_entropy_string", w) for w in _WORD.findall(literal)
                   if looks_like_secret(w) and not is_placeholder(w)]
     value = re.sub(r"^(Bearer|Basic|Token)\b\s*", "", literal.strip(), flags=re.I)
