@@ -190,6 +190,9 @@ class WorkflowSettings(Strict):
     timezone: str | None = None
     sequential: bool | None = None
     max_errors: int | None = None
+    store_incomplete: bool | None = Field(default=None, description="Make: failed runs kept as incomplete executions "
+                                          "to resolve later.")
+    allow_data_loss: bool | None = Field(default=None, description="Make: go on when a bundle cannot be stored.")
     run_data: RunDataSaving | None = None
 
 

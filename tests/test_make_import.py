@@ -35,6 +35,7 @@ def test_api_wrapped_blueprint_with_nested_routers(imported):
     _, snap = imported
     wf = snap.workflow("make:lead-intake-crm")
     assert wf.trigger.kind == "webhook" and wf.settings.sequential and wf.settings.max_errors == 3
+    assert wf.settings.store_incomplete is True and wf.settings.allow_data_loss is False
     assert wf.updated.isoformat() == "2026-09-22T09:40:31+00:00"
     assert {("2", "3", "Hot leads only", False), ("2", "4", "route 2", False), ("3", "6", None, False),
             ("6", "7", "Enterprise", False), ("6", "8", "route 2", False), ("8", "9", "route 1", False),

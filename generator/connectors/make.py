@@ -337,6 +337,8 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
         settings=WorkflowSettings(
             sequential=settings.get("sequential") if isinstance(settings.get("sequential"), bool) else None,
             max_errors=settings.get("maxErrors") if isinstance(settings.get("maxErrors"), int) else None,
+            store_incomplete=settings["dlq"] if isinstance(settings.get("dlq"), bool) else None,
+            allow_data_loss=settings["dataloss"] if isinstance(settings.get("dataloss"), bool) else None,
             timezone=timezone,
             run_data=RunDataSaving(confidential=settings["confidential"])
             if isinstance(settings.get("confidential"), bool) else None,
