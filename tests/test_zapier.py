@@ -257,3 +257,18 @@ def test_three_platforms_in_one_client_build(tmp_path):
                                 (".html", ".json", ".xml", ".js"))
     assert "New order webhook" in text and "Lead intake" in text
     assert not [p for p in PLANTED if p in everything]
+
+
+def test_sync_into_a_client_with_n8n_and_make_then_build(acme, fake):
+    for platform, paths in (("n8n", sorted((FIXTURES / "n8n").glob("*.json"))),
+                            ("make", sorted((FIXTURES / "make").glob("*.json")))):
+        result = runner.invoke(app, ["import", "acme", platform, *map(str, paths), "--root", str(acme.root)])
+        assert result.exit_code == 0, result.output
+    sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    counts = {p: sum(w.platform.value == p for w in snap.workflows) for p in ("n8n", "make", "zapier")}
+    assert counts == {"n8n": 5, "make": 3, "zapier": 26}  # the sync replaced only Zapier's part
+    result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert result.exit_code == 0, result.output
+    page = (acme.root / "build/acme/site/workflows/zapier-00000000-0000-c000-8000-000000012345.html").read_text()
+    assert "Notify sales" in page and "xoxb-1234567890" not in page
