@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, audit, changelog, incidents, isolation, snapshot
+from . import __version__, audit, changelog, exports, incidents, isolation, snapshot
 from .render import pdf, site
 from .render.pages import write_docs
 from .render.portal import Portal, build_portal
@@ -66,8 +66,10 @@ def load_portal(client: Client, with_history: bool = False) -> Portal:
     for runbook in runbooks:
         runbook.changes = what_changed(runbook, snap, client.snapshot_dir)
     compared = isolation.load(client.dir)
-    portal = build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir), compared)
-    portal.isolation = compared
+    exported = exports.index(client.dir, [w.ref for w in snap.workflows])
+    portal = build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir), compared,
+                          exported)
+    portal.isolation, portal.exports = compared, exported
     if with_history:
         portal.changelog = changelog.entries(client)
         portal.audit = [e for e in reversed(audit.read(client)) if e.get("command") in audit.SHOWN][:100]

@@ -429,6 +429,55 @@ class AuditFormat(StrEnum):
     json = "json"
 
 
+@app.command("bundle")
+def bundle_command(
+    client: ClientArg = None,
+    verify: Annotated[Path | None, typer.Option(
+        "--verify", help="Check a bundle instead: every file against its SHA-256 in the manifest.",
+        exists=True, dir_okay=False, show_default=False)] = None,
+    root: RootOpt = None,
+):
+    """The project-close deliverable: one dated ZIP with the PDF, the site, the native exports, the
+    snapshot, the findings, the audit trail and a SHA-256 manifest of every file.
+
+    Builds first when the site or PDF is out of date. The same inputs give the same bytes. Written to
+    `build/<client>/<client>-handover-<snapshot date>.zip`; check one with `handover bundle --verify <zip>`.
+    """
+    from . import bundle as deliverable
+
+    if verify is not None:
+        if client:
+            _fail(["give either a client (to bundle) or --verify <zip> (to check), not both"])
+        result = deliverable.verify(verify)
+        for problem in result.problems:
+            err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+        if not result.ok:
+            err.print(f"[red]{verify.name} does not match its manifest.[/]")
+            raise typer.Exit(EXIT_FINDINGS)
+        out.print(f"[green]✓ {verify.name}[/]: all {result.checked} files match the manifest.")
+        return
+    from . import audit, snapshot
+    from .build import build_reporting_errors, is_current, load_portal
+    from .checks import report
+
+    (c,) = _clients(client, False, root)
+    if not is_current(c):
+        out.print(f"Building {c.slug} first (the site or PDF is older than its inputs) …")
+        _, status, _ = build_reporting_errors(c.root, c.slug, with_pdf=True, force=False)
+        if status != "ok":
+            _fail(status.splitlines())
+    try:
+        portal = load_portal(c)
+        taken = snapshot.load(c.snapshot_dir).meta.taken
+        files = deliverable.contents(c, report.as_json(portal.findings))
+    except InputError as exc:
+        _fail(exc.problems)
+    path = deliverable.bundle_path(c, taken)
+    deliverable.write(path, files, taken.timetuple()[:6])
+    audit.record(c, "bundle", "ok", f"{path.name}: {len(files)} files")
+    out.print(f"[green]✓ {path}[/] ({len(files)} files and a SHA-256 manifest)")
+
+
 @app.command("audit")
 def audit_export(
     client: ClientArg,

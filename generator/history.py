@@ -34,3 +34,25 @@ def file_at(revision: str, path: Path) -> str | None:
         return None
     relative = path.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
     return _git(path.parent, "show", f"{revision}:{relative}")
+
+
+def last_commits(folder: Path) -> dict[Path, str]:
+    """Every committed, unmodified file under `folder` → the short hash of the last commit that changed
+    it, from one walk of the log (a per-file `git log` would be slow for hundreds of files)."""
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    log = _git(folder, "log", "--format=@%h", "--name-only", "--", ".")
+    if not top or log is None:
+        return {}
+    dirty = {line[3:].strip() for line in (_git(folder, "status", "--porcelain", "--", ".") or "").splitlines()}
+    found: dict[Path, str] = {}
+    commit = None
+    for line in log.splitlines():
+        if line.startswith("@"):
+            commit = line[1:]
+        elif line.strip() and commit:
+            path = (Path(top.strip()) / line.strip()).resolve()
+            found.setdefault(path, commit)
+    base = Path(top.strip()).resolve()
+    for relative in dirty:
+        found.pop((base / relative).resolve(), None)
+    return found

@@ -269,3 +269,27 @@ def scan_tree(data, path: str = "", *, code_keys=frozenset()) -> list[tuple[str,
 
     walk(data, path, False, "")
     return hits
+
+
+def marker(found: Found) -> str:
+    """What a redacted value becomes in a native export: plain text that fails loudly where it is used
+    (an API answers 401, a code step throws) and says what to put back."""
+    return f"HANDOVER-REDACTED {found.kind} {found.fingerprint}: put this secret in a credential"
+
+
+def redact_tree(data, *, code_keys=frozenset()):
+    """A copy of JSON-like data with every secret `scan_tree` would report replaced by its marker."""
+    def walk(node, named: bool, key: str):
+        if isinstance(node, dict):
+            pair_name = node.get("name") if isinstance(node.get("name"), str) else None
+            return {k: walk(v, bool(SECRET_NAME.search(str(k))) or (k == "value" and bool(
+                pair_name and SECRET_NAME.search(pair_name))), str(k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(item, named, key) for item in node]
+        if isinstance(node, str):
+            for found in find_secrets(node, named=named, free_text=named or key in code_keys):
+                node = node.replace(found.value, marker(found))
+            return node
+        return node
+
+    return walk(data, False, "")

@@ -201,3 +201,30 @@ def test_a_narrower_key_skips_runs_with_a_note(built, n8n, acme, monkeypatch):
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
     assert result.exit_code == 0, result.output
     assert "execution:list" in "".join(p.read_text() for p in (acme.root / "build/acme/site").rglob("*.html"))
+
+
+def test_exports_restore_into_a_real_n8n(built, n8n, acme, monkeypatch):
+    """The exports sync wrote are accepted by n8n's own API, and come back with the same nodes and
+    connections, apart from the redacted values."""
+    import json
+
+    monkeypatch.setenv("ACME_N8N_KEY", n8n.api_key("read for restore", READ_SCOPES))
+    sync_client(acme, now=datetime.now(UTC) + timedelta(seconds=2))
+    api = n8n.api(n8n.api_key("restore", ["workflow:create", "workflow:read", "workflow:list"]))
+    exported = sorted((acme.dir / "exports/n8n").glob("*.json"))
+    assert len(exported) >= 4
+    for path in exported:
+        document = json.loads(path.read_text())
+        created = api.post("/workflows", json=document)
+        assert created.status_code == 200, (path.name, created.text)
+        back = api.get(f"/workflows/{created.json()['id']}").json()
+        assert back["connections"] == document["connections"]
+        assert [(n["name"], n["type"], n["typeVersion"]) for n in back["nodes"]] == \
+            [(n["name"], n["type"], n["typeVersion"]) for n in document["nodes"]]
+        for mine, theirs in zip(document["nodes"], back["nodes"], strict=True):
+            assert theirs["parameters"] == mine["parameters"] or theirs["parameters"].items() >= mine["parameters"].items()
+            assert theirs.get("credentials") == mine.get("credentials")
+        original = api.get(f"/workflows/{path.stem}").json()  # same nodes as the workflow exported
+        assert [n["name"] for n in original["nodes"]] == [n["name"] for n in back["nodes"]]
+        assert original["connections"] == back["connections"]
+    api.close()

@@ -188,7 +188,7 @@ def test_retry_after_as_http_date_is_honoured(acme, fake):
 @pytest.mark.parametrize("route", ["GET /api/v1/workflows", "GET /api/v1/executions"])
 def test_lasting_faults_fail_clearly_and_keep_the_snapshot(acme, fake, faults, expected, route):
     sync(acme)
-    before = files(acme.snapshot_dir)
+    before, exports_before = files(acme.snapshot_dir), files(acme.dir / "exports")
     fake.workflows.append(simple_workflow("new", "Would be new"))
     for fault in faults:
         fake.fault(route, **fault)
@@ -196,7 +196,7 @@ def test_lasting_faults_fail_clearly_and_keep_the_snapshot(acme, fake, faults, e
         sync_client(acme, now=NOW + timedelta(hours=1), retry=FAST, timeout=2.0)
     message = str(failure.value)
     assert expected in message and route.split(" ")[1].removeprefix("/api/v1") in message and KEY not in message
-    assert files(acme.snapshot_dir) == before
+    assert files(acme.snapshot_dir) == before and files(acme.dir / "exports") == exports_before
 
 
 def test_a_cursor_that_never_ends_is_bounded(acme, fake, monkeypatch):
@@ -288,6 +288,7 @@ def test_removed_workflows_leave_the_snapshot(acme, fake):
     snap = snapshot.load(acme.snapshot_dir)
     assert sorted(w.id for w in snap.workflows) == ["wf0", "wf1"]
     assert sorted(r.workflow for r in snap.runs) == ["n8n:wf0", "n8n:wf1"]
+    assert sorted(files(acme.dir / "exports")) == ["n8n/wf0.json", "n8n/wf1.json"]  # Git keeps the others
 
 
 def test_synced_client_builds(acme, fake):

@@ -88,6 +88,7 @@ class Context:
     incidents: tuple = ()  # generator.incidents.Incident, newest first
     runbooks: tuple = ()  # generator.render.runbooks.Runbook, with what changed since each was edited
     isolation: object = None  # generator.isolation.IsolationReport, from `handover check`
+    exported: object = None  # workflow refs with a native export on file (None: not looked at)
 
     @property
     def now(self) -> datetime:
@@ -126,9 +127,10 @@ def _mute_for(mutes: list[Mute], check_id: str, location: str, today: date) -> M
     return None
 
 
-def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=(), isolation=None) -> list[Finding]:
+def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=(), isolation=None,
+             exported=None) -> list[Finding]:
     ctx = Context(config=config, snapshot=snapshot, incidents=tuple(incidents), runbooks=tuple(runbooks),
-                  isolation=isolation)
+                  isolation=isolation, exported=None if exported is None else frozenset(exported))
     findings = []
     for chk in REGISTRY:
         for hit in chk.run(ctx):

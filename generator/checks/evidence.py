@@ -32,6 +32,29 @@ def stale_platform(ctx: Context):
 
 
 @check(
+    id="BACKUP-002",
+    title="Workflows without a platform-native export",
+    area="backups",
+    severity=Severity.medium,
+    rationale="The snapshot documents a workflow but cannot be imported back. Without the platform's own "
+    "export in the repository there is no backup to restore from if the platform loses it.",
+    remediation="Sync the platform (or import its export files): every sync and import writes each "
+    "workflow's native export under exports/, versioned in Git.",
+    soc2=("A1.2", "A1.3"),
+)
+def missing_exports(ctx: Context):
+    if ctx.exported is None:
+        return
+    for platform in sorted({w.platform for w in ctx.snapshot.workflows}, key=lambda p: p.value):
+        mine = [w for w in ctx.snapshot.workflows if w.platform == platform]
+        missing = [w for w in mine if w.ref not in ctx.exported]
+        if missing:
+            names = ", ".join(f"“{w.name}”" for w in missing[:5]) + (" …" if len(missing) > 5 else "")
+            yield Hit(f"{platform.value}:exports", f"{len(missing)} of {len(mine)} {platform.label} "
+                      f"{platform.workflow_noun}s have no native export: {names}", label=f"{platform.label} exports")
+
+
+@check(
     id="ISO-001",
     title="Secret, webhook or account shared with another client",
     area="isolation",

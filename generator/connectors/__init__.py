@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from .. import exports
 from .. import snapshot as store
 from ..model import Credential, Platform, PlatformFacts, Snapshot, SnapshotMeta, StepRef, User, Workflow
 from ..yamlio import InputError
@@ -48,6 +49,7 @@ class Collected:
     requests: int = 0
     throttled: int = 0  # 429 answers the platform gave
     incomplete: dict[str, int] = field(default_factory=dict)  # workflow ref → runs waiting (Make)
+    exports: dict[str, dict] = field(default_factory=dict)  # workflow id → native definition, redacted
 
 
 @dataclass
@@ -214,8 +216,26 @@ def sync_client(client, *, only: str | None = None, window_days: int | None = No
         snapshot = merge(snapshot, collected, now)
         outcomes.append(outcome)
     if results:
-        store.save(snapshot, client.snapshot_dir)
+        save(client, snapshot, [c for _, c in results])
     return outcomes
+
+
+def save(client, snapshot: Snapshot, collected: list[Collected]) -> None:
+    """The snapshot and the native exports, together: every export folder is written beside the current
+    one first, then the snapshot is swapped in, then the export folders; a failure before the swaps
+    changes nothing."""
+    staged = []
+    try:
+        for part in collected:
+            platform = part.facts.platform.value
+            staged.append((exports.prepare(client.dir, platform, part.exports, part.replace_all), platform))
+        store.save(snapshot, client.snapshot_dir)
+    except BaseException:
+        for staging, _ in staged:
+            exports.discard(staging)
+        raise
+    for staging, platform in staged:
+        exports.commit(staging, client.dir, platform)
 
 
 def read_export(path: Path) -> object:
@@ -248,5 +268,5 @@ def import_files(client, platform: str, paths: list[Path], *, now: datetime | No
     started = time.monotonic()
     collected = module.import_documents(documents, config=configured, now=now, **(options or {}))
     snapshot = merge(_previous(client.snapshot_dir), collected, now)
-    store.save(snapshot, client.snapshot_dir)
+    save(client, snapshot, [collected])
     return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)

@@ -34,7 +34,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, redact_text, scan_tree
+from ..redact import address_fingerprints, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
@@ -347,6 +347,15 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
     )
 
 
+def native(document: dict) -> dict:
+    """The blueprint as Make's *Import blueprint* takes it (name, flow, metadata), secrets as markers.
+    Connections stay bound by id: Make asks for each one on import."""
+    blueprint = unwrap(document)
+    exported = {"name": blueprint.get("name") or "Untitled", "flow": blueprint.get("flow") or [],
+                "metadata": blueprint.get("metadata") or {"version": 1}}
+    return redact_tree(exported, code_keys=_CODE_KEYS)
+
+
 def credentials_from_workflows(workflows: list[Workflow]) -> list[Credential]:
     """Connections known only by the ids the blueprints bind (import, or no connections:read)."""
     found: dict[str, Credential] = {}
@@ -458,13 +467,15 @@ class MakeSync:
             workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
                                  timezone=timezone)
             logs, errors = self._logs(scenario, start) if read_logs else ([], [])
-            return workflow, logs, errors
+            return workflow, native(blueprint), logs, errors
 
         workflows: list[Workflow] = []
+        exports: dict[str, dict] = {}
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
-            for scenario, (workflow, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
+            for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
                 workflows.append(workflow)
+                exports[workflow.id] = exported
                 for status, started, duration in logs:
                     runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration))
                 for message, step, when in errors:
@@ -503,7 +514,7 @@ class MakeSync:
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=f"https://{self.host}", synced=self.now,
                               source="api", settings=settings, not_collected=self.skipped, key_scopes=KEY_SCOPES)
         return Collected(facts=facts, workflows=workflows, credentials=connections, users=users,
-                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete)
+                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports)
 
     def _authorization(self) -> list[str] | None:
         try:
@@ -657,7 +668,7 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
     """Parsed blueprint files (label, JSON) → Collected; `config` is the client's Make platform, if any."""
     name = config.name if config else "Make"
     host = base_url(config)[1] if config and (config.base_url or config.zone) else None
-    problems, workflows = [], []
+    problems, workflows, exports = [], [], {}
     for label, document in documents:
         if not isinstance(document, dict):
             problems.append(f"{label}: expected a blueprint object (with 'flow')")
@@ -666,9 +677,11 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
             workflows.append(normalise(document, host=host))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             problems.append(f"{label}: {exc}")
+            continue
+        exports[workflows[-1].id] = native(document)
     if problems:
         raise SyncProblem("; ".join(problems), "fix or leave out these files and import again", input_error=True)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=now,
                           source="import")
     return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows),
-                     users=None, runs=None, replace_all=False)
+                     users=None, runs=None, replace_all=False, exports=exports)

@@ -34,7 +34,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, redact_text, scan_tree
+from ..redact import address_fingerprints, fingerprint, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
 from .runs import RunAggregator
@@ -478,6 +478,30 @@ def _ownership(shared: list[dict], projects: dict[str, dict]) -> tuple[str | Non
 
 
 # --------------------------------------------------------------------------------------------------
+# The native export (what n8n's POST /workflows and *Import from file* accept)
+
+_VOLATILE_NODE_KEYS = {"createdAt", "updatedAt", "webhookId"}
+
+
+def native(raw: dict) -> dict:
+    """The workflow as n8n imports it: name, nodes, connections, settings. Run data (pinned and static
+    data), ids, versions and dates are left out; secrets and webhook paths become markers."""
+    nodes = []
+    for node in raw.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        node = {k: v for k, v in node.items() if k not in _VOLATILE_NODE_KEYS}
+        params = node.get("parameters")
+        if split_type(str(node.get("type", "")))[1] in ("webhook", "formTrigger") and isinstance(params, dict):
+            path = str(params.get("path") or raw.get("id") or node.get("name"))
+            node["parameters"] = dict(params, path=f"handover-redacted-{fingerprint(path)[7:]}")
+        nodes.append(node)
+    document = {"name": raw.get("name") or "Untitled", "nodes": nodes, "connections": raw.get("connections") or {},
+                "settings": raw.get("settings") or {}}
+    return redact_tree(document, code_keys=_CODE_KEYS)
+
+
+# --------------------------------------------------------------------------------------------------
 # Credentials derived from the workflows (import, or a key without credential:list)
 
 
@@ -558,6 +582,7 @@ class N8nSync:
         projects = self._optional("projects", "project:list", lambda: {
             str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
         workflows = [normalise(raw, base_url=self.base_url, projects=projects) for raw in raws]
+        exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
         known = {w.id for w in workflows}
 
         listed = self._optional("credentials", "credential:list", lambda: self._credentials(projects)) or []
@@ -586,7 +611,7 @@ class N8nSync:
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
                               settings=settings, audit=audit, not_collected=self.skipped, key_scopes=KEY_SCOPES)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
-                         runs=aggregator, replace_all=True)
+                         runs=aggregator, replace_all=True, exports=exports)
 
     def _credentials(self, projects: dict) -> list[Credential]:
         out = []
@@ -715,11 +740,12 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
                 problems.append(f"{where}: {exc}")
                 continue
             raws.append(raw)
+    exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
     if problems:
         raise SyncProblem("; ".join(problems), "fix or leave out these files and import again", input_error=True)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=now, source="import")
     return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(raws), users=None,
-                     runs=None, replace_all=False)
+                     runs=None, replace_all=False, exports=exports)
 
 
 __all__ = ["PlatformError", "import_documents", "normalise", "sync"]

@@ -37,7 +37,7 @@ from ..model import (
     Webhook,
     Workflow,
 )
-from ..redact import SECRET_NAME, address_fingerprints, find_secrets, redact_text, scan_tree
+from ..redact import SECRET_NAME, address_fingerprints, find_secrets, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
@@ -99,6 +99,59 @@ def summarise_inputs(inputs: dict, step_numbers: dict[str, int], keep_literals: 
         else:
             out[str(field)] = "literal"
     return out
+
+
+DROPPED = "HANDOVER-DROPPED literal value (step values can be customer data; not exported)"
+# Fields whose literal values configure the step rather than carry data: kept (secrets still redacted).
+CONFIG_FIELDS = re.compile(r"^(code|url|method|match|key|operator|type|frequency|time_of_day|trigger_on_weekends|"
+                           r"unflatten|wrap_in_array|channel|spreadsheet|worksheet|table|base|list|board|form_id|"
+                           r"folder|calendar|mailbox|event|action|mode|format|timezone)$", re.I)
+
+
+def export_inputs(inputs, keep_literals: bool):
+    """Step values for the native export: references to earlier steps kept as written, literals dropped
+    (or kept when asked and not secret), secrets as markers."""
+    def walk(node, field: str):
+        if isinstance(node, dict):
+            return {k: walk(v, str(k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, field) for v in node]
+        if isinstance(node, str) and _REFERENCE.search(node):
+            return node
+        if node in (None, "", True, False) or isinstance(node, (int, float)) and keep_literals:
+            return node
+        if isinstance(node, str) and (CONFIG_FIELDS.match(field) or keep_literals) and \
+                not (keep_literals and find_secrets(node, named=bool(SECRET_NAME.search(field)))):
+            return node  # configuration (or a literal the user asked to keep); secrets are redacted below
+        return DROPPED
+    return redact_tree(walk(inputs or {}, ""), code_keys=_CODE_KEYS)
+
+
+def native_api(zap: dict) -> dict:
+    """A `/v2/zaps` item as a Zap JSON document: title and steps (action, account, inputs)."""
+    steps = []
+    for raw in zap.get("steps") or []:
+        action = raw.get("action")
+        auth = raw.get("authentication")
+        steps.append({"action": {k: action.get(k) for k in ("id", "key", "app", "action_type", "title", "is_instant")}
+                      if isinstance(action, dict) else action,
+                      "authentication": {"id": auth.get("id"), "title": auth.get("title")} if isinstance(auth, dict)
+                      else auth,
+                      "inputs": export_inputs(raw.get("inputs"), False), "title": raw.get("title")})
+    return {"type": "zap", "id": str(zap.get("id")), "title": zap.get("title"), "steps": steps}
+
+
+_VOLATILE_EXPORT_KEYS = {"created_at", "last_changed", "triple_stores", "customuser_id", "account_id", "paused"}
+
+
+def native_export(zap: dict, keep_literals: bool) -> dict:
+    """A Zap from the account export, as written there (nodes keyed by id), without volatile fields."""
+    nodes = {}
+    for node in _nodes(zap):
+        node = {k: v for k, v in node.items() if k not in _VOLATILE_EXPORT_KEYS}
+        node["params"] = export_inputs(node.get("params"), keep_literals)
+        nodes[str(node.get("id"))] = node
+    return {"id": zap.get("id"), "title": zap.get("title"), "nodes": nodes}
 
 
 def _secrets(step_id: str | None, where: str, data) -> list[SecretRef]:
@@ -248,6 +301,7 @@ class ZapierSync:
         apps = self._optional("apps", "zap", lambda: {a["id"]: a.get("title") for a in self._pages(
             "/v2/apps", {"ids": ",".join(app_ids)}, "apps")}, {}) if app_ids else {}
         workflows = [zap_from_api(z, apps or {}) for z in zaps]
+        exports = {w.id: native_api(z) for w, z in zip(workflows, zaps, strict=True)}
 
         credentials: dict[str, Credential] = {}
         for app in app_ids:
@@ -278,7 +332,7 @@ class ZapierSync:
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url="https://zapier.com", synced=self.now,
                               source="api", settings=settings, not_collected=self.skipped, key_scopes=KEY_SCOPES)
         return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
-                         users=users or None, runs=runs, replace_all=True)
+                         users=users or None, runs=runs, replace_all=True, exports=exports)
 
     @staticmethod
     def _credential(auth: dict, apps: dict, profile: dict | None) -> Credential:
@@ -478,10 +532,11 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
     if problems:
         raise SyncProblem("; ".join(problems), "give the files from Zapier's account export (or its ZIP)",
                           input_error=True)
-    workflows = []
+    workflows, exports = [], {}
     for zap in zapfile:
         try:
             workflows.append(zap_from_export(zap, details.get(str(zap.get("id"))), keep_literals))
+            exports[workflows[-1].id] = native_export(zap, keep_literals)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             problems.append(f"Zap {zap.get('id')}: {exc}")
     if problems:
@@ -508,4 +563,4 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
     facts = PlatformFacts(platform=PLATFORM, name=config.name if config else "Zapier", url="https://zapier.com",
                           synced=now, source="import")
     return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()), users=None,
-                     runs=runs, replace_all=False)
+                     runs=runs, replace_all=False, exports=exports)

@@ -119,6 +119,7 @@ class Portal:
     changelog: list = field(default_factory=list)  # generator.changelog.Entry, newest first
     audit: list = field(default_factory=list)  # audit records shown in the portal, newest first
     isolation: object = None  # the last comparison with the other clients (generator.isolation)
+    exports: dict = field(default_factory=dict)  # workflow ref → generator.exports.ExportInfo
 
     @property
     def compliance(self) -> list[CriterionView]:
@@ -198,8 +199,8 @@ def runbook_page(workflow: Workflow) -> str:
 
 
 def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list,
-                 incidents: list = (), isolation=None) -> Portal:
-    findings = evaluate(config, snapshot, incidents, authored_runbooks, isolation)
+                 incidents: list = (), isolation=None, exported=None) -> Portal:
+    findings = evaluate(config, snapshot, incidents, authored_runbooks, isolation, exported)
     findings_at: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         findings_at[finding.location].append(finding)

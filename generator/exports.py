@@ -1,0 +1,75 @@
+"""Platform-native exports: `clients/<client>/exports/<platform>/<id>.json`, one file per workflow.
+
+The normalised snapshot documents; these files restore. Each is the platform's own format (n8n
+workflow JSON as POST /workflows and *Import from file* accept it, Make blueprint JSON, Zapier Zap
+JSON), written with sorted keys and without volatile fields (update times, version ids, run data), so
+the Git history of the folder is the version history. Secrets are replaced by markers that fail
+loudly where they are used; webhook paths are replaced too (they work like passwords), and the
+restore guide lists what to set again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .snapshot import file_stem
+from .yamlio import atomic_write
+
+
+def render(document: dict) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def folder(client_dir: Path) -> Path:
+    return client_dir / "exports"
+
+
+def path_for(client_dir: Path, platform: str, ident: str) -> Path:
+    return folder(client_dir) / platform / f"{file_stem(ident)}.json"
+
+
+def prepare(client_dir: Path, platform: str, documents: dict[str, dict], replace_all: bool) -> Path:
+    """The platform's export folder as it will be, written beside the current one; `commit()` swaps it in.
+    A sync replaces the folder (workflows gone from the platform go, Git keeps them); an import adds."""
+    target = folder(client_dir) / platform
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{platform}-new-"))
+    if target.is_dir() and not replace_all:
+        shutil.copytree(target, staging, dirs_exist_ok=True)
+    for ident, document in documents.items():
+        atomic_write(staging / f"{file_stem(ident)}.json", render(document))
+    return staging
+
+
+def commit(staging: Path, client_dir: Path, platform: str) -> None:
+    target = folder(client_dir) / platform
+    retired = target.parent / f".{platform}-old-{staging.name.rsplit('-', 1)[-1]}"
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    path: Path
+    revision: str | None  # the last commit that changed the file; None when not committed
+
+
+def index(client_dir: Path, refs: list[str]) -> dict[str, ExportInfo]:
+    """Workflow ref → its export file and the revision that last changed it (one `git log` for all);
+    workflows without an export are left out."""
+    from .history import last_commits
+
+    files = {ref: path_for(client_dir, *ref.split(":", 1)) for ref in refs}
+    files = {ref: path for ref, path in files.items() if path.is_file()}
+    commits = last_commits(folder(client_dir)) if files else {}
+    return {ref: ExportInfo(path, commits.get(path.resolve())) for ref, path in sorted(files.items())}
