@@ -9,7 +9,7 @@ from . import Context, Hit, Severity, check
 
 @check(
     id="BACKUP-001",
-    title="Platform data in the snapshot is out of date",
+    title="Snapshot and native exports of a platform out of date",
     area="backups",
     severity=Severity.medium,
     rationale="The snapshot is the versioned record of what was built. A platform not read for weeks means "
