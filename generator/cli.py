@@ -429,6 +429,69 @@ class AuditFormat(StrEnum):
     json = "json"
 
 
+@app.command()
+def health(
+    client: ClientArg,
+    notify: Annotated[bool, typer.Option(
+        "--notify", help="Send the alerts to the channels in client.yml (Slack-compatible webhooks, e-mail) and "
+                         "remember them; without it, only print what would be sent.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Git revision of the previous snapshot (default: the one before the current).",
+        show_default=False)] = None,
+    root: RootOpt = None,
+):
+    """Alert on run health between regenerations: workflows failing above the threshold, scheduled
+    workflows that stopped running, run times that grew since the previous snapshot.
+
+    Each alert is sent once (state in `clients/<client>/health.yml`) and a recovery message follows
+    when the workflow is healthy again. Meant to run on a schedule after each sync.
+    """
+    from . import audit, diff, snapshot
+    from . import health as monitor
+
+    (c,) = _clients(client, False, root)
+    try:
+        current = snapshot.load(c.snapshot_dir)
+        config = c.config
+    except InputError as exc:
+        _fail(exc.problems)
+    previous = None
+    try:
+        revision = against or diff.previous_revision(c)
+        previous = diff.snapshot_at(c, revision) if revision else None
+    except diff.HistoryError as exc:
+        if against:
+            _fail([str(exc)])
+        err.print(f"[yellow]note:[/] no previous snapshot to compare run times with ({exc})", highlight=False)
+    state = monitor.load_state(c.dir)
+    todo = monitor.plan(monitor.evaluate(config, current, previous), state)
+    if todo.empty:
+        out.print(f"{c.slug}: nothing new to report ({len(todo.still_open)} alert(s) still open).")
+        return
+    subject, body = monitor.message(config.client.name, todo)
+    if not notify:
+        out.print(f"Would send (run with --notify to send):\n[bold]{subject}[/]\n{body}", highlight=False)
+        return
+    for channel in monitor.channels(config)[1]:
+        out.print(f"[yellow]–[/] {channel.kind} {channel.target}: not used for health alerts (supported: "
+                  f"{', '.join(monitor.SUPPORTED)})", highlight=False)
+    deliveries = monitor.deliver(config, subject, body)
+    for d in deliveries:
+        out.print(f"{'[green]✓' if d.ok else '[red]✗'}[/] {d.channel}{': ' + d.detail if d.detail else ''}",
+                  highlight=False)
+    if any(d.ok for d in deliveries):
+        monitor.save_state(c.dir, monitor.apply(state, todo, current.meta.taken))
+    failed = [d for d in deliveries if not d.ok]
+    audit.record(c, "health", "failed" if failed else "ok", f"{subject}; " + "; ".join(
+        f"{d.channel}: {'sent' if d.ok else 'failed'}" for d in deliveries))
+    if not deliveries:
+        _fail(["no channel in client.yml takes health alerts (alerts: kind slack, webhook or email)"])
+    if failed:
+        err.print(f"[red]{len(failed)} channel(s) failed[/]; the others were sent. Alerts not delivered anywhere "
+                  "are tried again next time.")
+        raise typer.Exit(EXIT_PLATFORM)
+
+
 @app.command("bundle")
 def bundle_command(
     client: ClientArg = None,

@@ -130,6 +130,19 @@ class AlertChannel(Strict):
     target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com'.")
     secret_env: EnvVarName | None = Field(default=None, description="Env var holding a webhook URL or password.")
     used_for: str | None = None
+    health_alerts: bool = Field(default=True, description="`handover health --notify` posts here (slack and "
+                                "webhook kinds: a Slack-compatible incoming webhook; email: through `smtp`).")
+
+
+class Smtp(Strict):
+    """The mail server `handover health --notify` sends e-mail alerts through."""
+
+    host: str
+    port: int = 587
+    sender: str = Field(description="The From address.")
+    username: str | None = None
+    password_env: EnvVarName | None = Field(default=None, description="NAME of the env var holding the password.")
+    starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS (port 587).")
 
 
 class RetentionRule(Strict):
@@ -198,6 +211,8 @@ class Thresholds(Strict):
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
     rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
+    duration_factor: float = Field(default=1.5, gt=1, description="p95 run time grown by this factor since the "
+                                   "previous snapshot is a slowdown alert.")
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
@@ -208,6 +223,7 @@ class ClientConfig(Strict):
     escalation: list[EscalationLevel] = Field(min_length=1)
     response_targets: ResponseTargets
     alerts: list[AlertChannel] = []
+    smtp: Smtp | None = None
     retention: list[RetentionRule] = []
     compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
     platforms: list[PlatformConfig] = []

@@ -53,6 +53,16 @@ def snapshot_at(client: Client, revision: str | None) -> Snapshot:
             raise HistoryError(f"the snapshot at {revision} does not load: {exc.problems[0]}") from None
 
 
+def previous_revision(client: Client) -> str | None:
+    """The revision holding the snapshot before the current one: HEAD when the working tree changed it,
+    else the commit before the last one that touched it (a sync commits, then health compares)."""
+    dirty = _git(client, "status", "--porcelain", "--", str(client.snapshot_dir))
+    if dirty.strip():
+        return "HEAD"
+    commits = _git(client, "log", "-2", "--format=%H", "--", str(client.snapshot_dir)).split()
+    return commits[1] if len(commits) > 1 else None
+
+
 @dataclass
 class WorkflowChange:
     ref: str

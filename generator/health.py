@@ -1,0 +1,200 @@
+"""Health alerts between regenerations: `handover health <client> [--notify]`.
+
+The latest run statistics are compared with the previous snapshot and the client's thresholds:
+a workflow failing above the failure rate, a scheduled workflow that stopped running, a run time that
+grew by `duration_factor`. Each alert is sent once: what was sent is kept in
+`clients/<client>/health.yml`, and when a workflow is healthy again a recovery message goes out. A
+channel that fails is reported and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+from pydantic import Field
+
+from .config import ClientConfig
+from .model import Snapshot, Strict, Timestamp
+from .stats import format_duration, format_rate, is_idle, trend
+from .yamlio import atomic_write, load_model, model_to_yaml
+
+MIN_FAILURES = 2  # one failed run is not yet an alert
+MIN_P95_MS = 1000  # sub-second run times move for no reason
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # workflow ref and kind: what is sent once
+    workflow: str
+    kind: str  # failing, stopped, slower
+    text: str
+
+
+def evaluate(config: ClientConfig, current: Snapshot, previous: Snapshot | None) -> list[Alert]:
+    thresholds = config.thresholds
+    alerts = []
+    for workflow in sorted(current.workflows, key=lambda w: w.ref):
+        if not workflow.active:
+            continue
+        stats = current.runs_for(workflow.ref)
+        label = f"{workflow.platform.label} {workflow.platform.workflow_noun} “{workflow.name}”"
+        if stats:
+            recent = trend(stats)
+            failed = sum(b.failed for b in stats.daily[-7:])
+            if recent.recent_failure_rate is not None and recent.recent_failure_rate > thresholds.failure_rate and failed >= MIN_FAILURES:
+                alerts.append(Alert(f"{workflow.ref}:failing", workflow.ref, "failing",
+                                    f"{label} is failing: {format_rate(recent.recent_failure_rate)} of runs in the last 7 days "
+                                    f"({failed} failed; threshold {format_rate(thresholds.failure_rate)})"))
+        if is_idle(workflow, stats, current.meta.taken, thresholds):
+            last = stats.last_run if stats else None
+            alerts.append(Alert(f"{workflow.ref}:stopped", workflow.ref, "stopped",
+                                f"{label} has stopped running: last run {last:%Y-%m-%d %H:%M} UTC" if last
+                                else f"{label} has no recorded run"))
+        before = previous.runs_for(workflow.ref) if previous else None
+        if stats and stats.durations and before and before.durations:
+            now_p95, was_p95 = stats.durations.p95_ms, before.durations.p95_ms
+            if now_p95 >= MIN_P95_MS and was_p95 > 0 and now_p95 > was_p95 * thresholds.duration_factor:
+                alerts.append(Alert(f"{workflow.ref}:slower", workflow.ref, "slower",
+                                    f"{label} got slower: 95% of runs now take up to {format_duration(now_p95)}, "
+                                    f"was {format_duration(was_p95)}"))
+    return alerts
+
+
+# --------------------------------------------------------------------------------------------------
+# What was sent
+
+
+class Sent(Strict):
+    kind: str
+    workflow: str
+    text: str
+    since: Timestamp
+
+
+class HealthState(Strict):
+    open: dict[str, Sent] = Field(default={}, description="Alerts sent and not yet recovered, by key.")
+
+
+def state_path(client_dir: Path) -> Path:
+    return client_dir / "health.yml"
+
+
+def load_state(client_dir: Path) -> HealthState:
+    path = state_path(client_dir)
+    return load_model(path, HealthState) if path.exists() else HealthState()
+
+
+def save_state(client_dir: Path, state: HealthState) -> None:
+    atomic_write(state_path(client_dir), model_to_yaml(state))
+
+
+@dataclass
+class Plan:
+    new: list[Alert]
+    recovered: list[Sent]
+    still_open: list[Sent]
+
+    @property
+    def empty(self) -> bool:
+        return not self.new and not self.recovered
+
+
+def plan(alerts: list[Alert], state: HealthState) -> Plan:
+    active = {a.key for a in alerts}
+    return Plan(new=[a for a in alerts if a.key not in state.open],
+                recovered=[s for k, s in sorted(state.open.items()) if k not in active],
+                still_open=[s for k, s in sorted(state.open.items()) if k in active])
+
+
+def message(client_name: str, todo: Plan) -> tuple[str, str]:
+    """(subject, body) of the one message each channel gets."""
+    parts = []
+    if todo.new:
+        parts.append(f"{len(todo.new)} alert{'s' if len(todo.new) != 1 else ''}")
+    if todo.recovered:
+        parts.append(f"{len(todo.recovered)} recover{'ies' if len(todo.recovered) != 1 else 'y'}")
+    subject = f"[Handover] {client_name}: {', '.join(parts)}"
+    lines = [f"⚠ {a.text}" for a in todo.new] + [f"✓ recovered: {s.text}" for s in todo.recovered]
+    if todo.still_open:
+        lines.append(f"({len(todo.still_open)} earlier alert(s) still open)")
+    return subject, "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sending
+
+
+@dataclass
+class Delivery:
+    channel: str
+    ok: bool
+    detail: str = ""
+
+
+def _post_webhook(url: str, subject: str, body: str) -> None:
+    response = httpx.post(url, json={"text": f"*{subject}*\n{body}"}, timeout=10)
+    if response.status_code >= 300:
+        raise RuntimeError(f"answered {response.status_code}")
+
+
+def _send_mail(config: ClientConfig, to: str, subject: str, body: str) -> None:
+    smtp = config.smtp
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = smtp.sender, to, subject
+    mail.set_content(body)
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as server:
+        if smtp.starttls:
+            server.starttls()
+        if smtp.username:
+            password = os.environ.get(smtp.password_env or "", "")
+            if not password:
+                raise RuntimeError(f"the SMTP password variable {smtp.password_env} is not set")
+            server.login(smtp.username, password)
+        server.send_message(mail)
+
+
+SUPPORTED = ("slack", "webhook", "email")
+
+
+def channels(config: ClientConfig) -> tuple[list, list]:
+    """(channels health alerts go to, channels that asked for them but cannot take them)."""
+    wanted = [c for c in config.alerts if c.health_alerts]
+    return [c for c in wanted if c.kind in SUPPORTED], [c for c in wanted if c.kind not in SUPPORTED]
+
+
+def deliver(config: ClientConfig, subject: str, body: str) -> list[Delivery]:
+    """The message to every channel that takes health alerts; each failure is caught and reported
+    without its address (a webhook URL is a secret)."""
+    results = []
+    for channel in channels(config)[0]:
+        name = f"{channel.kind} {channel.target}"
+        try:
+            if channel.kind in ("slack", "webhook"):
+                url = os.environ.get(channel.secret_env or "", "")
+                if not url:
+                    raise RuntimeError(f"the webhook variable {channel.secret_env or '(secret_env not set)'} is empty")
+                _post_webhook(url, subject, body)
+            else:
+                if config.smtp is None:
+                    raise RuntimeError("no `smtp:` server in client.yml")
+                _send_mail(config, channel.target, subject, body)
+        except (OSError, RuntimeError, httpx.HTTPError, smtplib.SMTPException) as exc:
+            results.append(Delivery(name, False, f"{type(exc).__name__}: {str(exc)[:160]}" if not isinstance(
+                exc, httpx.HTTPError) else f"could not post ({type(exc).__name__})"))
+            continue
+        results.append(Delivery(name, True))
+    return results
+
+
+def apply(state: HealthState, todo: Plan, now: datetime) -> HealthState:
+    """The state after the plan was sent: new alerts open, recovered ones closed."""
+    open_ = {k: v for k, v in state.open.items() if k not in {s.workflow + ":" + s.kind for s in todo.recovered}}
+    for alert in todo.new:
+        open_[alert.key] = Sent(kind=alert.kind, workflow=alert.workflow, text=alert.text, since=now)
+    return HealthState(open=dict(sorted(open_.items())))
