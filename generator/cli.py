@@ -372,8 +372,8 @@ def check(
     elif format == CheckFormat.csv:
         sys.stdout.write(report.as_csv(portal.findings))
     elif format == CheckFormat.sarif:
-        refs = {cred.ref for cred in portal.snapshot.credentials}
-        sys.stdout.write(report.as_sarif(portal.findings, c.slug, refs))
+        sys.stdout.write(report.as_sarif(portal.findings, c.slug, {w.ref for w in portal.snapshot.workflows},
+                                         {cred.ref for cred in portal.snapshot.credentials}))
     else:
         table = Table(title=f"{portal.config.client.name}: security baseline", show_lines=False)
         for column in ("Severity", "Check", "Where", "Evidence"):

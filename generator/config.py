@@ -204,6 +204,25 @@ class Narrative(Strict):
     backups: str | None = Field(default=None, description="Markdown: backup and restore notes.")
 
 
+class FlowDecision(Strict):
+    """The consultant's word on a personal-data flow the heuristic found."""
+
+    workflow: str = Field(description="Workflow ref, e.g. n8n:Ord3rSync01.")
+    app: str = Field(description="The destination app of the flow, as the Data handling page names it.")
+    status: Literal["confirmed", "dismissed"]
+    note: str | None = None
+
+
+class ChangeProcess(Strict):
+    """How changes and platform updates reach production, for the Patching page."""
+
+    testing: str = Field(description="How an update or change is tested before production, e.g. 'on the staging "
+                                     "instance for a week'.")
+    rollback: str = Field(description="How a bad update or change is undone.")
+    approval: str | None = Field(default=None, description="Who approves a change.")
+    window: str | None = Field(default=None, description="When updates are applied, e.g. 'first Tuesday, 20:00 SGT'.")
+
+
 class Thresholds(Strict):
     failure_rate: float = Field(default=0.05, ge=0, le=1, description="Share of failed runs that is unhealthy.")
     degrading_factor: float = Field(default=2.0, gt=1, description="Recent failure rate this many times the earlier one.")
@@ -224,6 +243,10 @@ class ClientConfig(Strict):
     response_targets: ResponseTargets
     alerts: list[AlertChannel] = []
     smtp: Smtp | None = None
+    change_process: ChangeProcess | None = None
+    processors: list[str] = Field(default=[], description="Apps approved to receive personal data (data "
+                                  "processors), e.g. HubSpot, Mailchimp.")
+    personal_data: list[FlowDecision] = Field(default=[], description="Personal-data flows confirmed or dismissed.")
     retention: list[RetentionRule] = []
     compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
     platforms: list[PlatformConfig] = []

@@ -159,6 +159,8 @@ class Step(Strict):
     )
     version: str | None = Field(default=None, description="Node type or module version.")
     notes: str | None = None
+    data_fields: list[str] = Field(default=[], description="Names of the data fields the step reads or fills "
+                                   "(from its mappings and expressions); never values. Feeds the personal-data map.")
     inputs: dict[str, str] = Field(
         default={}, description="Input field → where its value comes from ('step 2: email'), or 'literal' "
         "(the value itself is dropped unless the import was told to keep non-secret literals).")
@@ -285,6 +287,16 @@ class AuditFinding(Strict):
     locations: int | None = None
 
 
+class PlatformUpdate(Strict):
+    """A newer platform version the platform says is available (n8n: the audit's "Outdated instance")."""
+
+    version: str
+    released: Timestamp | None = None
+    security_fix: bool = False
+    breaking_change: bool = False
+    description: str | None = None
+
+
 class NotCollected(Strict):
     section: str
     reason: str
@@ -301,6 +313,7 @@ class PlatformFacts(Strict):
     audit: list[AuditFinding] = []
     not_collected: list[NotCollected] = []
     key_scopes: list[str] = Field(default=[], description="The minimal scopes the sync key needs.")
+    updates: list[PlatformUpdate] = Field(default=[], description="Newer versions available, newest first.")
 
 
 # --------------------------------------------------------------------------------------------------

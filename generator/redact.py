@@ -293,3 +293,41 @@ def redact_tree(data, *, code_keys=frozenset()):
         return node
 
     return walk(data, False, "")
+
+
+# --------------------------------------------------------------------------------------------------
+# Field names a step works with (for the personal-data map): names only, never values.
+
+_REFERENCES = [
+    # n8n: $json.customer.email, $json["e-mail"], $('Node').item.json.body.phone (the last name counts)
+    re.compile(r"\.?json(?:\.[A-Za-z_]\w*)*(?:\.([A-Za-z_]\w*)|\[\s*[\"']([^\"']+)[\"']\s*\])(?![\w.\[])"),
+    re.compile(r"\{\{\s*\d+\.(?:[\w]+\.)*([\w]+)\s*\}\}"),  # Make {{1.customer.email}}
+    re.compile(r"\{\{\s*\w+?__([\w.\-]+)\s*\}\}"),  # Zapier {{123__email}}
+]
+_GENERIC_KEYS = re.compile(r"^(operation|resource|url|method|options|authentication|mode|type|value|values|"
+                           r"parameters|json|body|headers|query|text|content|data|__\w+|\d+)$", re.I)
+
+
+def field_names(data, limit: int = 40) -> list[str]:
+    """Field names a definition maps: dict keys that hold a value, and fields referenced in expressions."""
+    found: set[str] = set()
+
+    def walk(node, key: str | None):
+        if isinstance(node, dict):
+            label = node.get("name") if isinstance(node.get("name"), str) and "value" in node else None
+            if label:
+                found.add(label)
+            for k, v in node.items():
+                walk(v, None if label and k in ("name", "value") else str(k))  # a {name, value} pair is one field
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, key)
+        elif isinstance(node, str):
+            if key and not _GENERIC_KEYS.match(key) and node.strip():
+                found.add(key)
+            for pattern in _REFERENCES:
+                for match in pattern.finditer(node):
+                    found.add(next(g for g in match.groups() if g))
+
+    walk(data, None)
+    return sorted(f for f in found if len(f) <= 60)[:limit]

@@ -80,3 +80,26 @@ def kept_too_short(ctx: Context):
             yield Hit(f"{facts.platform.value}:{facts.name}:retention-short",
                       f"{facts.name} keeps run data {kept:g} days; “{rule.category}” expects {rule.keep_days}",
                       label=facts.name)
+
+
+@check(
+    id="DATA-003",
+    title="Personal data sent to an app that is not an approved processor",
+    area="data",
+    severity=Severity.high,
+    rationale="Personal data may only go to processors the client has approved and has an agreement with; an "
+    "automation can quietly add a new one.",
+    remediation="Add the app to `processors` in client.yml once the client approves it (and the agreement is in "
+    "place), change the workflow, or dismiss the flow in `personal_data` if the heuristic is wrong.",
+    soc2=("P6.1", "C1.1"),
+    pdpa=("Transfer limitation (s26)", "Protection (s24)"),
+)
+def unapproved_processor(ctx: Context):
+    from ..personal import approved, flows
+
+    if not ctx.config.processors:
+        return  # no processor list recorded yet: nothing to compare with
+    for flow in flows(ctx.config, ctx.snapshot):
+        if flow.status != "dismissed" and not approved(ctx.config, flow.destination):
+            yield Hit(flow.ref, f"{', '.join(flow.categories)} from {', '.join(flow.sources)} to {flow.destination}, "
+                                "which is not in the approved processors")

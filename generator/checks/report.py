@@ -41,20 +41,24 @@ def as_csv(findings: list[Finding]) -> str:
     return out.getvalue()
 
 
-def artifact(slug: str, location: str) -> str:
+def artifact(slug: str, location: str, workflows: set[str], credentials: set[str]) -> str:
     """The file in the repository that holds the evidence for a finding's location."""
-    platform, _, ident = location.partition(":")
     base = f"clients/{slug}"
-    if platform in ("n8n", "make", "zapier"):
-        if ident and ":" not in ident and not ident.endswith(("retention", "freshness")):
-            return f"{base}/snapshot/workflows/{platform}/{file_stem(ident)}.yml"
+    if location in workflows:
+        platform, _, ident = location.partition(":")
+        return f"{base}/snapshot/workflows/{platform}/{file_stem(ident)}.yml"
+    if location in credentials:
+        return f"{base}/snapshot/credentials.yml"
+    kind = location.split(":", 1)[0]
+    if kind in ("n8n", "make", "zapier"):
         return f"{base}/snapshot/platforms.yml"
-    if platform in ("attestation", "incident", "runbook"):
-        return f"{base}/client.yml" if platform == "attestation" else f"{base}/{platform}s/"
+    if kind in ("incident", "runbook"):
+        return f"{base}/{kind}s/"
     return f"{base}/client.yml"
 
 
-def as_sarif(findings: list[Finding], slug: str, credential_refs: set[str] = frozenset()) -> str:
+def as_sarif(findings: list[Finding], slug: str, workflow_refs: set[str] = frozenset(),
+             credential_refs: set[str] = frozenset()) -> str:
     """SARIF 2.1.0: one rule per check of the baseline, one result per finding; muted findings carry an
     external suppression with the reason from client.yml."""
     checks = sorted(REGISTRY, key=lambda c: c.id)
@@ -72,7 +76,7 @@ def as_sarif(findings: list[Finding], slug: str, credential_refs: set[str] = fro
     } for c in checks]
     results = []
     for f in findings:
-        uri = f"clients/{slug}/snapshot/credentials.yml" if f.location in credential_refs else artifact(slug, f.location)
+        uri = artifact(slug, f.location, workflow_refs, credential_refs)
         result = {
             "ruleId": f.check.id, "ruleIndex": index[f.check.id], "level": LEVEL[f.check.severity],
             "message": {"text": f"{f.label}: {f.evidence}"},

@@ -34,7 +34,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, redact_text, redact_tree, scan_tree
+from ..redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
@@ -227,7 +227,7 @@ class _Walker:
         self.steps.append(Step(
             id=step_id, name=step_name, app=app_name(name), operation=operation, kind=kind, access=access,
             credential=credential, version=str(module["version"]) if module.get("version") is not None else None,
-            target=target, error_mode=_DIRECTIVES.get(name),
+            target=target, error_mode=_DIRECTIVES.get(name), data_fields=field_names(mapper),
         ))
         exits = [step_id]
         if isinstance(module.get("routes"), list):  # router: each route starts from it

@@ -21,6 +21,7 @@ from ..model import (
     NotCollected,
     Platform,
     PlatformFacts,
+    PlatformUpdate,
     RunDataSaving,
     Schedule,
     SecretRef,
@@ -34,7 +35,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, fingerprint, redact_text, redact_tree, scan_tree
+from ..redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
 from .runs import RunAggregator
@@ -389,7 +390,7 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
             id=step_id, name=step_name, app=app_name(node["type"]), operation=operation, kind=kind, access=access,
             credential=credential, disabled=bool(node.get("disabled")), error_mode=_error_mode(node), calls=calls,
             target=target, version=str(node["typeVersion"]) if node.get("typeVersion") is not None else None,
-            notes=step_notes or None,
+            notes=step_notes or None, data_fields=field_names(params),
         ))
     edges = _edges(raw.get("connections") or {}, nodes, by_name)
     for section in ("pinData", "staticData"):
@@ -555,6 +556,7 @@ class N8nSync:
         self.now = now
         self.progress = progress or (lambda label, total: (lambda n: None))
         self.skipped: list[NotCollected] = []
+        self.updates: list[PlatformUpdate] = []
 
     def _optional(self, section: str, scope: str, fetch):
         try:
@@ -609,7 +611,8 @@ class N8nSync:
             settings["variables (names)"] = ", ".join(v for v in variables if v) or "none"
         settings.update(audit_settings)
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
-                              settings=settings, audit=audit, not_collected=self.skipped, key_scopes=KEY_SCOPES)
+                              settings=settings, audit=audit, not_collected=self.skipped, key_scopes=KEY_SCOPES,
+                              updates=self.updates)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
                          runs=aggregator, replace_all=True, exports=exports)
 
@@ -648,6 +651,13 @@ class N8nSync:
             return findings, settings
         for report_name, body in sorted(report.items()):
             for section in (body or {}).get("sections") or []:
+                for version in section.get("nextVersions") or []:  # "Outdated instance"
+                    if isinstance(version, dict) and version.get("name"):
+                        self.updates.append(PlatformUpdate(
+                            version=str(version["name"]), released=_timestamp(version.get("createdAt")),
+                            security_fix=bool(version.get("hasSecurityFix") or version.get("hasSecurityIssue")),
+                            breaking_change=bool(version.get("hasBreakingChange")),
+                            description=redact_text(str(version.get("description") or ""))[0][:300] or None))
                 if section.get("settings"):
                     for group, values in sorted(section["settings"].items()):
                         for key, value in sorted((values or {}).items()):

@@ -37,7 +37,7 @@ from ..model import (
     Webhook,
     Workflow,
 )
-from ..redact import SECRET_NAME, address_fingerprints, find_secrets, redact_text, redact_tree, scan_tree
+from ..redact import SECRET_NAME, address_fingerprints, field_names, find_secrets, redact_text, redact_tree, scan_tree
 from . import Collected, SyncProblem
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
@@ -208,7 +208,7 @@ def zap_from_api(zap: dict, apps: dict[str, str]) -> Workflow:
             kind=kind, access=Access.read if action_type.startswith(("READ", "SEARCH")) and action_type != "SEARCH_OR_WRITE"
             else (None if kind == StepKind.condition else Access.write),
             credential=f"zapier:{auth_id}" if auth_id else None,
-            inputs=summarise_inputs(inputs, {}, keep_literals=False),
+            inputs=summarise_inputs(inputs, {}, keep_literals=False), data_fields=field_names(inputs),
         ))
         if index == 1:
             first_inputs, instant = inputs, action.get("is_instant")
@@ -451,7 +451,7 @@ def zap_from_export(zap: dict, details: dict | None, keep_literals: bool) -> Wor
             (Access.read if type_of in ("read", "search") else Access.write),
             credential=f"zapier:{auth}" if auth else None, disabled=bool(node.get("paused")), version=version,
             target=target,
-            inputs=summarise_inputs(params, numbers, keep_literals),
+            inputs=summarise_inputs(params, numbers, keep_literals), data_fields=field_names(params),
         ))
         parent = node.get("parent_id")
         if parent is not None and str(parent) in by_id:

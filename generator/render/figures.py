@@ -156,3 +156,24 @@ def integration_maps(views, link_for) -> list[Figure]:
         )
         figures.append(Figure(name, Diagram(title, description, list(nodes.values()), edges, "LR"), title))
     return figures
+
+
+def personal_data_map(flows) -> Figure | None:
+    """Apps personal data comes from (left) and goes to (right), one arrow per pair with its categories."""
+    if not flows:
+        return None
+    diagram = Diagram(title="Personal data flows", description="Apps personal data comes from and goes to, "
+                      "as found in the workflow definitions", direction="LR")
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for flow in flows:
+        if flow.status == "dismissed":
+            continue
+        for source in flow.sources:
+            pairs.setdefault((source, flow.destination), set()).update(flow.categories)
+    if not pairs:
+        return None
+    apps = sorted({a for pair in pairs for a in pair})
+    ids = {app: f"app{i}" for i, app in enumerate(apps)}
+    diagram.nodes = [Node(ids[a], a, style="app") for a in apps]
+    diagram.edges = [Edge(ids[s], ids[d], label=", ".join(sorted(c))[:40]) for (s, d), c in sorted(pairs.items())]
+    return Figure("personal-data", diagram, "Personal data: from which app to which")

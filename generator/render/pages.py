@@ -19,11 +19,12 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..checks import AREAS
+from ..personal import approved, retention_for
 from ..stats import format_duration, format_rate, format_span
 from ..workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from ..yamlio import atomic_write, dump_yaml
 from .diagrams import to_svg
-from .figures import flowcharts, integration_maps
+from .figures import flowcharts, integration_maps, personal_data_map
 from .guides import GUIDES
 from .portal import Portal, WorkflowView, finding_anchor, incident_page
 from .text import FILTERS, md
@@ -103,11 +104,15 @@ def plan(portal: Portal) -> list[Page]:
         Page("operations.md", "Operations", "operations.md.j2"),
         runbooks,
         Page("retention.md", "Retention policy", "retention.md.j2"),
+        Page("data-handling.md", "Data handling", "data-handling.md.j2",
+             {"map_svg": to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)
+              if (m := personal_data_map(portal.personal_flows)) else None}),
         Page("incident-response.md", "Incident response", "incident-response.md.j2", children=[
             Page(incident_page(i), f"{i.id}: {i.title}", "incident.md.j2", {"incident": i}, group="Incidents")
             for i in portal.incidents
         ]),
         Page("security.md", "Security baseline", "security.md.j2"),
+        Page("patching.md", "Patching & updates", "patching.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
         Page("changelog.md", "Change log", "changelog.md.j2"),
     ]
@@ -152,6 +157,8 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         areas=AREAS,
         version=__version__,
         guides=GUIDES,
+        approved=lambda app: approved(portal.config, app),
+        retention_for=lambda app: retention_for(portal.config, app),
         **page.extra,
     )
 

@@ -122,6 +122,41 @@ class Portal:
     exports: dict = field(default_factory=dict)  # workflow ref → generator.exports.ExportInfo
 
     @property
+    def personal_flows(self) -> list:
+        from ..personal import flows
+        return flows(self.config, self.snapshot)
+
+    def run_data_with_personal_data(self) -> list[dict]:
+        """Workflows moving personal data whose runs the platform stores, with how long against the policy."""
+        from ..checks import Context
+        from ..checks.data import platform_keep_days, policy_for
+
+        ctx = Context(config=self.config, snapshot=self.snapshot)
+        rows, seen = [], set()
+        for flow in self.personal_flows:
+            wf = flow.workflow
+            if flow.status == "dismissed" or wf.ref in seen:
+                continue
+            seen.add(wf.ref)
+            data = wf.settings.run_data
+            if data and data.confidential:
+                continue
+            if data and data.successful_runs is False and data.failed_runs is False:
+                continue
+            facts = next((p for p in self.snapshot.platforms if p.platform == wf.platform), None)
+            kept = (data.keep_days if data and data.keep_days else None) or (platform_keep_days(facts) if facts else None)
+            rule = policy_for(ctx, facts) if facts else None
+            saves = "successful and failed runs" if not data or data.successful_runs is not False else "failed runs"
+            rows.append({"workflow": wf, "saves": saves, "kept": kept, "policy": rule,
+                         "longer": bool(kept and rule and kept > rule.keep_days)})
+        return rows
+
+    @property
+    def behind(self) -> list:
+        from ..patching import behind
+        return behind(self.snapshot)
+
+    @property
     def compliance(self) -> list[CriterionView]:
         return compliance_view(self.findings, self.config.compliance)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
