@@ -28,6 +28,7 @@ class BuildResult:
     pages: int
     findings: int
     skipped: bool = False
+    pdf_parts: dict | None = None  # {"parts": n, "laid_out": m}: m parts were not in the cache
 
 
 def inputs_digest(client: Client, with_pdf: bool = True) -> str:
@@ -117,13 +118,13 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
             site_future = pool.submit(site.build_site, config_file, epoch)
             pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path)
             site_future.result()
-            pdf_future.result()
+            parts = pdf_future.result()
     else:
         site.build_site(config_file, epoch)
-        if with_pdf:
-            pdf.render_pdf(config_file, print_pages, context, client.pdf_path)
+        parts = pdf.render_pdf(config_file, print_pages, context, client.pdf_path, parallel=False) if with_pdf else None
     atomic_write(_stamp(client), digest + "\n")
-    return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings))
+    return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings),
+                       pdf_parts=parts if with_pdf else None)
 
 
 def build_reporting_errors(root: Path, slug: str, with_pdf: bool, force: bool, parallel: bool = True

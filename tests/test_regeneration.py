@@ -197,3 +197,20 @@ def test_ci_workflow_is_ready():
     code = snippet.replace("\\\n", "").replace("${{ matrix.client }}", "demo")
     names = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
     assert names == ["HP_N8N_API_KEY", "HP_MAKE_API_TOKEN", "HP_ZAPIER_TOKEN", "HP_SLACK_ALERT_WEBHOOK"]
+
+
+@pytest.mark.slow
+def test_pdf_reuses_unchanged_parts_and_equals_a_clean_build(repo):
+    import shutil
+
+    c = client("demo", repo)
+    first = build(c)
+    assert first.pdf_parts["laid_out"] == first.pdf_parts["parts"]  # a cold cache lays out everything
+    edit(repo, lambda s: setattr(s.workflow("n8n:Tri4geAI03").step("t2"), "operation", "summarise text"))
+    again = build(c)  # the working tree is now dirty: the revision label changed on every page too
+    assert again.pdf_parts["parts"] == first.pdf_parts["parts"]
+    assert again.pdf_parts["laid_out"] <= 4, again.pdf_parts  # that workflow's page, and the cover and contents
+    incremental = c.pdf_path.read_bytes()
+    shutil.rmtree(c.build_dir)
+    build(c)
+    assert c.pdf_path.read_bytes() == incremental  # the same bytes as a clean build

@@ -9,7 +9,9 @@ build: a handover document with dead references is not shipped.
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -74,19 +76,25 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
     return _SRC.sub(src, html)
 
 
-def print_html(config, pages: list[PrintPage], context: dict) -> str:
-    """`config` is the site's loaded MkDocs config: the PDF uses its very Markdown extensions."""
+def sections_for(config, pages: list[PrintPage]) -> list[dict]:
+    """Each page's HTML, converted with the site's own Markdown extensions and made to live in the PDF:
+    ids prefixed per page, links between pages pointing at those ids."""
     docs = Path(config.docs_dir)
     converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
     known = {p.path for p in pages}
-    sections = []
+    sections, chapter = [], ""
     for page in pages:
         converter.reset()
         source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
         body = converter.convert(source)
-        sections.append({"id": page_id(page.path), "level": page.level, "title": _title(body), "html": rewrite(body, page.path, known)})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "pdf"), autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("handover.html.j2").render(sections=sections, **context)
+        title = _title(body)
+        chapter = title if page.level == 1 else chapter
+        # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
+        # links are resolved to pages once they are put together.
+        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(_FRESHNESS.sub("", body), page.path, known))
+        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": html,
+                         "chapter": chapter})
+    return sections
 
 
 def _title(html: str) -> str:
@@ -96,25 +104,269 @@ def _title(html: str) -> str:
     return html_lib.unescape(text).strip()
 
 
+_INTERNAL = re.compile(r'href="#([^"]+)"')
 FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|Unknown rendering option|Ignored)", re.I)
+# Parts carry no footer (an overlay adds it: snapshot, revision, page x of y) and start where they are.
+PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: none } } "
+            "section.page.first { break-before: auto !important; }")
+NUMBERS_CSS = "@page { @top-left { content: none } @top-right { content: none } } div.n { break-after: page; }"
+_FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
+CACHE_VERSION = "2"  # bump when what a part's PDF depends on changes outside its HTML and the templates
 
 
-def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path) -> None:
-    from weasyprint import CSS, HTML
+@dataclass
+class Part:
+    """One laid-out piece of the PDF, as cached: its bytes, page count, anchors and bookmarks."""
 
+    pdf: bytes
+    pages: int
+    sizes: list  # (width, height) in points per page
+    anchors: dict  # anchor → [page index, x, y] (points from the bottom left)
+    bookmarks: list  # [depth, label, page index, x, y]
+    warnings: list  # what WeasyPrint said: kept, so a cached part with a broken reference still fails
+
+
+def _environment():
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "pdf"), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def _key(html: str, docs: Path, extra: str = "") -> str:
+    """What a part's layout depends on: its HTML, the images it references, the print CSS and fonts."""
+    import weasyprint
+
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{weasyprint.__version__}|{extra}".encode())
+    digest.update(html.encode())
+    digest.update((TEMPLATES_DIR / "pdf" / "print.css").read_bytes())
+    for src in sorted(set(_SRC.findall(html))):
+        path = docs / src
+        if path.is_file():
+            digest.update(src.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_STYLES: dict = {}
+
+
+def _styles(extra_css: str):
+    """The stylesheets and one font configuration, made once per process: loading the fonts for every
+    part would cost more than laying most parts out."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = _STYLES.setdefault("fonts", FontConfiguration())
+    if extra_css not in _STYLES:
+        _STYLES[extra_css] = [CSS(filename=str(TEMPLATES_DIR / "pdf" / "print.css"), font_config=fonts),
+                              CSS(string=extra_css, font_config=fonts)]
+    return _STYLES[extra_css], fonts
+
+
+def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
+    from weasyprint import HTML
+
+    stylesheets, fonts = _styles(extra_css)
+    with warnings_from("weasyprint") as seen:
+        document = HTML(string=html, base_url=str(docs) + "/").render(stylesheets=stylesheets, font_config=fonts)
+        data = document.write_pdf()
+    scale = 0.75  # CSS px → PDF points
+    sizes = [(p.width * scale, p.height * scale) for p in document.pages]
+    anchors: dict[str, list] = {}
+    for i, page in enumerate(document.pages):  # an element spanning pages is listed on each: keep its first
+        for name, (x, y, *_) in page.anchors.items():
+            anchors.setdefault(name, [i, x * scale, sizes[i][1] - y * scale])
+    bookmarks = []
+
+    def walk(items, depth):
+        for item in items:
+            label, (page, x, y), children = item[0], item[1], item[2]
+            bookmarks.append([depth, label, page, x * scale, sizes[page][1] - y * scale])
+            walk(children, depth + 1)
+    walk(document.make_bookmark_tree(), 0)
+    return Part(data, len(document.pages), sizes, anchors, bookmarks, list(seen))
+
+
+class PartCache:
+    """Laid-out parts on disk, keyed by content hash: an unchanged part is never laid out again."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+        self.misses = 0
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.pdf", self.folder / f"{key}.json"
+
+    def has(self, key: str) -> bool:
+        return all(p.is_file() for p in self._paths(key))
+
+    def get(self, key: str) -> Part:
+        self.used.add(key)
+        pdf_path, meta_path = self._paths(key)
+        info = json.loads(meta_path.read_text())
+        return Part(pdf_path.read_bytes(), info["pages"], info["sizes"], info["anchors"], info["bookmarks"],
+                    info["warnings"])
+
+    def put(self, key: str, part: Part) -> None:
+        self.misses += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pdf_path, meta_path = self._paths(key)
+        pdf_path.write_bytes(part.pdf)
+        meta_path.write_text(json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
+                                         "bookmarks": part.bookmarks, "warnings": part.warnings}))
+
+    def prune(self) -> None:
+        """Forget parts this build did not use (the cache holds one build's worth)."""
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.stem not in self.used:
+                    path.unlink(missing_ok=True)
+
+
+CHUNK = 6  # pages of one chapter laid out together: fewer font subsets, still little to redo
+
+
+def chunks(sections: list[dict]) -> list[list[dict]]:
+    """Parts to lay out: each chapter's own page alone, its pages in runs of CHUNK. Runs restart at every
+    chapter, so a change in one chapter never moves the parts of another."""
+    groups: list[list[dict]] = []
+    for section in sections:
+        if section["level"] == 1 or not groups or groups[-1][0]["level"] == 1 or len(groups[-1]) >= CHUNK:
+            groups.append([section])
+        else:
+            groups[-1].append(section)
+    return groups
+
+
+def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dict[str, Part]:
+    """Parts not in the cache, laid out on both cores when there are enough of them."""
+    if parallel and len(jobs) >= 8:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            laid = pool.map(_lay_out, [h for _, h in jobs], [docs] * len(jobs), [PART_CSS] * len(jobs), chunksize=2)
+            return dict(zip((k for k, _ in jobs), laid, strict=True))
+    return {key: _lay_out(html, docs, PART_CSS) for key, html in jobs}
+
+
+def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path, parallel: bool = True) -> dict:
+    """Lay out the front (cover and contents) and the sections as parts, reusing unchanged ones from
+    `<out folder>/.cache/pdf/`, then put them together: page numbers, footer, links, outline, metadata."""
     config = site.load(config_file)
     docs = Path(config.docs_dir)
-    html = print_html(config, pages, context)
-    (out.parent / "print.html").write_text(html, encoding="utf-8")  # kept for debugging the layout
-    tmp = out.with_suffix(".pdf.tmp")
-    # Missing images are reported while laying out, missing anchors while writing: watch both.
-    with warnings_from("weasyprint") as warnings:
-        document = HTML(string=html, base_url=str(docs) + "/").render(
-            stylesheets=[CSS(filename=str(TEMPLATES_DIR / "pdf" / "print.css"))]
-        )
-        document.write_pdf(tmp, pdf_identifier=context["identifier"].encode())
-    fatal = [m for m in warnings if FATAL.search(m)]
+    env = _environment()
+    cache = PartCache(out.parent / ".cache" / "pdf")
+    sections = sections_for(config, pages)
+    groups = chunks(sections)
+    htmls = [env.get_template("part.html.j2").render(sections=g, **context) for g in groups]
+    keys = [_key(h, docs, PART_CSS) for h in htmls]
+    missing = [(k, h) for k, h in dict(zip(keys, htmls, strict=True)).items() if not cache.has(k)]
+    for key, part in _lay_out_all(missing, docs, parallel).items():
+        cache.put(key, part)
+    parts = [cache.get(k) for k in keys]
+
+    front_pages = 2
+    for _ in range(4):  # the contents' own length moves every page number after it
+        offset = front_pages
+        for group, part in zip(groups, parts, strict=True):
+            for section in group:
+                section["page"] = offset + part.anchors[section["id"]][0] + 1
+            offset += part.pages
+        html = env.get_template("handover.html.j2").render(sections=sections, **context)
+        key = _key(html, docs, PART_CSS)
+        if not cache.has(key):
+            cache.put(key, _lay_out(html, docs, PART_CSS))
+        front = cache.get(key)
+        if front.pages == front_pages:
+            break
+        front_pages = front.pages
+    total = front.pages + sum(p.pages for p in parts)
+    footer = html_lib.escape(f"{context['taken']} · revision {context['revision']}")
+    numbers_html = (f'<p class="cover-snapshot">{footer}</p><div class="n cover"></div>'
+                    + '<div class="n"></div>' * (total - 1))
+    key = _key(numbers_html, docs, NUMBERS_CSS)
+    if not cache.has(key):
+        cache.put(key, _lay_out(numbers_html, docs, NUMBERS_CSS + " div.cover { page: cover; }"))
+    numbers = cache.get(key)
+
+    fatal = [m for part in [front, *parts] for m in part.warnings if FATAL.search(m)]
+    data, dead = assemble([front, *parts], numbers, context)
+    fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
+    (out.parent / "print.html").write_text(
+        env.get_template("handover.html.j2").render(sections=sections, **context) + "\n".join(htmls),
+        encoding="utf-8")  # kept for debugging the layout
     if fatal:
-        tmp.unlink(missing_ok=True)
-        raise PdfError("the PDF has broken references:\n  " + "\n  ".join(fatal))
+        raise PdfError("the PDF has broken references:\n  " + "\n  ".join(dict.fromkeys(fatal)))
+    tmp = out.with_suffix(".pdf.tmp")
+    tmp.write_bytes(data)
     tmp.replace(out)
+    cache.prune()
+    return {"parts": len(cache.used), "laid_out": cache.misses}  # sections' parts, front(s), footer overlay
+
+
+def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, list[str]]:
+    """One PDF from the parts: page numbers stamped from `numbers`, `handover:` links turned into
+    jumps to their pages, the outline rebuilt with page offsets. Returns the bytes and missing anchors."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, Fit, FloatObject, NameObject, NullObject, TextStringObject
+
+    writer = PdfWriter()
+    anchors: dict[str, tuple[int, float, float]] = {}
+    outline: list[tuple[int, str, int, float, float]] = []
+    offset = 0
+    for part in parts:
+        for page in PdfReader(io.BytesIO(part.pdf)).pages:
+            writer.add_page(page)
+        for name, (index, x, y) in part.anchors.items():
+            anchors.setdefault(name, (offset + index, x, y))
+        outline += [(depth, label, offset + index, x, y) for depth, label, index, x, y in part.bookmarks]
+        offset += part.pages
+    stamps = PdfReader(io.BytesIO(numbers.pdf)).pages
+    for index, page in enumerate(writer.pages):
+        if index > 0:  # the cover carries no number
+            page.merge_page(stamps[index])
+            page.compress_content_streams()  # merging leaves the page's content uncompressed
+
+    missing = []
+    for page in writer.pages:
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            action = link.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if not uri.startswith("handover:"):
+                continue
+            target = anchors.get(uri.removeprefix("handover:"))
+            if target is None:
+                missing.append(uri.removeprefix("handover:"))
+                continue
+            index, x, y = target
+            link[NameObject("/A")] = DictionaryObject({
+                NameObject("/S"): NameObject("/GoTo"),
+                NameObject("/D"): ArrayObject([writer.pages[index].indirect_reference, NameObject("/XYZ"),
+                                               FloatObject(round(x, 2)), FloatObject(round(y, 2)), NullObject()]),
+            })
+
+    parents: dict[int, object] = {}
+    for depth, label, index, x, y in outline:
+        parent = parents.get(depth - 1) if depth > 0 else None
+        item = writer.add_outline_item(title=label, page_number=index, parent=parent,
+                                       fit=Fit.xyz(left=round(x, 2), top=round(y, 2)))
+        parents[depth] = item
+        for deeper in [d for d in parents if d > depth]:
+            del parents[deeper]
+
+    writer.add_metadata({"/Title": f"{context['client_name']} — automation handover", "/Author": context["author"],
+                         "/Subject": f"Handover of the automations built for {context['client_name']}",
+                         "/Creator": f"Handover {context['version']}", "/Producer": f"Handover {context['version']}",
+                         "/CreationDate": _pdf_date(context["taken_iso"]), "/ModDate": _pdf_date(context["taken_iso"])})
+    identifier = hashlib.md5(context["identifier"].encode()).hexdigest().encode()  # noqa: S324  an id, not security
+    writer._ID = ArrayObject([TextStringObject(identifier.decode()), TextStringObject(identifier.decode())])
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # shared images, fonts
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue(), missing
+
+
+def _pdf_date(iso: str) -> str:
+    return "D:" + re.sub(r"[-:TZ]", "", iso) + "Z"
