@@ -70,6 +70,17 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def parse_time(value) -> datetime | None:
+    """A platform's ISO 8601 time (with `Z`, an offset, or none: then UTC); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 # --------------------------------------------------------------------------------------------------
 # Keys
 

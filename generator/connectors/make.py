@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ..model import (
     Access,
@@ -35,7 +35,7 @@ from ..model import (
     WorkflowSettings,
 )
 from ..redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem
+from . import Collected, SyncProblem, parse_time
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
 
@@ -268,16 +268,6 @@ def _filter_label(module) -> str | None:
     return None
 
 
-def _timestamp(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, dict] | None = None,
               teams: dict[int, str] | None = None, host: str | None = None, fallback_id: str | None = None,
               timezone: str | None = None) -> Workflow:
@@ -329,8 +319,8 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
         platform=PLATFORM, id=ident, name=name, description=description or None,
         active=bool(scenario.get("isActive", scenario.get("islinked", False))),
         folder=team, owner=owner,
-        created=_timestamp(scenario.get("created") or envelope.get("created")),
-        updated=_timestamp(scenario.get("lastEdit") or envelope.get("last_edit")),
+        created=parse_time(scenario.get("created") or envelope.get("created")),
+        updated=parse_time(scenario.get("lastEdit") or envelope.get("last_edit")),
         source_url=f"https://{host}/{scenario['teamId']}/scenarios/{ident}/edit"
         if host and scenario.get("teamId") is not None and scenario.get("id") else None,
         trigger=trigger, steps=walker.steps, edges=walker.edges,
@@ -562,7 +552,7 @@ class MakeSync:
             if not isinstance(chunk, list):
                 raise PlatformError(f"{self.api._where('GET', path)}: unexpected answer (no 'scenarioLogs' list)")
             for item in chunk:
-                started = _timestamp(item.get("timestamp"))
+                started = parse_time(item.get("timestamp"))
                 if started is None or started < start:
                     continue
                 status = _STATUS.get(item.get("status"), "unknown")
@@ -602,7 +592,7 @@ class MakeSync:
                 platform=PLATFORM, id=str(item["id"]), name=redact_text(str(item.get("name") or item["id"]))[0],
                 app=str(item.get("accountLabel") or item.get("accountName") or "?"), type=item.get("accountName"),
                 scopes=sorted({str(s.get("id")) for s in detail.get("scopes") or [] if isinstance(s, dict)}),
-                owner=account, expires=_timestamp(item.get("expire")),
+                owner=account, expires=parse_time(item.get("expire")),
             ))
         return out
 
@@ -619,7 +609,7 @@ class MakeSync:
                         f"{teams[team]}: {roles.get(int(role.get('usersRoleId', -1)), 'member')}")
         return [User(platform=PLATFORM, name=str(u.get("name") or u.get("email") or u["id"]), email=u.get("email"),
                      role="; ".join(sorted(u.get("_roles") or [])) or "member",
-                     last_active=_timestamp(u.get("lastLogin"))) for u in users.values()]
+                     last_active=parse_time(u.get("lastLogin"))) for u in users.values()]
 
 
 def _size(value) -> str:

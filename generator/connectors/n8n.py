@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ..model import (
     Access,
@@ -36,7 +36,7 @@ from ..model import (
     WorkflowSettings,
 )
 from ..redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem
+from . import Collected, SyncProblem, parse_time
 from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
 from .runs import RunAggregator
 
@@ -324,16 +324,6 @@ def _step_id(node: dict, used: set[str]) -> str:
     return ident
 
 
-def _timestamp(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dict] | None = None,
               fallback_id: str | None = None) -> Workflow:
     """One n8n workflow (API item or export file) → Workflow, secrets redacted and recorded."""
@@ -410,7 +400,7 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         active=bool(raw.get("active")), archived=bool(raw.get("isArchived")),
         folder=folder, owner=owner,
         tags=sorted({t.get("name") if isinstance(t, dict) else str(t) for t in raw.get("tags") or []} - {None}),
-        created=_timestamp(raw.get("createdAt")), updated=_timestamp(raw.get("updatedAt")),
+        created=parse_time(raw.get("createdAt")), updated=parse_time(raw.get("updatedAt")),
         version=str(raw["versionId"])[:8] if raw.get("versionId") else None,
         source_url=f"{base_url.rstrip('/')}/workflow/{ident}" if base_url and raw.get("id") else None,
         trigger=_trigger(nodes, timezone, base_url),
@@ -631,7 +621,7 @@ class N8nSync:
                 platform=PLATFORM, id=str(item["id"]), name=str(item.get("name") or item["id"]),
                 app=credential_app(str(item.get("type") or "")), type=item.get("type"), owner=owner,
                 shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
-                created=_timestamp(item.get("createdAt")), updated=_timestamp(item.get("updatedAt")),
+                created=parse_time(item.get("createdAt")), updated=parse_time(item.get("updatedAt")),
             ))
         return out
 
@@ -654,7 +644,7 @@ class N8nSync:
                 for version in section.get("nextVersions") or []:  # "Outdated instance"
                     if isinstance(version, dict) and version.get("name"):
                         self.updates.append(PlatformUpdate(
-                            version=str(version["name"]), released=_timestamp(version.get("createdAt")),
+                            version=str(version["name"]), released=parse_time(version.get("createdAt")),
                             security_fix=bool(version.get("hasSecurityFix") or version.get("hasSecurityIssue")),
                             breaking_change=bool(version.get("hasBreakingChange")),
                             description=redact_text(str(version.get("description") or ""))[0][:300] or None))
@@ -679,7 +669,7 @@ class N8nSync:
         pages = Pages(on_page=self.progress("executions", None))
         seen_old = 0
         for item in paginate_cursor(self.api, "/executions", {"includeData": "false"}, counter=pages):
-            started = _timestamp(item.get("startedAt"))
+            started = parse_time(item.get("startedAt"))
             if started is not None and started < start:
                 seen_old += 1
                 if seen_old >= 250:  # a page's worth before the window in a row: newest first, so we are done
@@ -690,7 +680,7 @@ class N8nSync:
             if workflow_id not in known:
                 continue
             status = _status(item.get("status"))
-            runs.add(f"n8n:{workflow_id}", status, started, _timestamp(item.get("stoppedAt")))
+            runs.add(f"n8n:{workflow_id}", status, started, parse_time(item.get("stoppedAt")))
             if status == "failed":
                 ids = failed.setdefault(workflow_id, [])
                 if len(ids) < ERROR_DETAILS_PER_WORKFLOW:
@@ -712,7 +702,7 @@ class N8nSync:
         message = error.get("message") or error.get("description") or "(no message recorded)"
         node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
         step, _ = _text(node)
-        runs.add_error(f"n8n:{workflow_id}", str(message), step, _timestamp(detail.get("stoppedAt")))
+        runs.add_error(f"n8n:{workflow_id}", str(message), step, parse_time(detail.get("stoppedAt")))
 
 
 def sync(config, *, api_key: str, now: datetime, progress=None, retry=None, timeout: float = 30.0) -> Collected:

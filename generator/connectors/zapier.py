@@ -15,7 +15,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,7 +38,7 @@ from ..model import (
     Workflow,
 )
 from ..redact import SECRET_NAME, address_fingerprints, field_names, find_secrets, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem
+from . import Collected, SyncProblem, parse_time
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
 
@@ -71,16 +71,6 @@ def app_from_api(selected_api: str) -> tuple[str, str | None]:
 
 def humanise_action(action: str) -> str:
     return re.sub(r"_v?\d+$", "", str(action)).replace("_", " ").strip() or str(action)
-
-
-def _timestamp(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def summarise_inputs(inputs: dict, step_numbers: dict[str, int], keep_literals: bool) -> dict[str, str]:
@@ -217,7 +207,7 @@ def zap_from_api(zap: dict, apps: dict[str, str]) -> Workflow:
     secrets += [SecretRef(field="title", kind=f.kind, fingerprint=f.fingerprint) for f in found]
     return Workflow(
         platform=PLATFORM, id=str(zap["id"]), name=name, active=bool(zap.get("is_enabled")),
-        updated=_timestamp(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"),
+        updated=parse_time(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"),
         trigger=_trigger(steps[0] if steps else None, first_inputs, instant), steps=steps, edges=edges,
         secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
     )
@@ -362,8 +352,8 @@ class ZapierSync:
                 unmatched[key] = unmatched.get(key, 0) + 1
                 continue
             status = _STATUS.get(str(item.get("status")), "unknown")
-            started = _timestamp(item.get("start_time"))
-            runs.add(workflow.ref, status, started, _timestamp(item.get("end_time")))
+            started = parse_time(item.get("start_time"))
+            runs.add(workflow.ref, status, started, parse_time(item.get("end_time")))
             if status == "failed":
                 failing = next((i for i, s in enumerate(item.get("steps") or [], 1)
                                 if str(s.get("status")) in ("error", "halted")), None)
@@ -465,8 +455,8 @@ def zap_from_export(zap: dict, details: dict | None, keep_literals: bool) -> Wor
     first_params = order[0].get("params") if order and isinstance(order[0].get("params"), dict) else {}
     name, found = redact_text(str(zap.get("title") or (details or {}).get("title") or zap.get("id")))
     secrets += [SecretRef(field="title", kind=f.kind, fingerprint=f.fingerprint) for f in found]
-    dates = [d for n in nodes for d in [_timestamp(n.get("last_changed"))] if d]
-    created = [d for n in nodes for d in [_timestamp(n.get("created_at"))] if d]
+    dates = [d for n in nodes for d in [parse_time(n.get("last_changed"))] if d]
+    created = [d for n in nodes for d in [parse_time(n.get("created_at"))] if d]
     return Workflow(
         platform=PLATFORM, id=str(zap.get("id")), name=name,
         active=str(zap.get("status", "")).lower() == "on" or zap.get("is_enabled") is True,
@@ -551,8 +541,8 @@ def import_documents(documents: list[tuple[str, object]], *, config, now: dateti
             if workflow is None:
                 continue
             status = _STATUS.get(str(item.get("status")).lower(), "unknown")
-            runs.add(workflow.ref, status, _timestamp(item.get("start_time") or item.get("date")),
-                     _timestamp(item.get("end_time")))
+            runs.add(workflow.ref, status, parse_time(item.get("start_time") or item.get("date")),
+                     parse_time(item.get("end_time")))
     credentials = {}
     for workflow in workflows:
         for step in workflow.steps:

@@ -76,17 +76,26 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
     return _SRC.sub(src, html)
 
 
-def sections_for(config, pages: list[PrintPage]) -> list[dict]:
+def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> list[dict]:
     """Each page's HTML, converted with the site's own Markdown extensions and made to live in the PDF:
-    ids prefixed per page, links between pages pointing at those ids."""
+    ids prefixed per page, links between pages pointing at those ids. With `cache`, a page whose
+    Markdown did not change is not converted again."""
     docs = Path(config.docs_dir)
     converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    settings = json.dumps([repr(config.markdown_extensions), repr(config.mdx_configs)], sort_keys=True)
     known = {p.path for p in pages}
     sections, chapter = [], ""
     for page in pages:
-        converter.reset()
         source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
-        body = converter.convert(source)
+        stored = cache / (hashlib.sha256((settings + source).encode()).hexdigest() + ".html") if cache else None
+        if stored and stored.is_file():
+            body = stored.read_text(encoding="utf-8")
+        else:
+            converter.reset()
+            body = converter.convert(source)
+            if stored:
+                stored.parent.mkdir(parents=True, exist_ok=True)
+                stored.write_text(body, encoding="utf-8")
         title = _title(body)
         chapter = title if page.level == 1 else chapter
         # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
@@ -111,7 +120,7 @@ PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: non
             "section.page.first { break-before: auto !important; }")
 NUMBERS_CSS = "@page { @top-left { content: none } @top-right { content: none } } div.n { break-after: page; }"
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "2"  # bump when what a part's PDF depends on changes outside its HTML and the templates
+CACHE_VERSION = "3"  # bump when what a part's PDF depends on changes outside its HTML and the templates
 
 
 @dataclass
@@ -255,7 +264,9 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     docs = Path(config.docs_dir)
     env = _environment()
     cache = PartCache(out.parent / ".cache" / "pdf")
-    sections = sections_for(config, pages)
+    html_cache = out.parent / ".cache" / "pdf-html"
+    sections = sections_for(config, pages, html_cache)
+    _prune(html_cache, keep=len(pages))
     groups = chunks(sections)
     htmls = [env.get_template("part.html.j2").render(sections=g, **context) for g in groups]
     keys = [_key(h, docs, PART_CSS) for h in htmls]
@@ -303,6 +314,42 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     return {"parts": len(cache.used), "laid_out": cache.misses}  # sections' parts, front(s), footer overlay
 
 
+def _prune(folder: Path, keep: int) -> None:
+    """Keep the newest `keep` converted pages (one build's worth, give or take)."""
+    if folder.is_dir():
+        files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in files[keep * 2:]:
+            path.unlink(missing_ok=True)
+
+
+def _stamp(writer, page, overlay, number: int) -> None:
+    """Draw `overlay` (a page of the footer PDF) over `page` as a form XObject: no content parsing, so
+    stamping a thousand pages takes well under a second."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    form = DecodedStreamObject()
+    form.set_data(overlay.get_contents().get_data())
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): ArrayObject(overlay.mediabox),
+                 # cloned into this document once: every footer shares the same font objects
+                 NameObject("/Resources"): overlay["/Resources"].get_object().clone(writer)})
+    name = NameObject(f"/HandoverFooter{number}")
+    resources = page["/Resources"].get_object()
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        resources[NameObject("/XObject")] = xobjects = DictionaryObject()
+    xobjects.get_object()[name] = writer._add_object(form)
+    def stream(text: str):
+        obj = DecodedStreamObject()
+        obj.set_data(text.encode())
+        return writer._add_object(obj)
+
+    contents = page.get("/Contents")
+    streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    # The page's own drawing leaves its coordinate system changed: isolate it, then draw the footer.
+    page[NameObject("/Contents")] = ArrayObject([stream("q\n"), *streams, stream(f"\nQ q {name} Do Q")])
+
+
 def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, list[str]]:
     """One PDF from the parts: page numbers stamped from `numbers`, `handover:` links turned into
     jumps to their pages, the outline rebuilt with page offsets. Returns the bytes and missing anchors."""
@@ -325,8 +372,7 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
     stamps = PdfReader(io.BytesIO(numbers.pdf)).pages
     for index, page in enumerate(writer.pages):
         if index > 0:  # the cover carries no number
-            page.merge_page(stamps[index])
-            page.compress_content_streams()  # merging leaves the page's content uncompressed
+            _stamp(writer, page, stamps[index], index)
 
     missing = []
     for page in writer.pages:
