@@ -9,6 +9,7 @@ build: a handover document with dead references is not shipped.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import html as html_lib
 import json
@@ -155,6 +156,7 @@ def _key(html: str, docs: Path, extra: str = "") -> str:
 
 
 _STYLES: dict = {}
+atexit.register(_STYLES.clear)  # let WeasyPrint release its fonts before the interpreter tears down
 
 
 def _styles(extra_css: str):
