@@ -27,7 +27,7 @@ PEOPLE_APPS = re.compile(
     r"hubspot|salesforce|pipedrive|zoho|mailchimp|klaviyo|brevo|sendinblue|activecampaign|gmail|outlook|"
     r"typeform|jotform|tally|google forms|google sheets|airtable|shopify|woocommerce|stripe|zendesk|intercom|"
     r"freshdesk|calendly|twilio|whatsapp|netsuite|xero|quickbooks|bamboohr|personio|webflow|wix|squarespace", re.I)
-CONTACT = "contact data (from an app that holds people)"
+CONTACT = "contact data"  # the source app holds people; no personal field name was seen
 
 
 def categories(fields: list[str]) -> set[str]:
