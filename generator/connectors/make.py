@@ -157,13 +157,11 @@ def unwrap(document: dict) -> dict:
 class _Walker:
     """Walks `flow[]` with its routes, branches and error handlers into steps and edges."""
 
-    def __init__(self, hooks: dict[int, dict], base: str | None):
+    def __init__(self):
         self.steps: list[Step] = []
         self.edges: list[Edge] = []
         self.secrets: list[SecretRef] = []
         self.webhook_ids: list[int] = []
-        self.hooks = hooks
-        self.base = base
         self.seen: set[str] = set()
 
     def flow(self, modules: list, first_in_scenario: bool = False) -> tuple[str | None, list[str]]:
@@ -277,7 +275,7 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
         raise ValueError("'flow' is missing or not a list; is this a Make blueprint export?")
     scenario = scenario or {}
     hooks = hooks or {}
-    walker = _Walker(hooks, host)
+    walker = _Walker()
     walker.flow(blueprint["flow"], first_in_scenario=True)
     meta = (blueprint.get("metadata") or {}) if isinstance(blueprint.get("metadata"), dict) else {}
     settings = meta.get("scenario") if isinstance(meta.get("scenario"), dict) else {}
