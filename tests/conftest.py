@@ -58,3 +58,22 @@ def hostile_build(tmp_path_factory):
     make_hostile(root)
     c = client("hostile", root)
     return c, build(c)
+
+
+def new_client(root: Path, platforms: str = "", slug: str = "acme"):
+    """A client made by `handover init`, with `platforms` (the YAML list items, indented two spaces)
+    written into its client.yml."""
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    assert CliRunner().invoke(app, ["init", slug, "--root", str(root)]).exit_code == 0
+    config = root / "clients" / slug / "client.yml"
+    if platforms:
+        config.write_text(config.read_text().replace("platforms: []", "platforms:\n" + platforms))
+    return client(slug, root)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by relative path: to prove a failure changed nothing."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -17,6 +17,7 @@ from generator.connectors import sync_client
 from generator.connectors.http import PlatformError, RetryPolicy
 from generator.workspace import client as load_client
 
+from .conftest import files, new_client
 from .fake_make import TOKEN, FakeMake, bench_blueprint, iso
 
 FIXTURES = Path(__file__).parent / "fixtures" / "make"
@@ -81,17 +82,9 @@ def fake():
 
 @pytest.fixture
 def acme(tmp_path, fake, monkeypatch):
-    assert runner.invoke(app, ["init", "acme", "--root", str(tmp_path)]).exit_code == 0
-    config = tmp_path / "clients/acme/client.yml"
-    config.write_text(config.read_text().replace("platforms: []", (
-        "platforms:\n  - kind: make\n    name: Make (EU1)\n"
-        f"    base_url: {fake.base}\n    organization_id: 10\n    api_key_env: ACME_MAKE_TOKEN\n")))
     monkeypatch.setenv("ACME_MAKE_TOKEN", TOKEN)
-    return load_client("acme", tmp_path)
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return new_client(tmp_path, f"  - kind: make\n    name: Make (EU1)\n    base_url: {fake.base}\n"
+                                "    organization_id: 10\n    api_key_env: ACME_MAKE_TOKEN\n")
 
 
 def sync(c, **kwargs):

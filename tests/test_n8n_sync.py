@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -18,8 +17,8 @@ from generator import snapshot
 from generator.cli import app
 from generator.connectors import SyncProblem, sync_client
 from generator.connectors.http import PlatformError, RetryPolicy
-from generator.workspace import client as load_client
 
+from .conftest import files, new_client
 from .fake_n8n import FakeN8n, iso, simple_workflow
 
 KEY = "n8n_api_0123456789abcdefSECRETKEY"
@@ -76,17 +75,9 @@ def fake():
 
 @pytest.fixture
 def acme(tmp_path, fake, monkeypatch):
-    assert runner.invoke(app, ["init", "acme", "--root", str(tmp_path)]).exit_code == 0
-    config = tmp_path / "clients/acme/client.yml"
-    config.write_text(config.read_text().replace("platforms: []", (
-        "platforms:\n  - kind: n8n\n    name: n8n production\n"
-        f"    base_url: {fake.base}\n    api_key_env: ACME_N8N_KEY\n    window_days: 30\n")))
     monkeypatch.setenv("ACME_N8N_KEY", KEY)
-    return load_client("acme", tmp_path)
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return new_client(tmp_path, f"  - kind: n8n\n    name: n8n production\n    base_url: {fake.base}\n"
+                                "    api_key_env: ACME_N8N_KEY\n    window_days: 30\n")
 
 
 def sync(c, **kwargs):
