@@ -353,6 +353,8 @@ class RunStats(Strict):
     top_errors: list[ErrorGroup] = []
     daily: list[DailyBucket] = Field(default=[], description="Kept across syncs, oldest first.")
     incomplete: int | None = Field(default=None, description="Make: incomplete executions waiting to be resolved.")
+    operations: int | None = Field(default=None, description="Make: operations the runs in the window consumed.")
+    transfer_bytes: int | None = Field(default=None, description="Make: data the runs in the window transferred.")
 
     @property
     def total(self) -> int:

@@ -123,6 +123,7 @@ def test_sync_a_two_team_organisation(acme, fake):
     assert error.count == 3 and error.step == "Google Sheets — add row"
     assert error.message == "Invalid e-mail address in row <n>" or error.message.startswith("Invalid e-mail address")
     assert runs.durations.max_ms == 1390
+    assert runs.operations == 160 and runs.transfer_bytes == 4000  # 40 runs × 4 operations, × 100 bytes
     assert snap.runs_for("make:602").statuses == {}
 
 

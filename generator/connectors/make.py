@@ -464,8 +464,9 @@ class MakeSync:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
                 workflows.append(workflow)
                 exports[workflow.id] = exported
-                for status, started, duration in logs:
-                    runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration))
+                for status, started, duration, operations, transfer in logs:
+                    runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration), operations,
+                             transfer)
                 for message, step, when in errors:
                     runs.add_error(workflow.ref, message, step, when)
                 if scenario.get("dlqCount"):
@@ -538,8 +539,8 @@ class MakeSync:
         return names
 
     def _logs(self, scenario: dict, start: datetime) -> tuple[list, list]:
-        """(status, started, duration ms) of each run in the window, newest first, and the errors of the
-        newest failed runs. Keyset pages (`pg[last]`) until a short page."""
+        """(status, started, duration ms, operations, transfer bytes) of each run in the window, newest first,
+        and the errors of the newest failed runs. Keyset pages (`pg[last]`) until a short page."""
         path = f"/scenarios/{scenario['id']}/logs"
         params = {"from": int(start.timestamp() * 1000), "to": int(self.now.timestamp() * 1000),
                   "pg[limit]": LOG_PAGE, "pg[sortDir]": "desc"}
@@ -554,7 +555,8 @@ class MakeSync:
                 if started is None or started < start:
                     continue
                 status = _STATUS.get(item.get("status"), "unknown")
-                logs.append((status, started, int(item.get("duration") or 0)))
+                logs.append((status, started, int(item.get("duration") or 0), _int(item.get("operations")),
+                             _int(item.get("transfer"))))
                 if status == "failed" and len(failed) < ERROR_DETAILS_PER_SCENARIO and item.get("id"):
                     failed.append((str(item["id"]), started))
             last = ((body.get("pg") or {}).get("last")) if chunk else None
@@ -608,6 +610,13 @@ class MakeSync:
         return [User(platform=PLATFORM, name=str(u.get("name") or u.get("email") or u["id"]), email=u.get("email"),
                      role="; ".join(sorted(u.get("_roles") or [])) or "member",
                      last_active=parse_time(u.get("lastLogin"))) for u in users.values()]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _size(value) -> str:

@@ -82,6 +82,8 @@ class _Workflow:
     last_failure: datetime | None = None
     errors: Counter = field(default_factory=Counter)
     error_seen: dict[tuple[str, str | None], datetime] = field(default_factory=dict)
+    operations: int | None = None  # Make: operations (credits) and data transferred, summed
+    transfer: int | None = None
 
 
 def _percentile(ordered: list[int], share: float) -> int:
@@ -108,12 +110,18 @@ class RunAggregator:
             found = self._workflows[workflow] = _Workflow()
         return found
 
-    def add(self, workflow: str, status: str, started: datetime | None, stopped: datetime | None = None) -> None:
-        """One run. `status` is one of STATUSES; runs that started before the window are ignored."""
+    def add(self, workflow: str, status: str, started: datetime | None, stopped: datetime | None = None,
+            operations: int | None = None, transfer: int | None = None) -> None:
+        """One run. `status` is one of STATUSES; runs that started before the window are ignored.
+        `operations` and `transfer` (bytes): what the run consumed, where the platform says (Make)."""
         if started is not None and started < self.window_start:
             return
         self.runs_read += 1
         acc = self._get(workflow)
+        if operations is not None:
+            acc.operations = (acc.operations or 0) + operations
+        if transfer is not None:
+            acc.transfer = (acc.transfer or 0) + transfer
         acc.statuses[status] += 1
         if started is None:
             return
@@ -165,7 +173,7 @@ class RunAggregator:
             last_run=_later(acc.last_run, old.last_run if old else None),
             last_success=_later(acc.last_success, old.last_success if old else None),
             last_failure=_later(acc.last_failure, old.last_failure if old else None),
-            top_errors=top,
+            top_errors=top, operations=acc.operations, transfer_bytes=acc.transfer,
             daily=merge_daily(old.daily if old else [], fresh, keep_from=self.window_end.date()
                               - timedelta(days=KEEP_DAYS)),
         )
