@@ -547,7 +547,7 @@ def audit_export(
     root: RootOpt = None,
     format: Annotated[AuditFormat, typer.Option("--format", help="csv for spreadsheets, json for tools.")] = AuditFormat.csv,
 ):
-    """Export the audit trail (clients/<client>/audit.log): every sync, import, build and check, with
+    """Export the audit trail (`clients/<client>/audit.log`): every sync, import, build and check, with
     time (UTC), user, command, snapshot revision and result."""
     from . import audit
 
@@ -555,7 +555,7 @@ def audit_export(
     sys.stdout.write(audit.export(audit.read(c), format.value))
 
 
-incident_app = typer.Typer(help="Incident records in clients/<client>/incidents/: create and list them.",
+incident_app = typer.Typer(help="Incident records in `clients/<client>/incidents/`: create and list them.",
                            no_args_is_help=True)
 app.add_typer(incident_app, name="incident")
 

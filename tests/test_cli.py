@@ -14,7 +14,8 @@ from .conftest import copy_demo
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["", "init", "validate", "build", "serve", "check"])
+@pytest.mark.parametrize("command", ["", "init", "sync", "import", "validate", "build", "serve", "check", "diff",
+                                     "health", "bundle", "audit", "incident"])
 def test_help_everywhere(command):
     result = runner.invoke(app, [command, "--help"] if command else ["--help"])
     assert result.exit_code == 0 and "Usage" in result.output
