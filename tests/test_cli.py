@@ -19,6 +19,7 @@ runner = CliRunner()
 def test_help_everywhere(command):
     result = runner.invoke(app, [command, "--help"] if command else ["--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+    assert "clients//" not in result.output and "build//" not in result.output  # <client> shown, not eaten
 
 
 @pytest.mark.slow
