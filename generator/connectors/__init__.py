@@ -19,7 +19,17 @@ from dotenv import dotenv_values
 
 from .. import exports
 from .. import snapshot as store
-from ..model import Credential, Platform, PlatformFacts, Snapshot, SnapshotMeta, StepRef, User, Workflow
+from ..model import (
+    Credential,
+    NotCollected,
+    Platform,
+    PlatformFacts,
+    Snapshot,
+    SnapshotMeta,
+    StepRef,
+    User,
+    Workflow,
+)
 from ..yamlio import InputError
 
 
@@ -64,6 +74,26 @@ class Outcome:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     secrets: int = 0
+
+
+def optional(skipped: list, section: str, scope: str, fetch, *, platform: str, credential: str = "key",
+             generic: tuple[str, ...] = ("forbidden",), unavailable: str = "not available", default=None):
+    """`fetch()`, or — when the platform refuses — `default` and a note in `skipped`, so one section the
+    key cannot read never fails the whole sync. A generic refusal means the key lacks `scope`; any other
+    text is the platform's own reason (a licence, a plan), quoted."""
+    from ..redact import redact_text
+    from .http import AccessDenied, NotAvailable
+
+    try:
+        return fetch()
+    except AccessDenied as exc:
+        detail = exc.detail.strip()
+        plain = not detail or any(word in detail.lower() for word in generic)
+        skipped.append(NotCollected(section=section, reason=f"the {credential} lacks {scope}" if plain
+                                    else f"refused by {platform}: {redact_text(detail)[0]}"))
+    except NotAvailable as exc:
+        skipped.append(NotCollected(section=section, reason=f"{unavailable} (HTTP {exc.status})"))
+    return default
 
 
 def now_utc() -> datetime:

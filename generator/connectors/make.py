@@ -35,7 +35,7 @@ from ..model import (
     WorkflowSettings,
 )
 from ..redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, parse_time
+from . import Collected, SyncProblem, optional, parse_time
 from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
 
@@ -392,15 +392,8 @@ class MakeSync:
         if self.granted is not None and scope not in self.granted:
             self.skipped.append(NotCollected(section=section, reason=f"the token lacks {scope}"))
             return default
-        try:
-            return fetch()
-        except AccessDenied as exc:
-            said = redact_text(exc.detail)[0] if exc.detail and "denied" not in exc.detail.lower() else ""
-            self.skipped.append(NotCollected(section=section, reason=f"refused by Make: {said}" if said
-                                             else f"the token lacks {scope}"))
-        except NotAvailable as exc:
-            self.skipped.append(NotCollected(section=section, reason=f"not available (HTTP {exc.status})"))
-        return default
+        return optional(self.skipped, section, scope, fetch, platform="Make", credential="token",
+                        generic=("denied",), default=default)
 
     def _pages(self, path: str, key: str, params: dict, label: str, max_pages: int = 10_000) -> list[dict]:
         """Every item of an offset-paged list (`pg[offset]`, `pg[limit]`); a short page ends it."""

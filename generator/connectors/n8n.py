@@ -36,7 +36,7 @@ from ..model import (
     WorkflowSettings,
 )
 from ..redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, parse_time
+from . import Collected, SyncProblem, optional, parse_time
 from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
 from .runs import RunAggregator
 
@@ -549,17 +549,8 @@ class N8nSync:
         self.updates: list[PlatformUpdate] = []
 
     def _optional(self, section: str, scope: str, fetch):
-        try:
-            return fetch()
-        except AccessDenied as exc:
-            # A plain "Forbidden" is a missing scope; anything else is the platform's reason (a licence).
-            said = redact_text(exc.detail)[0] if exc.detail.strip().lower() not in ("", "forbidden") else ""
-            self.skipped.append(NotCollected(section=section, reason=f"refused by n8n: {said}" if said
-                                             else f"the key lacks {scope}"))
-        except NotAvailable as exc:
-            reason = "this n8n version does not offer it" if section != "users" else "not available on this licence"
-            self.skipped.append(NotCollected(section=section, reason=f"{reason} (HTTP {exc.status})"))
-        return None
+        return optional(self.skipped, section, scope, fetch, platform="n8n",
+                        unavailable="this n8n version does not offer it")
 
     def _list(self, path: str, label: str, params: dict | None = None) -> list[dict]:
         pages = Pages(on_page=self.progress(label, None))

@@ -38,8 +38,8 @@ from ..model import (
     Workflow,
 )
 from ..redact import SECRET_NAME, address_fingerprints, field_names, find_secrets, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, parse_time
-from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
+from . import Collected, SyncProblem, optional, parse_time
+from .http import AccessDenied, ApiClient, PlatformError, RateLimiter, RetryPolicy
 from .runs import RunAggregator
 
 PLATFORM = Platform.zapier
@@ -239,15 +239,8 @@ class ZapierSync:
         self.skipped: list[NotCollected] = []
 
     def _optional(self, section: str, scope: str, fetch, default=None):
-        try:
-            return fetch()
-        except AccessDenied as exc:
-            said = redact_text(exc.detail)[0] if exc.detail and "scope" not in exc.detail.lower() else ""
-            self.skipped.append(NotCollected(section=section, reason=f"refused by Zapier: {said}" if said
-                                             else f"the token lacks {scope}"))
-        except NotAvailable as exc:
-            self.skipped.append(NotCollected(section=section, reason=f"not available (HTTP {exc.status})"))
-        return default
+        return optional(self.skipped, section, scope, fetch, platform="Zapier", credential="token",
+                        generic=("scope",), default=default)
 
     def _pages(self, path: str, params: dict, label: str, max_pages: int = 10_000):
         """Items of a `{data, links, meta}` list, following `links.next` (or `links.previous`' sibling)."""

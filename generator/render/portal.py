@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
 from ..checks import AREAS, Finding, Severity, checks_by_area, evaluate
@@ -49,10 +50,9 @@ class WorkflowView:
         return list(dict.fromkeys(a for a in apps if a))
 
 
-@dataclass
-class AreaView:
-    key: str
-    title: str
+class _Assessed:
+    """Controls and their findings, judged: shared by a baseline area and a compliance criterion."""
+
     checks: list
     findings: list[Finding]
 
@@ -71,21 +71,21 @@ class AreaView:
 
 
 @dataclass
-class CriterionView:
+class AreaView(_Assessed):
+    key: str
+    title: str
+    checks: list
+    findings: list[Finding]
+
+
+@dataclass
+class CriterionView(_Assessed):
     """One SOC 2 criterion or PDPA obligation and the baseline controls that give evidence for it."""
 
     framework: str
     criterion: str
     checks: list
     findings: list[Finding]
-
-    @property
-    def open(self) -> list[Finding]:
-        return [f for f in self.findings if not f.muted]
-
-    @property
-    def status(self) -> str:
-        return AreaView("", "", self.checks, self.findings).status
 
 
 def compliance_view(findings: list[Finding], frameworks: list[str]) -> list[CriterionView]:
@@ -121,7 +121,7 @@ class Portal:
     isolation: object = None  # the last comparison with the other clients (generator.isolation)
     exports: dict = field(default_factory=dict)  # workflow ref → generator.exports.ExportInfo
 
-    @property
+    @cached_property
     def personal_flows(self) -> list:
         from ..personal import flows
         return flows(self.config, self.snapshot)
@@ -151,12 +151,12 @@ class Portal:
                          "longer": bool(kept and rule and kept > rule.keep_days)})
         return rows
 
-    @property
+    @cached_property
     def behind(self) -> list:
         from ..patching import behind
         return behind(self.snapshot)
 
-    @property
+    @cached_property
     def compliance(self) -> list[CriterionView]:
         return compliance_view(self.findings, self.config.compliance)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
