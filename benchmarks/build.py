@@ -23,7 +23,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from generator import snapshot  # noqa: E402
+from generator.store import snapshot  # noqa: E402
 
 MEASURE = r"""
 import json, resource, subprocess, sys, time

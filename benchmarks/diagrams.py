@@ -17,11 +17,12 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 from build import synthetic_client  # noqa: E402
-from generator.build import load_portal  # noqa: E402
+
+from generator.commands.build import load_portal  # noqa: E402
 from generator.model import Edge, Step, Trigger, Workflow  # noqa: E402
 from generator.render.diagrams import Diagram, to_svg  # noqa: E402
 from generator.render.figures import flowcharts, integration_maps  # noqa: E402
-from generator.workspace import client  # noqa: E402
+from generator.store.workspace import client  # noqa: E402
 
 
 def big_workflow(n: int = 150) -> Workflow:

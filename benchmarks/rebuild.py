@@ -18,9 +18,10 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 from build import synthetic_client  # noqa: E402
-from generator import snapshot  # noqa: E402
-from generator.build import build  # noqa: E402
-from generator.workspace import client  # noqa: E402
+
+from generator.commands.build import build  # noqa: E402
+from generator.store import snapshot  # noqa: E402
+from generator.store.workspace import client  # noqa: E402
 
 
 def timed(fn) -> float:

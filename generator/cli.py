@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .yamlio import InputError
+from generator import __version__
+from generator.store.yamlio import InputError
 
 EXIT_FINDINGS, EXIT_INPUT, EXIT_PLATFORM = 1, 2, 3
 
@@ -53,7 +53,7 @@ def _fail(problems: list[str], code: int = EXIT_INPUT) -> None:
 
 
 def _clients(slug: str | None, all_clients: bool, root: Path | None) -> list:
-    from .workspace import all_slugs, client, default_root
+    from generator.store.workspace import all_slugs, client, default_root
 
     if all_clients == bool(slug):
         _fail(["name one client (e.g. `handover build demo`) or use --all"])
@@ -87,8 +87,8 @@ def init(
     root: RootOpt = None,
 ):
     """Create `clients/<client>/` with a commented, valid client.yml and an empty snapshot that builds."""
-    from .scaffold import scaffold
-    from .workspace import default_root
+    from generator.commands.init import scaffold
+    from generator.store.workspace import default_root
 
     try:
         folder = scaffold((root.resolve() if root else default_root()), slug, name)
@@ -147,9 +147,9 @@ def sync(
     Nothing is written unless every platform was read: a failure leaves the snapshot as it was.
     Then review with `git diff` / `handover diff`, commit, and `handover build`.
     """
-    from . import audit
-    from .connectors import SyncProblem, sync_client
-    from .connectors.http import PlatformError
+    from generator.connectors import SyncProblem, sync_client
+    from generator.connectors.http import PlatformError
+    from generator.store import audit
 
     failed = 0
     for c in _clients(client, all_clients, root):
@@ -192,8 +192,8 @@ def import_exports(
 
     Secrets found in the files are redacted before anything is written and reported by location.
     """
-    from . import audit
-    from .connectors import SyncProblem, import_files
+    from generator.connectors import SyncProblem, import_files
+    from generator.store import audit
 
     (c,) = _clients(client, False, root)
     try:
@@ -212,7 +212,7 @@ def import_exports(
 @app.command()
 def validate(client: ClientArg = None, all_clients: AllOpt = False, root: RootOpt = None):
     """Check client.yml and the snapshot: every problem with its file, line and field."""
-    from . import snapshot
+    from generator.store import snapshot
 
     failed = False
     for c in _clients(client, all_clients, root):
@@ -253,8 +253,8 @@ def build(
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from . import audit
-    from .build import build_reporting_errors, is_current
+    from generator.commands.build import build_reporting_errors, is_current
+    from generator.store import audit
 
     clients = _clients(client, all_clients, root)
     if check:
@@ -313,7 +313,7 @@ def serve(
 
     Edits to client.yml, the snapshot, runbooks or templates regenerate the pages; the browser reloads.
     """
-    from .serve import serve as run_serve
+    from generator.commands.serve import serve as run_serve
 
     (c,) = _clients(client, False, root)
     try:
@@ -357,9 +357,10 @@ def check(
     account in two snapshots) and records the result in `clients/<client>/isolation.yml`, which the
     build shows; nothing of another client is written there.
     """
-    from . import isolation, snapshot
-    from .build import load_portal
-    from .checks import Severity, report
+    from generator.checks import Severity, report
+    from generator.commands.build import load_portal
+    from generator.evidence import isolation
+    from generator.store import snapshot
 
     (c,) = _clients(client, False, root)
     try:
@@ -383,7 +384,7 @@ def check(
                           f.label, f.evidence)
         out.print(table)
         out.print(f"{len(portal.open_findings)} open, {len(portal.findings) - len(portal.open_findings)} muted")
-    from . import audit
+    from generator.store import audit
 
     audit.record(c, "check", "ok", f"{len(portal.open_findings)} open findings, "
                  f"{len(portal.findings) - len(portal.open_findings)} muted")
@@ -408,7 +409,7 @@ def diff(
     """
     import json
 
-    from .diff import HistoryError, as_text, compare, snapshot_at
+    from generator.changes.diff import HistoryError, as_text, compare, snapshot_at
 
     (c,) = _clients(client, False, root)
     try:
@@ -446,8 +447,9 @@ def health(
     Each alert is sent once (state in `clients/<client>/health.yml`) and a recovery message follows
     when the workflow is healthy again. Meant to run on a schedule after each sync.
     """
-    from . import audit, diff, snapshot
-    from . import health as monitor
+    from generator.changes import alerts as monitor
+    from generator.changes import diff
+    from generator.store import audit, snapshot
 
     (c,) = _clients(client, False, root)
     try:
@@ -506,7 +508,7 @@ def bundle_command(
     Builds first when the site or PDF is out of date. The same inputs give the same bytes. Written to
     `build/<client>/<client>-handover-<snapshot date>.zip`; check one with `handover bundle --verify <zip>`.
     """
-    from . import bundle as deliverable
+    from generator.commands import bundle as deliverable
 
     if verify is not None:
         if client:
@@ -519,9 +521,9 @@ def bundle_command(
             raise typer.Exit(EXIT_FINDINGS)
         out.print(f"[green]✓ {verify.name}[/]: all {result.checked} files match the manifest.")
         return
-    from . import audit, snapshot
-    from .build import build_reporting_errors, is_current, load_portal
-    from .checks import report
+    from generator.checks import report
+    from generator.commands.build import build_reporting_errors, is_current, load_portal
+    from generator.store import audit, snapshot
 
     (c,) = _clients(client, False, root)
     if not is_current(c):
@@ -549,7 +551,7 @@ def audit_export(
 ):
     """Export the audit trail (`clients/<client>/audit.log`): every sync, import, build and check, with
     time (UTC), user, command, snapshot revision and result."""
-    from . import audit
+    from generator.store import audit
 
     (c,) = _clients(client, False, root)
     sys.stdout.write(audit.export(audit.read(c), format.value))
@@ -580,8 +582,9 @@ def incident_new(
     communication log) and print its path."""
     from datetime import UTC, datetime
 
-    from . import incidents, snapshot
-    from .config import Severity as IncidentLevel
+    from generator.config import Severity as IncidentLevel
+    from generator.evidence import incidents
+    from generator.store import snapshot
 
     (c,) = _clients(client, False, root)
     try:
@@ -599,7 +602,7 @@ def incident_new(
         _fail(exc.problems)
     except ValueError as exc:
         _fail([f"--detected: {exc}"])
-    from . import audit
+    from generator.store import audit
 
     audit.record(c, "incident", "ok", f"created {path.name}")
     out.print(f"Created {path}", soft_wrap=True, highlight=False)
@@ -609,8 +612,8 @@ def incident_new(
 @incident_app.command("list")
 def incident_list(client: ClientArg, root: RootOpt = None):
     """List the client's incidents, newest first, with response and restore times against the targets."""
-    from . import incidents
-    from .stats import format_span
+    from generator.evidence import incidents
+    from generator.evidence.run_health import format_span
 
     (c,) = _clients(client, False, root)
     try:
@@ -641,7 +644,7 @@ def main() -> None:
         import os
         import traceback
 
-        from .redact import redact_text
+        from generator.redact import redact_text
 
         if os.environ.get("HANDOVER_DEBUG"):
             traceback.print_exc()

@@ -15,9 +15,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from .model import Strict
-from .redact import looks_like_secret
-from .yamlio import load_model
+from generator.model import Strict
+from generator.redact import looks_like_secret
+from generator.store.yamlio import load_model
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")

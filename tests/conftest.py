@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import snapshot
-from generator.build import build
-from generator.workspace import client
+from generator.commands.build import build
+from generator.store import snapshot
+from generator.store.workspace import client
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO = PROJECT / "clients" / "demo"

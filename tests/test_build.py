@@ -11,8 +11,8 @@ import pdfplumber
 import pypdf
 import pytest
 
-from generator import snapshot
-from generator.build import build
+from generator.commands.build import build
+from generator.store import snapshot
 
 from .conftest import HOSTILE_NAMES
 
@@ -173,9 +173,9 @@ def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
     """A handover PDF with dead references is not written: WeasyPrint's warnings fail the build."""
     import shutil
 
-    from generator.build import _pdf_context, load_portal
+    from generator.commands.build import _pdf_context, load_portal
     from generator.render.pdf import PdfError, PrintPage, render_pdf
-    from generator.workspace import BASE_MKDOCS
+    from generator.store.workspace import BASE_MKDOCS
 
     c, _ = demo_build
     build_copy = tmp_path / "build"

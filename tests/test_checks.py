@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from generator import snapshot
 from generator.checks import evaluate
 from generator.config import Mute, load_client
 from generator.model import Credential, StepRef
+from generator.store import snapshot
 
 from .conftest import DEMO
 

@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from generator import snapshot
 from generator.model import Edge, Step, Trigger, Workflow
 from generator.render.diagrams import to_svg
 from generator.render.figures import STEPS_PER_PART, flowcharts, integration_maps
+from generator.store import snapshot
 
 from .conftest import DEMO, HOSTILE_NAMES
 
@@ -98,8 +98,8 @@ def test_hostile_labels_stay_text():
 
 
 def test_integration_map_links_chains_and_groups_by_platform():
-    from generator.build import load_portal
-    from generator.workspace import client
+    from generator.commands.build import load_portal
+    from generator.store.workspace import client
 
     portal = load_portal(client("demo", DEMO.parent.parent))
     maps = integration_maps(portal.workflows, lambda v: v.page.replace(".md", ".html"))
@@ -117,10 +117,10 @@ DETERMINISM = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from generator.build import load_portal
+from generator.commands.build import load_portal
 from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps
-from generator.workspace import client
+from generator.store.workspace import client
 for _ in range(3):  # several times in one process too: grandalf keys sets by object identity
     portal = load_portal(client("demo", Path(sys.argv[2])))
     names = {v.ref: v.workflow.name for v in portal.workflows}
@@ -181,6 +181,6 @@ def test_webhook_calls_matched_by_fingerprint(called_url, expected):
         assert portal.view(expected).called_by == [caller.workflow]
         svg = to_svg(flowcharts(caller.workflow, "c", {expected: "Hook hook"}, caller.step_calls)[0].diagram)
         assert "starts: Hook hook" in texts(svg)
-    from generator.snapshot import render_files
+    from generator.store.snapshot import render_files
 
     assert "abc123" not in "".join(render_files(snap).values())  # only fingerprints are stored

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
+from generator.store import snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.model import DailyBucket, Durations, RunStats, Schedule, Step, Trigger, Workflow
+from generator.store import snapshot
 
 from .real_n8n import free_port
 

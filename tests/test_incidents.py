@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from generator import incidents, snapshot
-from generator.build import load_portal
 from generator.checks import evaluate
 from generator.cli import app
+from generator.commands.build import load_portal
 from generator.config import Severity, load_client
+from generator.evidence import incidents
 from generator.model import TriggerKind
-from generator.workspace import client
+from generator.store import snapshot
+from generator.store.workspace import client
 
 from .conftest import DEMO, copy_demo
 
@@ -54,7 +55,7 @@ def test_bad_header_names_file_line_field(tmp_path):
 
 def _with(tmp_path, body: str = "", **header):
     """The demo plus one constructed incident, evaluated as of the snapshot time."""
-    from generator.yamlio import model_to_yaml
+    from generator.store.yamlio import model_to_yaml
 
     folder = copy_demo(tmp_path) / "incidents"
     fields = {"id": "INC-2026-099", "title": "Constructed", "severity": "high", "owner": "Test",

@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.model import Address, Credential, SecretRef, Step, StepRef, Trigger, Webhook, Workflow
+from generator.store import snapshot
 
 runner = CliRunner()
 

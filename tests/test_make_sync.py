@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.connectors import sync_client
 from generator.connectors.http import PlatformError, RetryPolicy
-from generator.workspace import client as load_client
+from generator.store import snapshot
+from generator.store.workspace import client as load_client
 
 from .conftest import files, new_client
 from .fake_make import TOKEN, FakeMake, bench_blueprint, iso

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.connectors.n8n import normalise
+from generator.store import snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "n8n"
 runner = CliRunner()

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.connectors import sync_client
-from generator.workspace import client as load_client
+from generator.store import snapshot
+from generator.store.workspace import client as load_client
 
 from .real_n8n import RealN8n, install
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.connectors import SyncProblem, sync_client
 from generator.connectors.http import PlatformError, RetryPolicy
+from generator.store import snapshot
 
 from .conftest import files, new_client
 from .fake_n8n import FakeN8n, iso, simple_workflow

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.checks import evaluate
 from generator.cli import app
 from generator.config import FlowDecision, load_client
+from generator.evidence.patching import behind, version_key
+from generator.evidence.personal import flows
 from generator.model import PlatformUpdate
-from generator.patching import behind, version_key
-from generator.personal import flows
+from generator.store import snapshot
 
 from .conftest import DEMO, copy_demo
 
@@ -61,7 +61,7 @@ def test_n8n_audit_updates_are_synced(tmp_path, monkeypatch):
 
     from generator.connectors import sync_client
     from generator.connectors.http import RetryPolicy
-    from generator.workspace import client as load
+    from generator.store.workspace import client as load
 
     from .fake_n8n import FakeN8n, simple_workflow
 

@@ -8,12 +8,12 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from generator import audit, snapshot
-from generator.build import build, inputs_digest, is_current
+from generator.changes.diff import compare, snapshot_at
 from generator.cli import app
-from generator.diff import compare, snapshot_at
+from generator.commands.build import build, inputs_digest, is_current
 from generator.model import Credential, Schedule, TriggerKind
-from generator.workspace import client
+from generator.store import audit, snapshot
+from generator.store.workspace import client
 
 from .conftest import copy_demo
 

@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.redact import find_secrets, fingerprint, redact_text, scan_tree
+from generator.store import snapshot
 
 from .secrets_corpus import ID_FIELDS, LOOK_ALIKES, SECRETS, must_not_appear
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import snapshot
 from generator.cli import app
 from generator.connectors import sync_client
 from generator.connectors.http import PlatformError, RetryPolicy
+from generator.store import snapshot
 
 from .conftest import files, new_client
 from .fake_zapier import TOKEN, FakeZapier, step, zap

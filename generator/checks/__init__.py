@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
 
-from ..config import ClientConfig, Mute
-from ..model import Snapshot
+from generator.config import ClientConfig, Mute
+from generator.model import Snapshot
 
 
 class Severity(IntEnum):
@@ -85,9 +85,9 @@ class Finding:
 class Context:
     config: ClientConfig
     snapshot: Snapshot
-    incidents: tuple = ()  # generator.incidents.Incident, newest first
-    runbooks: tuple = ()  # generator.render.runbooks.Runbook, with what changed since each was edited
-    isolation: object = None  # generator.isolation.IsolationReport, from `handover check`
+    incidents: tuple = ()  # generator.evidence.incidents.Incident, newest first
+    runbooks: tuple = ()  # generator.evidence.runbooks.Runbook, with what changed since each was edited
+    isolation: object = None  # generator.evidence.isolation.IsolationReport, from `handover check`
     exported: object = None  # workflow refs with a native export on file (None: not looked at)
 
     @property
@@ -154,4 +154,4 @@ def checks_by_area() -> dict[str, list[Check]]:
 
 
 # The control families register their checks with @check when imported (they need the names above).
-from . import access, attested, data, evidence, monitoring, platform, response, secrets  # noqa: E402, F401
+from generator.checks import access, attested, backups, data, monitoring, platform, response, secrets  # noqa: E402, F401

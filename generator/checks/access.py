@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from ..model import Access, TriggerKind, WebhookAuth
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
+from generator.model import Access, TriggerKind, WebhookAuth
 
 # Scopes that grant more than one resource's read access: admin, full, wildcard or write/manage.
 BROAD = re.compile(r"(admin|full|manage|owner|(^|[._:/-])all($|[._:/-])|_all\b|^\*$|:\*$|auth/drive$|auth/gmail\.modify)", re.I)

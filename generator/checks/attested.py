@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
 
 # control key in client.yml → (check id, area, title, what it covers)
 ATTESTED = {

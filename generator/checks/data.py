@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
 
 # Settings the connectors (or the consultant) record for how long a platform keeps run data.
 _KEPT = [(re.compile(r"executions? kept \(hours\)", re.I), 1 / 24), (re.compile(r"\(days\)$", re.I), 1)]
@@ -95,7 +95,7 @@ def kept_too_short(ctx: Context):
     pdpa=("Transfer limitation (s26)", "Protection (s24)"),
 )
 def unapproved_processor(ctx: Context):
-    from ..personal import approved, flows
+    from generator.evidence.personal import approved, flows
 
     if not ctx.config.processors:
         return  # no processor list recorded yet: nothing to compare with

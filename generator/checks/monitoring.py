@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import Workflow
-from ..stats import format_rate, is_degrading, is_idle, silence_allowed, trend
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
+from generator.evidence.run_health import format_rate, is_degrading, is_idle, silence_allowed, trend
+from generator.model import Workflow
 
 HANDLED = {"continue", "retry", "resume", "ignore", "break", "rollback", "commit"}
 

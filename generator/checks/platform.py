@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
 
 
 @check(
@@ -72,7 +72,7 @@ def security_update(ctx: Context):
     soc2=("CC8.1",),
 )
 def older_versions(ctx: Context):
-    from ..patching import behind
+    from generator.evidence.patching import behind
 
     by_workflow: dict[str, list] = {}
     for item in behind(ctx.snapshot):

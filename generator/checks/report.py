@@ -7,9 +7,9 @@ import hashlib
 import io
 import json
 
-from .. import __version__
-from ..snapshot import file_stem
-from . import REGISTRY, Finding, Severity
+from generator import __version__
+from generator.checks import REGISTRY, Finding, Severity
+from generator.store.snapshot import file_stem
 
 LEVEL = {Severity.critical: "error", Severity.high: "error", Severity.medium: "warning", Severity.low: "note",
          Severity.info: "note"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..incidents import SIGNIFICANT
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
+from generator.evidence.incidents import SIGNIFICANT
 
 SUMMARY_WITHIN = timedelta(hours=48)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
 
 
 @check(

@@ -17,9 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from .. import exports
-from .. import snapshot as store
-from ..model import (
+from generator.model import (
     Credential,
     NotCollected,
     Platform,
@@ -30,7 +28,9 @@ from ..model import (
     User,
     Workflow,
 )
-from ..yamlio import InputError
+from generator.store import exports
+from generator.store import snapshot as store
+from generator.store.yamlio import InputError
 
 
 class SyncProblem(Exception):
@@ -81,8 +81,8 @@ def optional(skipped: list, section: str, scope: str, fetch, *, platform: str, c
     """`fetch()`, or — when the platform refuses — `default` and a note in `skipped`, so one section the
     key cannot read never fails the whole sync. A generic refusal means the key lacks `scope`; any other
     text is the platform's own reason (a licence, a plan), quoted."""
-    from ..redact import redact_text
-    from .http import AccessDenied, NotAvailable
+    from generator.connectors.http import AccessDenied, NotAvailable
+    from generator.redact import redact_text
 
     try:
         return fetch()

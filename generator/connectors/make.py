@@ -14,7 +14,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from ..model import (
+from generator.connectors import Collected, SyncProblem, optional, parse_time
+from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
+from generator.connectors.runs import RunAggregator
+from generator.model import (
     Access,
     Address,
     Credential,
@@ -34,10 +37,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, optional, parse_time
-from .http import AccessDenied, ApiClient, NotAvailable, PlatformError, RateLimiter, RetryPolicy
-from .runs import RunAggregator
+from generator.redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
 
 PLATFORM = Platform.make
 ZONES = {"eu1": "eu1.make.com", "eu2": "eu2.make.com", "us1": "us1.make.com", "us2": "us2.make.com",

@@ -12,7 +12,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ..model import (
+from generator.connectors import Collected, SyncProblem, optional, parse_time
+from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
+from generator.connectors.runs import RunAggregator
+from generator.model import (
     Access,
     Address,
     AuditFinding,
@@ -35,10 +38,7 @@ from ..model import (
     Workflow,
     WorkflowSettings,
 )
-from ..redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, optional, parse_time
-from .http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
-from .runs import RunAggregator
+from generator.redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
 
 PLATFORM = Platform.n8n
 # The scopes a read-only key needs, in the order sync uses them; only workflow:list is essential.

@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ..model import DailyBucket, Durations, ErrorGroup, RunStats
-from ..redact import find_secrets
+from generator.model import DailyBucket, Durations, ErrorGroup, RunStats
+from generator.redact import find_secrets
 
 STATUSES = ("success", "failed", "filtered", "cancelled", "running", "unknown")  # filtered: stopped by a filter
 TOP_ERRORS = 5

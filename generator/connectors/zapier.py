@@ -19,7 +19,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from ..model import (
+from generator.connectors import Collected, SyncProblem, optional, parse_time
+from generator.connectors.http import AccessDenied, ApiClient, PlatformError, RateLimiter, RetryPolicy
+from generator.connectors.runs import RunAggregator
+from generator.model import (
     Access,
     Address,
     Credential,
@@ -37,10 +40,15 @@ from ..model import (
     Webhook,
     Workflow,
 )
-from ..redact import SECRET_NAME, address_fingerprints, field_names, find_secrets, redact_text, redact_tree, scan_tree
-from . import Collected, SyncProblem, optional, parse_time
-from .http import AccessDenied, ApiClient, PlatformError, RateLimiter, RetryPolicy
-from .runs import RunAggregator
+from generator.redact import (
+    SECRET_NAME,
+    address_fingerprints,
+    field_names,
+    find_secrets,
+    redact_text,
+    redact_tree,
+    scan_tree,
+)
 
 PLATFORM = Platform.zapier
 KEY_SCOPES = ["profile", "zap:all", "zap:account:all", "zap:runs", "authentication"]
@@ -472,7 +480,7 @@ def _is_history(name: str, document) -> bool:
 
 def read_documents(paths: list[Path]) -> list[tuple[str, object]]:
     """The JSON documents in the files given: JSON files as they are, ZIPs opened (every .json inside)."""
-    from . import read_export
+    from generator.connectors import read_export
 
     documents: list[tuple[str, object]] = []
     for path in paths:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import StepKind, Workflow
-from .diagrams import Diagram, Edge, Node
+from generator.model import StepKind, Workflow
+from generator.render.diagrams import Diagram, Edge, Node
 
 STEPS_PER_PART = 10  # a top-to-bottom chain of 10 boxes fits an A4 page at full size
 WORKFLOWS_PER_MAP = 8  # with their credentials and apps, about one A4 page

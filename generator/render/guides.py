@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Platform
+from generator.model import Platform
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,17 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__
-from ..checks import AREAS
-from ..personal import approved, retention_for
-from ..stats import format_duration, format_rate, format_span
-from ..workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
-from ..yamlio import atomic_write, dump_yaml
-from .diagrams import to_svg
-from .figures import flowcharts, integration_maps, personal_data_map
-from .guides import GUIDES
-from .portal import Portal, WorkflowView, finding_anchor, incident_page
-from .text import FILTERS, md
+from generator import __version__
+from generator.checks import AREAS
+from generator.evidence.personal import approved, retention_for
+from generator.evidence.run_health import format_duration, format_rate, format_span
+from generator.render.diagrams import to_svg
+from generator.render.figures import flowcharts, integration_maps, personal_data_map
+from generator.render.guides import GUIDES
+from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
+from generator.render.text import FILTERS, md
+from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
+from generator.store.yamlio import atomic_write, dump_yaml
 
 
 @dataclass

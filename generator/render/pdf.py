@@ -22,8 +22,8 @@ import jinja2
 import markdown
 from mkdocs.utils import meta
 
-from ..workspace import TEMPLATES_DIR
-from . import site, warnings_from
+from generator.render import site, warnings_from
+from generator.store.workspace import TEMPLATES_DIR
 
 
 class PdfError(Exception):

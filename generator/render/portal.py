@@ -11,12 +11,12 @@ from datetime import datetime
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
-from ..checks import AREAS, Finding, Severity, checks_by_area, evaluate
-from ..config import ClientConfig
-from ..model import Credential, RunStats, Snapshot, Workflow
-from ..snapshot import file_stem
-from ..stats import Health, Trend, health, trend
-from .text import anchor
+from generator.checks import AREAS, Finding, Severity, checks_by_area, evaluate
+from generator.config import ClientConfig
+from generator.evidence.run_health import Health, Trend, health, trend
+from generator.model import Credential, RunStats, Snapshot, Workflow
+from generator.render.text import anchor
+from generator.store.snapshot import file_stem
 
 
 @dataclass
@@ -90,7 +90,7 @@ class CriterionView(_Assessed):
 
 def compliance_view(findings: list[Finding], frameworks: list[str]) -> list[CriterionView]:
     """Criteria of the frameworks in scope (client.yml `compliance`; both when none is named), sorted."""
-    from ..checks import REGISTRY
+    from generator.checks import REGISTRY
 
     wanted = {"SOC 2": "soc2", "PDPA": "pdpa"}
     named = [f for f in wanted if any(f.replace(" ", "").lower() in x.replace(" ", "").lower() for x in frameworks)]
@@ -116,20 +116,20 @@ class Portal:
     areas: list[AreaView]
     authored_runbooks: list
     incidents: list
-    changelog: list = field(default_factory=list)  # generator.changelog.Entry, newest first
+    changelog: list = field(default_factory=list)  # generator.changes.changelog.Entry, newest first
     audit: list = field(default_factory=list)  # audit records shown in the portal, newest first
-    isolation: object = None  # the last comparison with the other clients (generator.isolation)
-    exports: dict = field(default_factory=dict)  # workflow ref → generator.exports.ExportInfo
+    isolation: object = None  # the last comparison with the other clients (generator.evidence.isolation)
+    exports: dict = field(default_factory=dict)  # workflow ref → generator.store.exports.ExportInfo
 
     @cached_property
     def personal_flows(self) -> list:
-        from ..personal import flows
+        from generator.evidence.personal import flows
         return flows(self.config, self.snapshot)
 
     def run_data_with_personal_data(self) -> list[dict]:
         """Workflows moving personal data whose runs the platform stores, with how long against the policy."""
-        from ..checks import Context
-        from ..checks.data import platform_keep_days, policy_for
+        from generator.checks import Context
+        from generator.checks.data import platform_keep_days, policy_for
 
         ctx = Context(config=self.config, snapshot=self.snapshot)
         rows, seen = [], set()
@@ -153,7 +153,7 @@ class Portal:
 
     @cached_property
     def behind(self) -> list:
-        from ..patching import behind
+        from generator.evidence.patching import behind
         return behind(self.snapshot)
 
     @cached_property

@@ -12,7 +12,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
-from . import warnings_from
+from generator.render import warnings_from
 
 
 class SiteError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from . import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Severity, check
 
 
 @check(

@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .snapshot import file_stem
-from .yamlio import atomic_write
+from generator.store.snapshot import file_stem
+from generator.store.yamlio import atomic_write
 
 
 def render(document: dict) -> str:
@@ -67,7 +67,7 @@ class ExportInfo:
 def index(client_dir: Path, refs: list[str]) -> dict[str, ExportInfo]:
     """Workflow ref → its export file and the revision that last changed it (one `git log` for all);
     workflows without an export are left out."""
-    from .history import last_commits
+    from generator.store.git import last_commits
 
     files = {ref: path_for(client_dir, *ref.split(":", 1)) for ref in refs}
     files = {ref: path for ref, path in files.items() if path.is_file()}

@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit
-from .workspace import Client
+from generator.store import audit
+from generator.store.workspace import Client
 
 MANIFEST = "MANIFEST.sha256"
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from .yamlio import InputError, atomic_write, load_model, model_to_yaml, read_yaml, validate
+from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
+from generator.store.yamlio import InputError, atomic_write, load_model, model_to_yaml, read_yaml, validate
 
 
 class PlatformsFile(Strict):

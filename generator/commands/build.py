@@ -12,13 +12,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, audit, changelog, exports, incidents, isolation, snapshot
-from .render import pdf, site
-from .render.pages import write_docs
-from .render.portal import Portal, build_portal
-from .render.runbooks import load_authored, what_changed
-from .workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
-from .yamlio import atomic_write
+from generator import __version__
+from generator.changes import changelog
+from generator.evidence import incidents, isolation
+from generator.evidence.runbooks import load_authored, what_changed
+from generator.render import pdf, site
+from generator.render.pages import write_docs
+from generator.render.portal import Portal, build_portal
+from generator.store import audit, exports, snapshot
+from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
+from generator.store.yamlio import atomic_write
 
 
 @dataclass
@@ -131,10 +134,10 @@ def build_reporting_errors(root: Path, slug: str, with_pdf: bool, force: bool, p
                            ) -> tuple[str, str, BuildResult | None]:
     """One client's build with its errors as text, for the CLI. With `--all` it runs in its own process
     with `parallel=False` (site then PDF on one core), so two clients share the two cores."""
-    from .render.pdf import PdfError
-    from .render.site import SiteError
-    from .workspace import client as find_client
-    from .yamlio import InputError
+    from generator.render.pdf import PdfError
+    from generator.render.site import SiteError
+    from generator.store.workspace import client as find_client
+    from generator.store.yamlio import InputError
 
     try:
         c = find_client(slug, root)

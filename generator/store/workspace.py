@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .config import SLUG, ClientConfig, load_client
-from .yamlio import InputError
+from generator.config import SLUG, ClientConfig, load_client
+from generator.store.yamlio import InputError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
 # In a checkout (and an editable install) templates/ and mkdocs.yml sit beside the package; a wheel
 # carries copies inside the package.

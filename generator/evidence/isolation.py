@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from . import snapshot as store
-from .model import Snapshot, Strict, Timestamp
-from .yamlio import InputError, atomic_write, load_model, model_to_yaml
+from generator.model import Snapshot, Strict, Timestamp
+from generator.store import snapshot as store
+from generator.store.yamlio import InputError, atomic_write, load_model, model_to_yaml
 
 
 class SharedItem(Strict):

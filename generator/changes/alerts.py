@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 from pydantic import Field
 
-from .config import ClientConfig
-from .model import Snapshot, Strict, Timestamp
-from .stats import format_duration, format_rate, is_idle, trend
-from .yamlio import atomic_write, load_model, model_to_yaml
+from generator.config import ClientConfig
+from generator.evidence.run_health import format_duration, format_rate, is_idle, trend
+from generator.model import Snapshot, Strict, Timestamp
+from generator.store.yamlio import atomic_write, load_model, model_to_yaml
 
 MIN_FAILURES = 2  # one failed run is not yet an alert
 MIN_P95_MS = 1000  # sub-second run times move for no reason

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jinja2
 
-from . import snapshot
-from .config import SLUG, load_client
-from .model import Snapshot, SnapshotMeta
-from .workspace import TEMPLATES_DIR
-from .yamlio import InputError, atomic_write
+from generator.config import SLUG, load_client
+from generator.model import Snapshot, SnapshotMeta
+from generator.store import snapshot
+from generator.store.workspace import TEMPLATES_DIR
+from generator.store.yamlio import InputError, atomic_write
 
 
 def scaffold(root: Path, slug: str, name: str | None) -> Path:

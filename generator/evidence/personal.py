@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .config import ClientConfig
-from .model import Access, Snapshot, StepKind, Workflow
+from generator.config import ClientConfig
+from generator.model import Access, Snapshot, StepKind, Workflow
 
 CATEGORIES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.I) for name, pattern in {
     "e-mail": r"e-?mail|mail_?address|send_?to|recipient",

@@ -1,7 +1,7 @@
 """Reference pages written from the models themselves: `docs/client-yml.md`, `docs/snapshot-schema.md`.
 
-    python -m generator.schema_doc          # rewrite both
-    python -m generator.schema_doc --check  # exit 1 when they are stale (the test suite runs this)
+    python -m generator.commands.schema_doc          # rewrite both
+    python -m generator.commands.schema_doc --check  # exit 1 when they are stale (the test suite runs this)
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from enum import Enum
 
 from pydantic import BaseModel
 
-from .config import ClientConfig
-from .model import RunStats, Workflow
-from .snapshot import CredentialsFile, PlatformsFile, UsersFile
-from .workspace import PROJECT_DIR
+from generator.config import ClientConfig
+from generator.model import RunStats, Workflow
+from generator.store.snapshot import CredentialsFile, PlatformsFile, UsersFile
+from generator.store.workspace import PROJECT_DIR
 
 
 def _type_name(annotation) -> str:
@@ -54,7 +54,7 @@ def reference(title: str, intro: str, roots: list[type[BaseModel]]) -> str:
     models: list[type[BaseModel]] = []
     for root in roots:
         _models(root, models)
-    lines = [f"# {title}", "", "<!-- Written by `python -m generator.schema_doc` from the models; do not edit. -->", "", intro, ""]
+    lines = [f"# {title}", "", "<!-- Written by `python -m generator.commands.schema_doc` from the models; do not edit. -->", "", intro, ""]
     for model in models:
         lines += [f"## {model.__name__}", ""]
         doc = (model.__doc__ or "").strip().split("\n\n")[0]
@@ -100,7 +100,7 @@ def main(argv: list[str]) -> int:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text)
     for relative in stale:
-        print(f"{relative} is stale: run `python -m generator.schema_doc`")
+        print(f"{relative} is stale: run `python -m generator.commands.schema_doc`")
     return 1 if stale else 0
 
 

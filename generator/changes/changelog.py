@@ -11,9 +11,9 @@ import json
 import subprocess
 from dataclasses import dataclass
 
-from .diff import HistoryError, compare, snapshot_at
-from .workspace import Client
-from .yamlio import atomic_write
+from generator.changes.diff import HistoryError, compare, snapshot_at
+from generator.store.workspace import Client
+from generator.store.yamlio import atomic_write
 
 MAX_ENTRIES = 30
 

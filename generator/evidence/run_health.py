@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .config import Thresholds
-from .model import RunStats, TriggerKind, Workflow
+from generator.config import Thresholds
+from generator.model import RunStats, TriggerKind, Workflow
 
 
 class Health(StrEnum):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from mkdocs.commands.serve import serve as mkdocs_serve
 
-from .build import load_portal
-from .render.pages import write_docs
-from .workspace import TEMPLATES_DIR, Client
-from .yamlio import InputError
+from generator.commands.build import load_portal
+from generator.render.pages import write_docs
+from generator.store.workspace import TEMPLATES_DIR, Client
+from generator.store.yamlio import InputError
 
 
 def _fingerprint(folders: list[Path]) -> tuple:

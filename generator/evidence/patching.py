@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import Snapshot, Step, Workflow
+from generator.model import Snapshot, Step, Workflow
 
 
 def version_key(version: str) -> tuple:

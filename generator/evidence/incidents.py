@@ -24,9 +24,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .config import Severity, minutes
-from .model import Strict, Timestamp
-from .yamlio import InputError, atomic_write, model_to_yaml, read_yaml, validate
+from generator.config import Severity, minutes
+from generator.model import Strict, Timestamp
+from generator.store.yamlio import InputError, atomic_write, model_to_yaml, read_yaml, validate
 
 FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")

@@ -13,7 +13,7 @@ import json
 import os
 from datetime import UTC, datetime
 
-from .workspace import Client
+from generator.store.workspace import Client
 
 FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
 # Records the portal shows: what changed the data or judged it. Build records stay in the log but are

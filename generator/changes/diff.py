@@ -13,13 +13,13 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import snapshot as store
-from .checks import evaluate
-from .config import ClientConfig
-from .model import Snapshot, Workflow
-from .stats import health
-from .workspace import Client
-from .yamlio import InputError
+from generator.checks import evaluate
+from generator.config import ClientConfig
+from generator.evidence.run_health import health
+from generator.model import Snapshot, Workflow
+from generator.store import snapshot as store
+from generator.store.workspace import Client
+from generator.store.yamlio import InputError
 
 
 class HistoryError(Exception):
