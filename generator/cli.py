@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__
-from generator.store.yamlio import InputError
+from generator.errors import InputError
 
 EXIT_FINDINGS, EXIT_INPUT, EXIT_PLATFORM = 1, 2, 3
 

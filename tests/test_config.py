@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.config import load_client
-from generator.store.yamlio import InputError
+from generator.errors import InputError
 
 from .conftest import copy_demo
 

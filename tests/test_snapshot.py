@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.errors import InputError
 from generator.store import snapshot, yamlio
-from generator.store.yamlio import InputError
 
 from .conftest import DEMO
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from generator.checks import evaluate
 from generator.config import ClientConfig
+from generator.errors import InputError
 from generator.evidence.run_health import health
 from generator.model import Snapshot, Workflow
 from generator.store import snapshot as store
 from generator.store.workspace import Client
-from generator.store.yamlio import InputError
 
 
 class HistoryError(Exception):

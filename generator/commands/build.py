@@ -134,10 +134,10 @@ def build_reporting_errors(root: Path, slug: str, with_pdf: bool, force: bool, p
                            ) -> tuple[str, str, BuildResult | None]:
     """One client's build with its errors as text, for the CLI. With `--all` it runs in its own process
     with `parallel=False` (site then PDF on one core), so two clients share the two cores."""
+    from generator.errors import InputError
     from generator.render.pdf import PdfError
     from generator.render.site import SiteError
     from generator.store.workspace import client as find_client
-    from generator.store.yamlio import InputError
 
     try:
         c = find_client(slug, root)

@@ -9,10 +9,11 @@ from pathlib import Path
 import jinja2
 
 from generator.config import SLUG, load_client
+from generator.errors import InputError
 from generator.model import Snapshot, SnapshotMeta
 from generator.store import snapshot
 from generator.store.workspace import TEMPLATES_DIR
-from generator.store.yamlio import InputError, atomic_write
+from generator.store.yamlio import atomic_write
 
 
 def scaffold(root: Path, slug: str, name: str | None) -> Path:

@@ -13,9 +13,9 @@ from pathlib import Path
 from mkdocs.commands.serve import serve as mkdocs_serve
 
 from generator.commands.build import load_portal
+from generator.errors import InputError
 from generator.render.pages import write_docs
 from generator.store.workspace import TEMPLATES_DIR, Client
-from generator.store.yamlio import InputError
 
 
 def _fingerprint(folders: list[Path]) -> tuple:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from generator.errors import InputError
 from generator.model import (
     Credential,
     NotCollected,
@@ -30,7 +31,6 @@ from generator.model import (
 )
 from generator.store import exports
 from generator.store import snapshot as store
-from generator.store.yamlio import InputError
 
 
 class SyncProblem(Exception):

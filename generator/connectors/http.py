@@ -20,20 +20,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from generator.errors import PlatformError
+
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-class PlatformError(Exception):
-    """A platform request that failed for good. `status` is the HTTP status, if there was an answer."""
-
-    def __init__(self, message: str, status: int | None = None, hint: str = "", detail: str = ""):
-        super().__init__(message)
-        self.status = status
-        self.hint = hint
-        self.detail = detail  # the platform's own error text
-
-    def __str__(self) -> str:
-        return super().__str__() + (f" — {self.hint}" if self.hint else "")
 
 
 class AccessDenied(PlatformError):

@@ -25,8 +25,9 @@ from pathlib import Path
 from pydantic import Field
 
 from generator.config import Severity, minutes
+from generator.errors import InputError
 from generator.model import Strict, Timestamp
-from generator.store.yamlio import InputError, atomic_write, model_to_yaml, read_yaml, validate
+from generator.store.yamlio import atomic_write, model_to_yaml, read_yaml, validate
 
 FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")

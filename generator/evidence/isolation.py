@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pydantic import Field
 
+from generator.errors import InputError
 from generator.model import Snapshot, Strict, Timestamp
 from generator.store import snapshot as store
-from generator.store.yamlio import InputError, atomic_write, load_model, model_to_yaml
+from generator.store.yamlio import atomic_write, load_model, model_to_yaml
 
 
 class SharedItem(Strict):

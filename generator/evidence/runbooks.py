@@ -23,10 +23,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from generator.errors import InputError
 from generator.model import Credential, Snapshot, Workflow
 from generator.store import git as history
 from generator.store.snapshot import CredentialsFile, file_stem
-from generator.store.yamlio import InputError, read_yaml, validate
+from generator.store.yamlio import read_yaml, validate
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 

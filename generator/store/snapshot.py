@@ -22,8 +22,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from generator.store.yamlio import InputError, atomic_write, load_model, model_to_yaml, read_yaml, validate
+from generator.store.yamlio import atomic_write, load_model, model_to_yaml, read_yaml, validate
 
 
 class PlatformsFile(Strict):

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.config import SLUG, ClientConfig, load_client
-from generator.store.yamlio import InputError
+from generator.errors import InputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent

@@ -18,15 +18,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from generator.errors import InputError
+
 M = TypeVar("M", bound=BaseModel)
-
-
-class InputError(Exception):
-    """Bad input from a file the user controls. Carries every problem, each with its location."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 # --------------------------------------------------------------------------------------------------
