@@ -1,8 +1,8 @@
 """`client.yml`: the hand-written engagement facts, its schema and its loading.
 
 Each field carries its description, so this module is both the validator and the reference
-(`docs/client-yml.md` is written from it). Loading reports every problem at once, each as
-`file:line: field: what was expected`.
+(`docs/client-yml.md` is written from it). `store.workspace.load_client` reads it, reporting every
+problem at once, each as `file:line: field: what was expected`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from generator.model import Strict
 from generator.redact import looks_like_secret
-from generator.store.yamlio import load_model
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -105,7 +103,9 @@ class EscalationLevel(Strict):
     when: str | None = Field(default=None, description="When to escalate to this level.")
 
 
-class Severity(StrEnum):
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
     critical = "critical"
     high = "high"
     standard = "standard"
@@ -273,6 +273,3 @@ class ClientConfig(Strict):
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)
 
-
-def load_client(path: Path) -> ClientConfig:
-    return load_model(path, ClientConfig)

@@ -9,16 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from generator.checks import evaluate
 from generator.cli import app
-from generator.commands.build import load_portal
-from generator.config import Severity, load_client
+from generator.commands.build import portal_for
+from generator.config import IncidentLevel as Severity
 from generator.evidence import incidents
 from generator.model import TriggerKind
 from generator.store import snapshot
-from generator.store.workspace import client
+from generator.store.workspace import client, load_client
 
-from .conftest import DEMO, copy_demo
+from .conftest import DEMO, copy_demo, evaluate
 
 runner = CliRunner()
 TAKEN = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -144,7 +143,7 @@ def changes_after(repo, edit):
     edit(snap)
     snapshot.save(snap, snap_dir)
     git(repo, "commit", "-qam", "sync")
-    portal = load_portal(client("demo", repo))
+    portal = portal_for(client("demo", repo), with_history=False)
     return portal.authored_runbooks[0].changes, hits(portal.findings, "RUN-001")
 
 
@@ -171,6 +170,6 @@ def test_runbook_edited_after_the_change_is_current_again(repo):
     changes, _ = changes_after(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"))
     assert changes
     (repo / "clients/demo/runbooks/orders.md").write_text(RUNBOOK + "\nUpdated for Orders v2.\n")
-    assert load_portal(client("demo", repo)).authored_runbooks[0].changes == []  # being edited: current
+    assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []  # being edited: current
     git(repo, "commit", "-qam", "runbook updated")
-    assert load_portal(client("demo", repo)).authored_runbooks[0].changes == []
+    assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []

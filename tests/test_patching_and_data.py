@@ -8,15 +8,15 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from generator.checks import evaluate
 from generator.cli import app
-from generator.config import FlowDecision, load_client
+from generator.config import FlowDecision
 from generator.evidence.patching import behind, version_key
 from generator.evidence.personal import flows
 from generator.model import PlatformUpdate
 from generator.store import snapshot
+from generator.store.workspace import load_client
 
-from .conftest import DEMO, copy_demo
+from .conftest import DEMO, copy_demo, evaluate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()

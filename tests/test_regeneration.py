@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from generator.changes.diff import compare, snapshot_at
+from generator.changes.diff import compare
+from generator.evidence import gather
 from generator.cli import app
 from generator.commands.build import build, inputs_digest, is_current
 from generator.model import Credential, Schedule, TriggerKind
@@ -85,9 +86,9 @@ def test_diff_covers_each_kind_of_change(repo):
 def test_diff_between_revisions_and_bad_revision(repo):
     edit(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"), "Second sync")
     c = client("demo", repo)
-    between = compare(snapshot_at(c, "HEAD~1"), snapshot_at(c, "HEAD"), c.config)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
     assert [w.ref for w in between.workflows_changed] == ["n8n:Ord3rSync01"]
-    assert compare(snapshot_at(c, "HEAD"), snapshot_at(c, None), c.config).empty
+    assert compare(gather(c, "HEAD"), gather(c)).empty
     bad = runner.invoke(app, ["diff", "demo", "--root", str(repo), "--from", "nope"])
     assert bad.exit_code == 2 and "no snapshot of demo at nope" in bad.output
 

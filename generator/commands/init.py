@@ -8,11 +8,12 @@ from pathlib import Path
 
 import jinja2
 
-from generator.config import SLUG, load_client
+from generator.commands import Result
+from generator.config import SLUG
 from generator.errors import InputError
 from generator.model import Snapshot, SnapshotMeta
 from generator.store import snapshot
-from generator.store.workspace import TEMPLATES_DIR
+from generator.store.workspace import TEMPLATES_DIR, load_client
 from generator.store.yamlio import atomic_write
 
 
@@ -34,3 +35,9 @@ def scaffold(root: Path, slug: str, name: str | None) -> Path:
     (folder / "runbooks").mkdir(exist_ok=True)
     load_client(folder / "client.yml")  # the scaffold must itself be valid
     return folder
+
+
+def run(root: Path, slug: str, name: str | None) -> Result:
+    folder = scaffold(root, slug, name)
+    return Result().say(f"Created {folder}. Next: fill in client.yml, then `handover validate {slug}` and "
+                        f"`handover build {slug}`.", "ok")

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
-from generator.evidence.run_health import format_duration, format_rate, format_span
+from generator.formats import format_duration, format_rate, format_span
 from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps, personal_data_map
 from generator.render.guides import GUIDES

@@ -59,6 +59,11 @@ def read(client: Client) -> list[dict]:
     return entries
 
 
+def shown(client: Client, limit: int | None = 100) -> list[dict]:
+    """The records the portal and the bundle show, newest first (the newest `limit`; None: all)."""
+    return [e for e in reversed(read(client)) if e.get("command") in SHOWN][:limit]
+
+
 def export(entries: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from generator.config import SLUG, ClientConfig, load_client
+from generator.config import SLUG, ClientConfig
 from generator.errors import InputError
+from generator.store.yamlio import load_model
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -104,6 +105,11 @@ class Client:
         if out.returncode != 0 or not out.stdout.strip():
             return "not committed"
         return out.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def load_client(path: Path) -> ClientConfig:
+    """client.yml, validated; every problem reported at once with file:line: field."""
+    return load_model(path, ClientConfig)
 
 
 def client(slug: str, root: Path | None = None) -> Client:
