@@ -24,10 +24,6 @@ class Severity(IntEnum):
     high = 3
     critical = 4
 
-    @property
-    def label(self) -> str:
-        return self.name
-
 
 AREAS: dict[str, str] = {
     "access": "Least-privilege access",
