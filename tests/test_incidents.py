@@ -173,3 +173,47 @@ def test_runbook_edited_after_the_change_is_current_again(repo):
     assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []  # being edited: current
     git(repo, "commit", "-qam", "runbook updated")
     assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []
+
+
+def test_runbook_staleness_at_a_past_revision_and_in_diff(repo):
+    """gather() at a revision judges runbooks as they were then, so `diff` shows RUN-001 as new."""
+    from generator.changes.diff import compare
+    from generator.evidence import gather
+
+    changes_after(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"))
+    c = client("demo", repo)
+    assert gather(c, "HEAD~1").runbooks[0].changes == []  # before the sync the runbook was current
+    assert any("renamed" in change for change in gather(c, "HEAD").runbooks[0].changes)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
+    assert any(f.startswith("RUN-001 ") for f in between.findings_new), between.findings_new
+
+
+def test_diff_shows_incident_findings_as_new(repo):
+    """Incidents are part of the evidence at each revision: a late summary appears as a new finding."""
+    from generator.changes.diff import compare
+    from generator.evidence import gather
+
+    late = """---
+id: INC-2026-099
+title: Late summary
+severity: high
+status: resolved
+owner: Maya
+detected: 2026-10-01T01:00:00Z
+acknowledged: 2026-10-01T01:05:00Z
+resolved: 2026-10-01T02:00:00Z
+---
+## Root cause
+
+Known.
+
+## Preventive measures
+
+Done.
+"""
+    (repo / "clients/demo/incidents/INC-2026-099-late.md").write_text(late)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "incident recorded")
+    c = client("demo", repo)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
+    assert any(f.startswith("INC-001 ") and "INC-2026-099" in f for f in between.findings_new), between.findings_new
