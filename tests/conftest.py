@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.commands.build import build
-from generator.store import snapshot
 from generator.checks import assess
+from generator.commands.build import build
 from generator.evidence import Evidence
+from generator.store import snapshot
 from generator.store.workspace import client
 
 PROJECT = Path(__file__).resolve().parent.parent

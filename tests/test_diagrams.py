@@ -168,9 +168,9 @@ def _caller(url: str):
     ("https://hook.eu1.make.com/zzz999", None),                          # another webhook
 ])
 def test_webhook_calls_matched_by_fingerprint(called_url, expected):
-    from generator.model import Snapshot, SnapshotMeta
     from generator.checks import assess
     from generator.evidence import Evidence
+    from generator.model import Snapshot, SnapshotMeta
     from generator.render.portal import build_portal
     from generator.store.workspace import load_client
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.changes.diff import compare
-from generator.evidence import gather
 from generator.cli import app
 from generator.commands.build import build, inputs_digest, is_current
+from generator.evidence import gather
 from generator.model import Credential, Schedule, TriggerKind
 from generator.store import audit, snapshot
 from generator.store.workspace import client
