@@ -8,7 +8,6 @@ stop the others; alerts delivered nowhere are tried again next time.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -37,7 +36,7 @@ def _post_webhook(url: str, subject: str, body: str) -> None:
         raise RuntimeError(f"answered {response.status_code}")
 
 
-def _send_mail(config: ClientConfig, to: str, subject: str, body: str) -> None:
+def _send_mail(config: ClientConfig, secret, to: str, subject: str, body: str) -> None:
     smtp = config.smtp
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = smtp.sender, to, subject
@@ -46,7 +45,7 @@ def _send_mail(config: ClientConfig, to: str, subject: str, body: str) -> None:
         if smtp.starttls:
             server.starttls()
         if smtp.username:
-            password = os.environ.get(smtp.password_env or "", "")
+            password = secret(smtp.password_env)
             if not password:
                 raise RuntimeError(f"the SMTP password variable {smtp.password_env} is not set")
             server.login(smtp.username, password)
@@ -62,7 +61,7 @@ def channels(config: ClientConfig) -> tuple[list, list]:
     return [c for c in wanted if c.kind in SUPPORTED], [c for c in wanted if c.kind not in SUPPORTED]
 
 
-def deliver(config: ClientConfig, subject: str, body: str) -> list[Delivery]:
+def deliver(config: ClientConfig, secret, subject: str, body: str) -> list[Delivery]:
     """The message to every channel that takes health alerts; each failure is caught and reported
     without its address (a webhook URL is a secret)."""
     results = []
@@ -70,14 +69,14 @@ def deliver(config: ClientConfig, subject: str, body: str) -> list[Delivery]:
         name = f"{channel.kind} {channel.target}"
         try:
             if channel.kind in ("slack", "webhook"):
-                url = os.environ.get(channel.secret_env or "", "")
+                url = secret(channel.secret_env)
                 if not url:
                     raise RuntimeError(f"the webhook variable {channel.secret_env or '(secret_env not set)'} is empty")
                 _post_webhook(url, subject, body)
             else:
                 if config.smtp is None:
                     raise RuntimeError("no `smtp:` server in client.yml")
-                _send_mail(config, channel.target, subject, body)
+                _send_mail(config, secret, channel.target, subject, body)
         except (OSError, RuntimeError, httpx.HTTPError, smtplib.SMTPException) as exc:
             results.append(Delivery(name, False, f"{type(exc).__name__}: {str(exc)[:160]}" if not isinstance(
                 exc, httpx.HTTPError) else f"could not post ({type(exc).__name__})"))
@@ -109,7 +108,7 @@ def run(client: Client, notify: bool = False, against: str | None = None) -> Res
     for channel in channels(config)[1]:
         result.say(f"– {channel.kind} {channel.target}: not used for health alerts (supported: "
                    f"{', '.join(SUPPORTED)})", "note")
-    deliveries = deliver(config, subject, body)
+    deliveries = deliver(config, client.secret, subject, body)
     if not deliveries:
         raise InputError(["no channel in client.yml takes health alerts (alerts: kind slack, webhook or email)"])
     for d in deliveries:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 from generator.config import SLUG, ClientConfig
 from generator.errors import InputError
 from generator.store.yamlio import load_model
@@ -88,6 +90,20 @@ class Client:
                  f"'{self.slug}'; they must match"]
             )
         return config
+
+    def secret(self, name: str | None) -> str | None:
+        """A key, webhook URL or password by the NAME client.yml gives for it: the environment first, then
+        a `.env` in the client's folder, then one in the root (both kept out of Git). Never logged."""
+        if not name:
+            return None
+        value = os.environ.get(name)
+        for folder in (self.dir, self.root):
+            if value:
+                break
+            dotenv = folder / ".env"
+            if dotenv.is_file():
+                value = dotenv_values(dotenv).get(name)
+        return value.strip() if value else None
 
     def revision(self) -> str:
         """The Git revision of the client folder, for freshness labels ('not in Git' outside a repo)."""
