@@ -38,9 +38,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # main() turns an unexpected error into one readable line
     rich_markup_mode="markdown",
 )
-# Data reaches the terminal as text only: no [markup], no :emoji: codes, no highlighting.
-out = Console(markup=False, emoji=False, highlight=False)
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+
+def console(stderr: bool = False) -> Console:
+    """Data reaches the terminal as text only: no [markup], no :emoji: codes, no highlighting. Made when
+    needed, so the width follows the terminal (and COLUMNS) of this run."""
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]
@@ -58,9 +61,9 @@ def plain(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], str(text))
 
 
-def _line(console: Console, text: str, tone: str = "info") -> None:
+def _line(stderr: bool, text: str, tone: str = "info") -> None:
     prefix = {"error": "error: ", "warn": "", "note": ""}.get(tone, "")
-    console.print(Text(prefix + plain(text), style=TONES.get(tone, "")), soft_wrap=True)
+    console(stderr).print(Text(prefix + plain(text), style=TONES.get(tone, "")), soft_wrap=True)
 
 
 def show(result) -> None:
@@ -75,9 +78,9 @@ def show(result) -> None:
                 table.add_column(plain(column), overflow="fold", justify="right" if column in item.numeric else "left")
             for row in item.rows:
                 table.add_row(*(Text(plain(cell)) for cell in row))
-            out.print(table)
+            console().print(table)
         else:
-            _line(err if item.tone == "error" else out, item.text, item.tone)
+            _line(item.tone == "error", item.text, item.tone)
     if result.output:
         sys.stdout.write(result.output)
         sys.stdout.flush()
@@ -95,9 +98,9 @@ def execute(work: Callable[[], object], clients: list | None = None, command: st
             if command:
                 audit.record(client, command, "failed", exc.problems[0][:300])
         for problem in exc.problems:
-            _line(err, problem, "error")
+            _line(True, problem, "error")
         if exc.hint:
-            _line(err, exc.hint, "note")
+            _line(True, exc.hint, "note")
         raise typer.Exit(exc.exit_code) from None
     if result is None:
         return
@@ -137,7 +140,7 @@ def _refuse(message: str):
 
 def _version(value: bool):
     if value:
-        out.print(f"handover {__version__}")
+        console().print(f"handover {__version__}")
         raise typer.Exit()
 
 
@@ -165,7 +168,7 @@ def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     display = Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn(), console=err, transient=True)
+                       TimeElapsedColumn(), console=console(stderr=True), transient=True)
     tasks: dict[str, int] = {}
 
     def progress(label: str, total: int | None):
@@ -262,7 +265,7 @@ def build(
     def work():
         if check:
             return command.run(clients, with_pdf=pdf, check=True)
-        with err.status(f"Building {clients[0].slug}: pages, site and PDF…" if len(clients) == 1
+        with console(stderr=True).status(f"Building {clients[0].slug}: pages, site and PDF…" if len(clients) == 1
                         else f"Building {len(clients)} clients, two at a time…"):
             return command.run(clients, with_pdf=pdf, force=force)
 
@@ -454,13 +457,13 @@ def _internal_error(exc: BaseException) -> None:
 
     detail = redact_text("".join(traceback.format_exception(exc)))[0]
     if os.environ.get("HANDOVER_DEBUG"):
-        err.print(Text(detail))
+        console(stderr=True).print(Text(detail))
     fd, path = tempfile.mkstemp(prefix="handover-internal-error-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(f"handover {__version__}\n{' '.join(sys.argv[1:2])}\n\n{detail}")
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     place = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
-    _line(err, f"internal error: {type(exc).__name__}{place}. This is a bug in Handover, not in your files; the "
+    _line(True, f"internal error: {type(exc).__name__}{place}. This is a bug in Handover, not in your files; the "
                f"step that failed changed nothing. Details for the report: {path} (HANDOVER_DEBUG=1 shows them here).",
           "error")
 
@@ -469,7 +472,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _line(err, "interrupted", "error")
+        _line(True, "interrupted", "error")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001  a bug: say so in one line, without a traceback or any data value
         _internal_error(exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -20,6 +21,7 @@ from generator.redact import looks_like_secret
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 
 
 def _env_var_name(value: str) -> str:
@@ -61,7 +63,20 @@ class ClientInfo(Strict):
     name: str = Field(description="The client's name as it appears on the cover, e.g. 'Harbour & Pine Pte. Ltd.'.")
     slug: str = Field(pattern=SLUG, description="Folder name under clients/: lower case, digits and dashes.")
     industry: str | None = Field(default=None, description="One line, for the overview.")
-    logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG).")
+    logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG), "
+                             "e.g. assets/logo.svg.")
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_inside_the_folder(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        path = PurePosixPath(value.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError("give a path inside the client's folder, e.g. assets/logo.svg (no absolute path, no '..')")
+        if path.suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"expected an image file: {', '.join(sorted(LOGO_TYPES))}")
+        return path.as_posix()
 
 
 class Consultant(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 
@@ -31,3 +32,15 @@ def format_span(delta: timedelta | None) -> str:
     if days:
         return f"{days} d {hours} h"
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def csv_cell(value):
+    """A value for a CSV cell that a spreadsheet shows as text: a leading =, +, -, @ (a formula) is
+    quoted with an apostrophe, and control characters (escape sequences) are shown escaped."""
+    if not isinstance(value, str):
+        return value
+    text = _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value.replace("\r\n", "\n").replace("\r", "\n"))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text

@@ -223,7 +223,7 @@ class Workflow(Strict):
     version: str | None = None
     source_url: str | None = None
     trigger: Trigger
-    steps: list[Step]
+    steps: list[Step] = Field(default=[], description="Empty for a workflow saved with no nodes yet.")
     edges: list[Edge] = []
     settings: WorkflowSettings = WorkflowSettings()
     notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")

@@ -179,8 +179,6 @@ def test_all_builds_each_client_and_survives_a_broken_one(tmp_path):
 
 def test_ci_workflow_is_ready():
     """The GitHub Actions workflow: push + schedule, one matrix job per client, only that client's keys."""
-    import re
-    import sys
 
     import yaml
 
@@ -191,13 +189,9 @@ def test_ci_workflow_is_ready():
     assert flow[True]["schedule"] and "clients/**" in flow[True]["push"]["paths"]  # YAML reads `on:` as True
     job = flow["jobs"]["regenerate"]
     assert job["strategy"]["fail-fast"] is False and "matrix.client" not in str(job["strategy"]["matrix"])
-    steps = {s.get("name", s.get("uses")): s for s in job["steps"]}
-    assert "actions/upload-artifact@v4" in steps and "-handover.pdf" in steps["actions/upload-artifact@v4"]["with"]["path"]
-    # The key-exposing step reads the names from client.yml: run its Python for the demo.
-    snippet = re.search(r'python -c "(.*?)"\)', steps["Expose this client's keys, and only these"]["run"], re.S).group(1)
-    code = snippet.replace("\\\n", "").replace("${{ matrix.client }}", "demo")
-    names = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
-    assert names == ["HP_N8N_API_KEY", "HP_MAKE_API_TOKEN", "HP_ZAPIER_TOKEN", "HP_SLACK_ALERT_WEBHOOK"]
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert "-handover.pdf" in upload["with"]["path"] and "-handover-*.zip" in upload["with"]["path"]
+    assert job["environment"] == "handover-${{ matrix.client }}"  # keys: tests/test_ci_template.py
 
 
 @pytest.mark.slow

@@ -188,8 +188,19 @@ def front_matter(page: Page) -> str:
     return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
 
 
+def _config_text(text: str) -> str:
+    """A value of mkdocs.yml that Material writes into HTML unescaped in places (the page <title>, meta
+    description, footer): no markup can come through. `&` stays: Material escapes it where it must."""
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
     base = os.path.relpath(BASE_MKDOCS, client.build_dir)
+    return {key: _config_text(value) if key in ("site_name", "site_description", "site_author", "copyright") else value
+            for key, value in _mkdocs_settings(client, portal, pages, base).items()}
+
+
+def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: str) -> dict:
     return {
         "INHERIT": base,
         "site_name": f"{portal.config.client.name} — automation handover",

@@ -183,6 +183,12 @@ class Portal:
                 out.append((entry, entry.workflows[workflow_ref]))
         return out
 
+    def facts(self, name: str | None = None, platform=None):
+        """What the snapshot knows of a platform, by its name in client.yml or its kind; None before its
+        first sync or import."""
+        return next((p for p in self.snapshot.platforms if (name is None or p.name == name)
+                     and (platform is None or p.platform == platform)), None)
+
     def view(self, workflow_ref: str) -> WorkflowView | None:
         return self.by_ref.get(workflow_ref)
 

@@ -13,6 +13,7 @@ import json
 import os
 from datetime import UTC, datetime
 
+from generator.formats import csv_cell
 from generator.store.workspace import Client
 
 FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
@@ -70,5 +71,5 @@ def export(entries: list[dict], fmt: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows({key: csv_cell(value) for key, value in entry.items()} for entry in entries)
     return out.getvalue()

@@ -89,7 +89,28 @@ class Client:
                 [f"{self.config_path}: client.slug is '{config.client.slug}' but the folder is "
                  f"'{self.slug}'; they must match"]
             )
+        if config.client.logo:
+            self._check_logo(config.client.logo)
         return config
+
+    def _check_logo(self, logo: str) -> None:
+        """The logo is a real image file inside this client's folder (no link leading out of it), and an
+        SVG logo carries no script: it is copied into the site as it is."""
+        where = f"{self.config_path}: client.logo"
+        path = (self.dir / logo).resolve()
+        if not path.is_relative_to(self.dir.resolve()):
+            raise InputError([f"{where}: '{logo}' leads outside the client's folder"])
+        if not path.is_file():
+            raise InputError([f"{where}: no file '{logo}' in {self.dir}"])
+        if path.stat().st_size > 2_000_000:
+            raise InputError([f"{where}: '{logo}' is over 2 MB; use a smaller image"])
+        head = path.read_bytes()
+        looks = {".png": head.startswith(b"\x89PNG"), ".jpg": head.startswith(b"\xff\xd8"),
+                 ".jpeg": head.startswith(b"\xff\xd8"), ".svg": b"<svg" in head[:4096].lower()}
+        if not looks[path.suffix.lower()]:
+            raise InputError([f"{where}: '{logo}' is not a {path.suffix.lstrip('.').upper()} image"])
+        if path.suffix.lower() == ".svg" and re.search(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject", head, re.I):
+            raise InputError([f"{where}: '{logo}' contains script or event handlers; use a plain SVG or a PNG"])
 
     def secret(self, name: str | None) -> str | None:
         """A key, webhook URL or password by the NAME client.yml gives for it: the environment first, then
