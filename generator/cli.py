@@ -147,8 +147,8 @@ def sync(
     Nothing is written unless every platform was read: a failure leaves the snapshot as it was.
     Then review with `git diff` / `handover diff`, commit, and `handover build`.
     """
-    from generator.connectors import SyncProblem, sync_client
-    from generator.connectors.http import PlatformError
+    from generator.connectors import sync_client
+    from generator.errors import PlatformError
     from generator.store import audit
 
     failed = 0
@@ -157,9 +157,9 @@ def sync(
         try:
             with display:
                 outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
-        except (SyncProblem, PlatformError, InputError) as exc:
+        except (PlatformError, InputError) as exc:
             problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
-            input_error = isinstance(exc, InputError) or getattr(exc, "input_error", False)
+            input_error = isinstance(exc, InputError)
             audit.record(c, "sync", "failed", problems[0][:300])
             err.print(f"[red]sync of {c.slug} failed; the snapshot was not changed.[/]")
             for problem in problems:
@@ -192,14 +192,14 @@ def import_exports(
 
     Secrets found in the files are redacted before anything is written and reported by location.
     """
-    from generator.connectors import SyncProblem, import_files
+    from generator.connectors import import_files
     from generator.store import audit
 
     (c,) = _clients(client, False, root)
     try:
         outcome = import_files(c, platform, list(files),
                                options={"keep_literals": True} if keep_literals and platform == "zapier" else None)
-    except (SyncProblem, InputError) as exc:
+    except InputError as exc:
         problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
         audit.record(c, "import", "failed", problems[0][:300])
         err.print("[red]import failed; the snapshot was not changed.[/]")
