@@ -31,6 +31,7 @@ from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, Rat
 from generator.errors import InputError
 from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
 from generator.platforms import PlatformSpec
+from generator.redact import redact_text
 
 Documents = list[tuple[str, object]]  # (label for messages — a path, or path!member —, parsed JSON)
 Progress = Callable[[str, int | None], Callable[[int], None]]  # (label, total) → advance(n)
@@ -101,8 +102,6 @@ def optional(skipped: list, section: str, scope: str, fetch, *, spec: PlatformSp
     """`fetch()`, or — when the platform refuses — `default` and a note in `skipped`, so one section the
     key cannot read never fails the whole sync. A generic refusal means the key lacks `scope`; any other
     text is the platform's own reason (a licence, a plan), quoted."""
-    from generator.redact import redact_text
-
     try:
         return fetch()
     except AccessDenied as exc:
