@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from generator.model import Strict
+from generator.platforms import Platform
 from generator.redact import looks_like_secret
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -168,14 +169,8 @@ class RetentionRule(Strict):
     disposal: str | None = Field(default=None, description="How it is deleted at the end.")
 
 
-class PlatformKind(StrEnum):
-    n8n = "n8n"
-    make = "make"
-    zapier = "zapier"
-
-
 class PlatformConfig(Strict):
-    kind: PlatformKind
+    kind: Platform
     name: str = Field(description="A label, e.g. 'n8n production'.")
     base_url: str | None = Field(default=None, description="n8n: the instance URL. Make: a custom host.")
     zone: str | None = Field(default=None, description="Make zone: eu1, eu2, us1, us2, …")

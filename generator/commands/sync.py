@@ -6,8 +6,8 @@ Nothing is written unless every platform was read; one client's failure does not
 from __future__ import annotations
 
 from generator.commands import Result
-from generator.connectors import Outcome, SyncProblem, sync_client
-from generator.errors import EXIT_INPUT, EXIT_PLATFORM, HandoverError
+from generator.connectors import Outcome, sync_client
+from generator.errors import HandoverError
 from generator.store.workspace import Client
 
 
@@ -29,10 +29,9 @@ def run(clients: list[Client], platform: str | None = None, window_days: int | N
     for c in clients:
         try:
             outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
-        except (HandoverError, SyncProblem) as exc:
+        except HandoverError as exc:
             problems = str(exc).splitlines()
-            code = exc.exit_code if isinstance(exc, HandoverError) else (
-                EXIT_INPUT if exc.input_error else EXIT_PLATFORM)
+            code = exc.exit_code
             result.say(f"sync of {c.slug} failed; the snapshot was not changed.", "error")
             for problem in problems:
                 result.say(problem, "error")

@@ -21,9 +21,9 @@ from generator import __version__
 from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
+from generator.platforms import SPECS
 from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps, personal_data_map
-from generator.render.guides import GUIDES
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
@@ -156,7 +156,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         finding_anchor=finding_anchor,
         areas=AREAS,
         version=__version__,
-        guides=GUIDES,
+        guides={spec.kind: spec.guide for spec in SPECS.values()},
         approved=lambda app: approved(portal.config, app),
         retention_for=lambda app: retention_for(portal.config, app),
         **page.extra,
