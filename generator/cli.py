@@ -409,15 +409,14 @@ def diff(
     """
     import json
 
-    from generator.changes.diff import HistoryError, as_text, compare, snapshot_at
+    from generator.changes.diff import as_text, compare
+    from generator.store.snapshot import snapshot_at
 
     (c,) = _clients(client, False, root)
     try:
         old, new = snapshot_at(c, from_rev), snapshot_at(c, to_rev)
         result = compare(old, new, c.config)
-    except HistoryError as exc:
-        _fail([str(exc)])
-    except InputError as exc:
+    except InputError as exc:  # a GitError too: a bad revision, not in Git
         _fail(exc.problems)
     if format == Format.json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -448,7 +447,7 @@ def health(
     when the workflow is healthy again. Meant to run on a schedule after each sync.
     """
     from generator.changes import alerts as monitor
-    from generator.changes import diff
+    from generator.errors import GitError
     from generator.store import audit, snapshot
 
     (c,) = _clients(client, False, root)
@@ -459,9 +458,9 @@ def health(
         _fail(exc.problems)
     previous = None
     try:
-        revision = against or diff.previous_revision(c)
-        previous = diff.snapshot_at(c, revision) if revision else None
-    except diff.HistoryError as exc:
+        revision = against or snapshot.previous_revision(c)
+        previous = snapshot.snapshot_at(c, revision) if revision else None
+    except GitError as exc:
         if against:
             _fail([str(exc)])
         err.print(f"[yellow]note:[/] no previous snapshot to compare run times with ({exc})", highlight=False)

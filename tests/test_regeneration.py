@@ -8,11 +8,12 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from generator.changes.diff import compare, snapshot_at
+from generator.changes.diff import compare
 from generator.cli import app
 from generator.commands.build import build, inputs_digest, is_current
 from generator.model import Credential, Schedule, TriggerKind
 from generator.store import audit, snapshot
+from generator.store.snapshot import snapshot_at
 from generator.store.workspace import client
 
 from .conftest import copy_demo

@@ -8,10 +8,12 @@ compares commits it has not seen.
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 
-from generator.changes.diff import HistoryError, compare, snapshot_at
+from generator.changes.diff import compare
+from generator.errors import GitError
+from generator.store import git
+from generator.store.snapshot import snapshot_at
 from generator.store.workspace import Client
 from generator.store.yamlio import atomic_write
 
@@ -33,15 +35,9 @@ class Entry:
 
 def _commits(client: Client) -> list[tuple[str, str, str, str]]:
     try:
-        run = subprocess.run(
-            ["git", "log", f"-{MAX_ENTRIES}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", "snapshot"],
-            cwd=client.dir, capture_output=True, text=True, timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return git.commits(client.dir, "snapshot", MAX_ENTRIES)
+    except GitError:  # not in Git, or no commit yet: no change log
         return []
-    if run.returncode != 0:
-        return []
-    return [tuple(line.split("\x1f", 3)) for line in run.stdout.splitlines() if line.count("\x1f") == 3]
 
 
 def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
@@ -51,7 +47,7 @@ def _entry(client: Client, commit: str, date: str, author: str, subject: str) ->
     new = snapshot_at(client, commit)
     try:
         old = snapshot_at(client, f"{commit}^")
-    except HistoryError:
+    except GitError:
         old = None  # the first snapshot
     if old is None:
         entry = Entry(commit, date, author, subject, f"first snapshot: {len(new.workflows)} workflows",
@@ -72,6 +68,6 @@ def entries(client: Client) -> list[Entry]:
     for commit, date, author, subject in _commits(client):
         try:
             found.append(_entry(client, commit, date, author, subject))
-        except HistoryError:
+        except GitError:
             continue
     return found

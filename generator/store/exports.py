@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.store.git import last_commits
 from generator.store.snapshot import file_stem
 from generator.store.yamlio import atomic_write
 
@@ -67,8 +68,6 @@ class ExportInfo:
 def index(client_dir: Path, refs: list[str]) -> dict[str, ExportInfo]:
     """Workflow ref → its export file and the revision that last changed it (one `git log` for all);
     workflows without an export are left out."""
-    from generator.store.git import last_commits
-
     files = {ref: path_for(client_dir, *ref.split(":", 1)) for ref in refs}
     files = {ref: path for ref, path in files.items() if path.is_file()}
     commits = last_commits(folder(client_dir)) if files else {}

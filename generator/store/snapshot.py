@@ -15,16 +15,23 @@ any point leaves the previous snapshot as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
+import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from generator.errors import InputError
+from generator.errors import GitError, InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
+from generator.store import git
 from generator.store.yamlio import atomic_write, load_model, model_to_yaml, read_yaml, validate
+
+if TYPE_CHECKING:
+    from generator.store.workspace import Client
 
 
 class PlatformsFile(Strict):
@@ -157,3 +164,34 @@ def load(directory: Path) -> Snapshot:
         runs=[r for r in runs if r is not None],
     )
     return _sorted(snapshot)
+
+
+def snapshot_at(client: Client, revision: str | None) -> Snapshot:
+    """The client's snapshot at a Git revision (None: the working tree). The snapshot folder as it was
+    committed is extracted with `git archive` and loaded like any other, so old and new go through the
+    same model (and the same migrations). GitError when there is none or it does not load."""
+    if revision is None:
+        return load(client.snapshot_dir)
+    try:
+        commit = git.revision(client.dir, revision)
+        top = git.toplevel(client.dir)
+        relative = client.snapshot_dir.resolve().relative_to(top).as_posix()
+        tar = git.archive(top, commit, relative)
+    except GitError as exc:
+        raise GitError(f"no snapshot of {client.slug} at {revision}: {exc}") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(tmp, filter="data")
+        try:
+            return load(Path(tmp) / relative)
+        except InputError as exc:
+            raise GitError(f"the snapshot at {revision} does not load: {exc.problems[0]}") from None
+
+
+def previous_revision(client: Client) -> str | None:
+    """The revision holding the snapshot before the current one: HEAD when the working tree changed it,
+    else the commit before the last one that touched it (a sync commits, then health compares)."""
+    if git.run(client.dir, "status", "--porcelain", "--", str(client.snapshot_dir)).strip():
+        return "HEAD"
+    commits = git.run(client.dir, "log", "-2", "--format=%H", "--", str(client.snapshot_dir)).split()
+    return commits[1] if len(commits) > 1 else None

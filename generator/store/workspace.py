@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -90,20 +89,9 @@ class Client:
 
     def revision(self) -> str:
         """The Git revision of the client folder, for freshness labels ('not in Git' outside a repo)."""
-        try:
-            out = subprocess.run(
-                ["git", "log", "-1", "--format=%h", "--", "."],
-                cwd=self.dir, capture_output=True, text=True, timeout=10,
-            )
-            dirty = subprocess.run(  # the audit log grows with every command; it is not a data change
-                ["git", "status", "--porcelain", "--", ".", ":(exclude)audit.log"],
-                cwd=self.dir, capture_output=True, text=True, timeout=10,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return "not in Git"
-        if out.returncode != 0 or not out.stdout.strip():
-            return "not committed"
-        return out.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+        from generator.store import git
+
+        return git.describe(self.dir)
 
 
 def client(slug: str, root: Path | None = None) -> Client:
