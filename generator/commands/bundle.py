@@ -22,10 +22,16 @@ MANIFEST = "MANIFEST.sha256"
 
 
 def _files(folder: Path, prefix: str) -> list[tuple[str, bytes]]:
+    """Every file under `folder`, but none inside a hidden folder or hidden itself: staging folders and
+    temporary files of an interrupted write (`.n8n-new-*`, `.meta.yml.*.tmp`) never enter a bundle."""
     if not folder.is_dir():
         return []
-    return [(f"{prefix}/{p.relative_to(folder).as_posix()}", p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            found.append((f"{prefix}/{relative.as_posix()}", path.read_bytes()))
+    return found
 
 
 def contents(client: Client, findings_json: str) -> list[tuple[str, bytes]]:

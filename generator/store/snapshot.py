@@ -8,8 +8,8 @@
       workflows/<platform>/<id>.yml one workflow each (name and steps at the top level)
       runs/<platform>/<id>.yml      run statistics per workflow, daily buckets kept across syncs
 
-A save writes the whole tree to a sibling folder first and swaps it in with renames, so a failure at
-any point leaves the previous snapshot as it was.
+A save writes the whole tree to a sibling folder first and swaps it in in one step (`store.switch`),
+so a failure or an interrupt at any point leaves the previous snapshot as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 import tarfile
 import tempfile
 from pathlib import Path
@@ -27,7 +26,7 @@ from pydantic import BaseModel
 
 from generator.errors import GitError, InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from generator.store import git
+from generator.store import git, switch
 from generator.store.yamlio import atomic_write, load_model, model_to_yaml, read_yaml, validate
 
 if TYPE_CHECKING:
@@ -90,19 +89,9 @@ def render_files(snapshot: Snapshot) -> dict[str, str]:
 def save(snapshot: Snapshot, directory: Path) -> None:
     """Replace `directory` with `snapshot`, atomically: all of it or none of it."""
     files = render_files(snapshot)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".snapshot-new-"))
-    try:
+    with switch.replacing(directory) as staging:
         for relative, text in files.items():
             atomic_write(staging / relative, text)
-        retired = directory.parent / f".snapshot-old-{staging.name.rsplit('-', 1)[-1]}"
-        if directory.exists():
-            directory.rename(retired)
-        staging.rename(directory)
-        shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _load_optional(path: Path, model: type[BaseModel]):

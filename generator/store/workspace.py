@@ -102,7 +102,20 @@ def client(slug: str, root: Path | None = None) -> Client:
         known = ", ".join(all_slugs(found.root)) or "none yet"
         raise InputError([f"no client '{slug}' in {found.root / 'clients'} (clients: {known}); "
                           f"create one with `handover init {slug}`"])
+    recover(found)
     return found
+
+
+def recover(found: Client) -> list[str]:
+    """Repair what an interrupted sync, import or build left (see `store.switch`): the folders the tool
+    switches (snapshot, export folders, docs) and writes temporary files into."""
+    from generator.store import switch
+
+    exports = found.dir / "exports"
+    folders = [found.dir, found.incidents_dir, exports, found.build_dir, found.build_dir / ".cache"]
+    for parent in (exports, found.build_dir / ".cache"):
+        folders += [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")] if parent.is_dir() else []
+    return [line for folder in folders for line in switch.recover(folder)]
 
 
 def all_slugs(root: Path) -> list[str]:
