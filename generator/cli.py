@@ -512,7 +512,10 @@ def bundle_command(
     if verify is not None:
         if client:
             _fail(["give either a client (to bundle) or --verify <zip> (to check), not both"])
-        result = deliverable.verify(verify)
+        try:
+            result = deliverable.verify(verify)
+        except InputError as exc:
+            _fail(exc.problems)
         for problem in result.problems:
             err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
         if not result.ok:
@@ -553,7 +556,11 @@ def audit_export(
     from generator.store import audit
 
     (c,) = _clients(client, False, root)
-    sys.stdout.write(audit.export(audit.read(c), format.value))
+    try:
+        entries = audit.read(c)
+    except InputError as exc:
+        _fail(exc.problems)
+    sys.stdout.write(audit.export(entries, format.value))
 
 
 incident_app = typer.Typer(help="Incident records in `clients/<client>/incidents/`: create and list them.",

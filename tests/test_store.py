@@ -195,3 +195,154 @@ def test_a_failed_write_leaves_the_folder_untouched(tmp_path):
     with switch.replacing(target) as staging:
         (staging / "new.md").write_text("new")
     assert [p.name for p in target.iterdir()] == ["new.md"] and [p.name for p in tmp_path.iterdir()] == ["docs"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading files: YAML limits, front matter, the audit log, client.yml
+
+
+def alias_bomb(levels: int = 8) -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefghij", "bcdefghijk"[:levels], strict=False):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_aliases_depth_numbers_and_size_are_refused_with_file_and_line(tmp_path):
+    import time
+
+    from generator.store import yamlio
+
+    path = tmp_path / "client.yml"
+    cases = {
+        alias_bomb(8): "client.yml:2: YAML aliases (*name) are not accepted",
+        alias_bomb(9): "client.yml:2: YAML aliases",
+        "x: 1\ny: " + "[" * 70 + "]" * 70 + "\n": "client.yml:2: nested more than 64 levels deep",
+        "a:\n  b: " + "9" * 5001 + "\n": "client.yml:2: a number of 5001 digits",
+        "a: 1\nb:\n  c: 2\n  c: 3\n": "client.yml:4: key 'c' appears twice (first on line 3)",
+    }
+    for text, expected in cases.items():
+        path.write_text(text)
+        started = time.monotonic()
+        with pytest.raises(InputError) as caught:
+            yamlio.read_yaml(path)
+        assert time.monotonic() - started < 1
+        assert str(caught.value).startswith(f"{tmp_path}/{expected}"), str(caught.value)
+    path.write_bytes(b"a: 1\nb: caf\xe9\n")
+    with pytest.raises(InputError, match=r"client.yml:2: not UTF-8 text"):
+        yamlio.read_yaml(path)
+    path.write_bytes(b"a: 1\n" + b"#" * yamlio.MAX_FILE_BYTES)
+    with pytest.raises(InputError, match=r"client.yml: larger than 16 MB"):
+        yamlio.read_yaml(path)
+    path.write_text("a: &x 1\nb: plain, with & and * inside\n")  # an anchor without an alias is harmless
+    assert yamlio.read_yaml(path).data == {"a": 1, "b": "plain, with & and * inside"}
+
+
+def test_front_matter_is_parsed_once_with_located_errors(tmp_path):
+    from generator.evidence import incidents, runbooks
+    from generator.store import frontmatter
+
+    path = tmp_path / "page.md"
+    document = frontmatter.parse(path, "---\ntitle: A\nsteps: [1]\n---\n\n# Body\n")
+    assert document.header.data == {"title": "A", "steps": [1]} and document.body == "# Body\n"
+    assert document.header.line_of(["steps"]) == 3  # the file's own line numbers
+    assert frontmatter.parse(path, "# No header\n---\n").header is None
+    with pytest.raises(InputError, match=r"page.md:1: the YAML header that starts here is never closed"):
+        frontmatter.parse(path, "---\ntitle: A\n# Body\n")
+    with pytest.raises(InputError, match=r"page.md:3: YAML aliases"):
+        frontmatter.parse(path, "---\na: &a [1]\nb: *a\n---\nbody\n")
+
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "fix-it.md").write_text("---\ntitle: Fix\nworkflows: [x]\nsurprise: 1\n---\n# Fix\n")
+    with pytest.raises(InputError, match=r"fix-it.md:4: surprise: unknown key"):
+        runbooks.load_authored(tmp_path / "runbooks")
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "INC-2026-001.md").write_bytes(b"---\nid: INC-2026-001\ntitle: \xff\n---\n")
+    with pytest.raises(InputError, match=r"INC-2026-001.md:3: not UTF-8 text"):
+        incidents.load(tmp_path / "incidents")
+
+
+def test_a_damaged_audit_log_is_one_located_error(tmp_path):
+    from generator.store import audit
+
+    copy_demo(tmp_path)
+    c = client("demo", tmp_path)
+    audit.record(c, "check", "ok", "first")
+    with c.audit_path.open("ab") as log:
+        log.write(b'{"time": "2026-11-27T06:00:00Z", "user": "maya"')  # cut short by a crash
+    audit.record(c, "check", "ok", "second")  # starts on a line of its own
+    assert c.audit_path.read_text().splitlines()[-1].endswith('"detail": "second"}')
+    for damage, expected in [
+        (None, "audit.log:2: not a JSON record"),
+        (b'{"time": "x"}\n', "audit.log:1: the record has no user, command, client, revision, result, detail"),
+        (b'["a"]\n', "audit.log:1: expected a JSON object"),
+        (b'{"time": "caf\xe9"}\n', "audit.log:1: not UTF-8 text"),
+    ]:
+        if damage is not None:
+            c.audit_path.write_bytes(damage)
+        result = runner.invoke(app, ["audit", "demo", "--root", str(tmp_path)])
+        assert result.exit_code == 2 and f"{c.audit_path.parent}/{expected}" in result.output.replace("\n", ""), \
+            result.output
+
+
+def test_client_yml_that_is_a_folder_is_one_clear_error(tmp_path):
+    copy_demo(tmp_path)
+    config = tmp_path / "clients" / "demo" / "client.yml"
+    config.unlink()
+    config.mkdir()
+    result = runner.invoke(app, ["validate", "demo", "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "client.yml: is a folder; expected a file" in result.output, result.output
+
+
+@pytest.mark.parametrize("slug", ["demo\n", "demo\nx", "Demo", "-demo", "de mo"])
+def test_slugs_match_the_whole_string(tmp_path, slug):
+    from generator.commands.init import scaffold
+    from generator.config import ClientConfig
+
+    copy_demo(tmp_path)
+    with pytest.raises(InputError):
+        client(slug, tmp_path)
+    with pytest.raises(InputError):
+        scaffold(tmp_path, slug, None)
+    identity = ClientConfig.model_fields["client"].annotation
+    identity.model_validate({"name": "Demo", "slug": "demo"})
+    with pytest.raises(ValueError):
+        identity.model_validate({"name": "Demo", "slug": slug})
+    assert sorted(p.name for p in (tmp_path / "clients").iterdir()) == ["demo"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Bundles
+
+
+def _zip(path, members: dict, manifest: bytes | None = None):
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        if manifest is None:
+            manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in members.items()).encode()
+        archive.writestr("MANIFEST.sha256", manifest)
+    return path
+
+
+def test_bundle_verify_rejects_unsafe_names_and_checks_every_member(tmp_path):
+    from generator.commands import bundle
+
+    good = _zip(tmp_path / "good.zip", {"client.yml": b"a", "site/index.html": b"b"})
+    assert bundle.verify(good).ok and bundle.verify(good).checked == 2
+    for name in ("../../etc/evil", "/etc/passwd", "site/../../x", "C:/Windows/x", "site\\..\\x"):
+        hostile = _zip(tmp_path / "hostile.zip", {"client.yml": b"a", name: b"evil"})  # listed in the manifest
+        result = bundle.verify(hostile)
+        assert not result.ok and any(p.startswith(f"{name}: unsafe name") for p in result.problems), result.problems
+    import hashlib
+    digest = hashlib.sha256(b"a").hexdigest()
+    twice = _zip(tmp_path / "twice.zip", {"client.yml": b"a"}, f"{digest}  client.yml\n{digest}  client.yml\n".encode())
+    assert "MANIFEST.sha256:2: client.yml is listed twice" in bundle.verify(twice).problems
+    result = runner.invoke(app, ["bundle", "--verify", str(_zip(tmp_path / "bin.zip", {"a": b"a"}, b"\xff\xfe\x00"))])
+    assert result.exit_code == 2 and "MANIFEST.sha256 is not a text manifest" in result.output
+    (tmp_path / "not.zip").write_bytes(b"PK nonsense")
+    result = runner.invoke(app, ["bundle", "--verify", str(tmp_path / "not.zip")])
+    assert result.exit_code == 2 and "not a readable ZIP" in result.output

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.errors import InputError
 from generator.store import audit
 from generator.store.workspace import Client
 
@@ -75,28 +77,63 @@ class Verification:
     problems: list[str]
 
 
+def _unsafe(name: str) -> bool:
+    """A member name that would land outside the folder it is extracted into, or means different files
+    on different systems: absolute, with `..`, a drive letter or a backslash."""
+    return (name.startswith("/") or "\\" in name or re.match(r"[A-Za-z]:", name) is not None
+            or not name or ".." in name.split("/"))
+
+
+def _digest(archive: zipfile.ZipFile, name: str) -> str:
+    digest = hashlib.sha256()
+    with archive.open(name) as member:  # streamed: a member may be large
+        for block in iter(lambda: member.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def verify(path: Path) -> Verification:
-    """Every file matches the manifest, and the manifest lists every file."""
+    """Every member is named safely, listed once in the manifest and matches its SHA-256; every file the
+    manifest lists is there. InputError (exit 2) when `path` is not a Handover bundle at all."""
     problems: list[str] = []
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        return Verification(False, 0, [f"{path}: not a readable ZIP ({exc})"])
+        raise InputError([f"{path}: not a readable ZIP ({exc})"]) from None
     with archive:
-        names = set(archive.namelist())
+        members = archive.namelist()
+        names = set(members)
         if MANIFEST not in names:
-            return Verification(False, 0, [f"{path}: no {MANIFEST} inside; not a Handover bundle"])
+            raise InputError([f"{path}: no {MANIFEST} inside; not a Handover bundle"])
+        try:
+            text = archive.read(MANIFEST).decode("utf-8")
+        except (UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+            raise InputError([f"{path}: {MANIFEST} is not a text manifest ({exc}); not a Handover bundle"]) from None
+        for name in sorted({n for n in members if members.count(n) > 1}):
+            problems.append(f"{name}: in the bundle more than once")
+        for name in sorted(n for n in names if _unsafe(n)):
+            problems.append(f"{name}: unsafe name (absolute, '..' or a drive); a bundle never holds one")
         listed: dict[str, str] = {}
-        for number, line in enumerate(archive.read(MANIFEST).decode().splitlines(), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             digest, _, name = line.partition("  ")
-            if len(digest) != 64 or not name:
+            if len(digest) != 64 or not name or not re.fullmatch(r"[0-9a-f]{64}", digest):
                 problems.append(f"{MANIFEST}:{number}: expected '<sha256>  <file>'")
-                continue
-            listed[name] = digest
+            elif name in listed:
+                problems.append(f"{MANIFEST}:{number}: {name} is listed twice")
+            elif _unsafe(name):
+                problems.append(f"{MANIFEST}:{number}: {name}: unsafe name (absolute, '..' or a drive)")
+            else:
+                listed[name] = digest
         for name in sorted(listed):
             if name not in names:
                 problems.append(f"{name}: listed in the manifest but missing from the bundle")
-            elif hashlib.sha256(archive.read(name)).hexdigest() != listed[name]:
+                continue
+            try:
+                matches = _digest(archive, name) == listed[name]
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                problems.append(f"{name}: cannot be read from the bundle ({exc})")
+                continue
+            if not matches:
                 problems.append(f"{name}: content does not match its SHA-256 in the manifest (changed after bundling)")
         for name in sorted(names - set(listed) - {MANIFEST}):
             problems.append(f"{name}: in the bundle but not in the manifest (added after bundling)")

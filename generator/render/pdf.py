@@ -20,9 +20,9 @@ from pathlib import Path
 
 import jinja2
 import markdown
-from mkdocs.utils import meta
 
 from generator.render import site, warnings_from
+from generator.store import frontmatter
 from generator.store.workspace import TEMPLATES_DIR
 
 
@@ -87,7 +87,7 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
     known = {p.path for p in pages}
     sections, chapter = [], ""
     for page in pages:
-        source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
+        source = frontmatter.split((docs / page.path).read_text(encoding="utf-8"))[1]  # drop the front matter
         stored = cache / (hashlib.sha256((settings + source).encode()).hexdigest() + ".html") if cache else None
         if stored and stored.is_file():
             body = stored.read_text(encoding="utf-8")

@@ -95,7 +95,7 @@ class Client:
 
 
 def client(slug: str, root: Path | None = None) -> Client:
-    if not re.match(SLUG, slug):
+    if not re.fullmatch(SLUG, slug):
         raise InputError([f"'{slug}' is not a client name: use lower case letters, digits and dashes"])
     found = Client(root=root or default_root(), slug=slug)
     if not found.dir.is_dir():
