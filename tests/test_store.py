@@ -346,3 +346,63 @@ def test_bundle_verify_rejects_unsafe_names_and_checks_every_member(tmp_path):
     (tmp_path / "not.zip").write_bytes(b"PK nonsense")
     result = runner.invoke(app, ["bundle", "--verify", str(tmp_path / "not.zip")])
     assert result.exit_code == 2 and "not a readable ZIP" in result.output
+
+
+# --------------------------------------------------------------------------------------------------
+# Snapshot schema migrations
+
+
+def _fixtures():
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures" / "snapshots"
+
+
+def test_a_snapshot_written_by_the_previous_layout_still_loads(tmp_path):
+    import shutil
+
+    from generator.store import migrations, snapshot
+    from tests.conftest import DEMO
+
+    old = snapshot.load(_fixtures() / "v1-c4fdfa6")
+    assert old.meta.schema_version == migrations.CURRENT
+    assert len(old.workflows) == 15 and old.workflow("n8n:Ord3rSync01").steps
+    current = snapshot.load(DEMO / "snapshot")
+    assert old.model_dump() == current.model_dump()  # v1 is the current layout: nothing to migrate yet
+    shutil.copytree(_fixtures() / "v1-c4fdfa6", tmp_path / "snapshot")
+    snapshot.save(old, tmp_path / "snapshot")  # and it is written back unchanged
+    for path in (_fixtures() / "v1-c4fdfa6").rglob("*.yml"):
+        assert (tmp_path / "snapshot" / path.relative_to(_fixtures() / "v1-c4fdfa6")).read_text() == path.read_text()
+
+
+def test_migrations_run_in_order_from_the_written_version(tmp_path, monkeypatch):
+    import shutil
+
+    from generator.store import migrations, snapshot
+
+    def v1_to_v2(files):  # e.g. users.yml renamed to people.yml
+        files["people.yml"] = {"people": files.pop("users.yml")["users"]}
+        return files
+
+    def v2_to_v3(files):  # …and back, with every workflow's description dropped
+        files["users.yml"] = {"users": files.pop("people.yml")["people"]}
+        for name, data in files.items():
+            if name.startswith("workflows/"):
+                data.pop("description", None)
+        return files
+
+    shutil.copytree(_fixtures() / "v1-c4fdfa6", tmp_path / "snapshot")
+    monkeypatch.setattr(migrations, "CURRENT", 3)
+    monkeypatch.setattr(migrations, "MIGRATIONS", {1: v1_to_v2, 2: v2_to_v3})
+    loaded = snapshot.load(tmp_path / "snapshot")
+    assert loaded.meta.schema_version == 3 and loaded.users and not any(w.description for w in loaded.workflows)
+    snapshot.save(loaded, tmp_path / "snapshot")
+    assert "schema_version: 3" in (tmp_path / "snapshot" / "meta.yml").read_text()
+
+    meta = tmp_path / "snapshot" / "meta.yml"
+    meta.write_text(meta.read_text().replace("schema_version: 3", "schema_version: 4"))
+    with pytest.raises(InputError, match="schema_version 4 was written by a newer Handover"):
+        snapshot.load(tmp_path / "snapshot")
+    meta.write_text(meta.read_text().replace("schema_version: 4", "schema_version: two"))
+    with pytest.raises(InputError, match="schema_version: expected a whole number"):
+        snapshot.load(tmp_path / "snapshot")

@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from generator.errors import GitError, InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from generator.store import git, switch
-from generator.store.yamlio import atomic_write, load_model, model_to_yaml, read_yaml, validate
+from generator.store import git, migrations, switch
+from generator.store.yamlio import Located, atomic_write, model_to_yaml, read_yaml, validate
 
 if TYPE_CHECKING:
     from generator.store.workspace import Client
@@ -70,7 +70,7 @@ def render_files(snapshot: Snapshot) -> dict[str, str]:
     """Relative path → YAML text for every file of the snapshot."""
     snapshot = _sorted(snapshot)
     files: dict[str, str] = {
-        "meta.yml": model_to_yaml(snapshot.meta),
+        "meta.yml": model_to_yaml(snapshot.meta.model_copy(update={"schema_version": migrations.CURRENT})),
         "platforms.yml": model_to_yaml(PlatformsFile(platforms=snapshot.platforms)),
         "credentials.yml": model_to_yaml(CredentialsFile(credentials=snapshot.credentials)),
         "users.yml": model_to_yaml(UsersFile(users=snapshot.users)),
@@ -94,14 +94,10 @@ def save(snapshot: Snapshot, directory: Path) -> None:
             atomic_write(staging / relative, text)
 
 
-def _load_optional(path: Path, model: type[BaseModel]):
-    return load_model(path, model) if path.exists() else model()
-
-
-def _load_workflow(path: Path) -> Workflow:
+def _load_workflow(located: Located) -> Workflow:
     """A workflow file, checked for consistency: its folder is its platform, step ids are unique, and
     every edge joins two of its steps (a broken flow would otherwise be drawn silently wrong)."""
-    located = read_yaml(path)
+    path = located.path
     workflow = validate(located, Workflow)
     problems = []
     if path.parent.name != workflow.platform.value:
@@ -123,25 +119,59 @@ def _load_workflow(path: Path) -> Workflow:
     return workflow
 
 
+def _read_files(directory: Path, problems: list[str]) -> dict[str, Located]:
+    """Every file of the snapshot, parsed (not yet validated); parse errors go to `problems`."""
+    paths = [directory / name for name in ("meta.yml", "platforms.yml", "credentials.yml", "users.yml")]
+    paths = [p for p in paths if p.exists()]
+    paths += sorted(directory.glob("workflows/*/*.yml")) + sorted(directory.glob("runs/*/*.yml"))
+    files: dict[str, Located] = {}
+    for path in paths:
+        try:
+            files[path.relative_to(directory).as_posix()] = read_yaml(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return files
+
+
+def _migrated(directory: Path, files: dict[str, Located]) -> dict[str, Located]:
+    """The files as the current schema has them (see store/migrations.py); unchanged when current."""
+    meta_path = directory / "meta.yml"
+    version = migrations.version_of(files["meta.yml"].data, meta_path)
+    if version == migrations.CURRENT:
+        return files
+    data = migrations.migrate({name: located.data for name, located in files.items()}, version, meta_path)
+    # Lines still come from the file as written (a migration moves little); a new file has none.
+    return {name: Located(directory / name, value, files[name].root if name in files else None)
+            for name, value in data.items()}
+
+
 def load(directory: Path) -> Snapshot:
-    """Read a snapshot back; every problem in any file is reported with file:line: field."""
+    """Read a snapshot back, migrated to the current schema; every problem in any file is reported with
+    file:line: field."""
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
+    files = _read_files(directory, problems)
+    if "meta.yml" not in files:
+        raise InputError(problems)
+    files = _migrated(directory, files)
 
-    def attempt(fn):
+    def attempt(fn, *args):
         try:
-            return fn()
+            return fn(*args)
         except InputError as exc:
             problems.extend(exc.problems)
             return None
 
-    meta = attempt(lambda: load_model(directory / "meta.yml", SnapshotMeta))
-    platforms = attempt(lambda: _load_optional(directory / "platforms.yml", PlatformsFile))
-    credentials = attempt(lambda: _load_optional(directory / "credentials.yml", CredentialsFile))
-    users = attempt(lambda: _load_optional(directory / "users.yml", UsersFile))
-    workflows = [attempt(lambda p=p: _load_workflow(p)) for p in sorted(directory.glob("workflows/*/*.yml"))]
-    runs = [attempt(lambda p=p: load_model(p, RunStats)) for p in sorted(directory.glob("runs/*/*.yml"))]
+    def whole(name: str, model: type[BaseModel]):
+        return attempt(validate, files[name], model) if name in files else model()
+
+    meta = whole("meta.yml", SnapshotMeta)
+    platforms = whole("platforms.yml", PlatformsFile)
+    credentials = whole("credentials.yml", CredentialsFile)
+    users = whole("users.yml", UsersFile)
+    workflows = [attempt(_load_workflow, files[n]) for n in sorted(files) if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)]
+    runs = [attempt(validate, files[n], RunStats) for n in sorted(files) if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)]
     if problems:
         raise InputError(problems)
     snapshot = Snapshot(
