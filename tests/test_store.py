@@ -406,3 +406,55 @@ def test_migrations_run_in_order_from_the_written_version(tmp_path, monkeypatch)
     meta.write_text(meta.read_text().replace("schema_version: 4", "schema_version: two"))
     with pytest.raises(InputError, match="schema_version: expected a whole number"):
         snapshot.load(tmp_path / "snapshot")
+
+
+# --------------------------------------------------------------------------------------------------
+# Caches
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path):
+    from generator.store import cache
+
+    entry = tmp_path / "c" / "key.json"
+    cache.put(entry, b'{"a": 1}')
+    assert cache.get(entry) == b'{"a": 1}' and [p.name for p in entry.parent.iterdir()] == ["key.json"]
+    for damage in (entry.read_bytes()[:-3], b"", b'{"a": 1}', entry.read_bytes().replace(b"1", b"2")):
+        entry.write_bytes(damage)
+        assert cache.get(entry) is None and not entry.exists()
+    assert cache.get(tmp_path / "missing") is None
+
+
+def test_a_damaged_pdf_part_is_laid_out_again(tmp_path):
+    from generator.render.pdf import Part, PartCache
+
+    parts = PartCache(tmp_path)
+    part = Part(b"%PDF-1.7 ... %%EOF", 2, [[595, 842]] * 2, {"p-a": [0, 1, 2]}, [[0, "A", 0, 1, 2]], [])
+    parts.put("k", part)
+    assert PartCache(tmp_path).has("k") and PartCache(tmp_path).get("k") == part
+    pdf = tmp_path / "k.pdf"
+    pdf.write_bytes(pdf.read_bytes()[:-4])  # cut short
+    assert not PartCache(tmp_path).has("k")
+    parts.put("k", part)
+    (tmp_path / "k.json").write_bytes(b"not json at all")
+    assert not PartCache(tmp_path).has("k")
+    with pytest.raises(KeyError):
+        PartCache(tmp_path).get("k")
+
+
+def test_a_damaged_change_log_entry_is_compared_again(repo):
+    from generator.changes import changelog
+    from generator.store import snapshot
+
+    c = client("demo", repo)
+    snap = snapshot.load(c.snapshot_dir)
+    snap.workflow("n8n:Ord3rSync01").name = "Orders v2"
+    snapshot.save(snap, c.snapshot_dir)
+    run_git(repo, "commit", "-qam", "Second sync")
+    first = changelog.entries(c)
+    assert [e.subject for e in first] == ["Second sync", "First sync"]
+    cached = sorted((c.build_dir / ".cache" / "changelog").iterdir())
+    assert len(cached) == 2
+    cached[0].write_bytes(cached[0].read_bytes()[:20])
+    cached[1].write_bytes(b"handover-cache sha256:" + b"0" * 64 + b"\n{}")
+    assert changelog.entries(c) == first
+    assert all(p.read_bytes().startswith(b"handover-cache sha256:") for p in cached)

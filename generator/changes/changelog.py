@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from generator.changes.diff import compare
 from generator.errors import GitError
+from generator.store import cache as cache_entry
 from generator.store import git
 from generator.store.snapshot import snapshot_at
 from generator.store.workspace import Client
-from generator.store.yamlio import atomic_write
 
 MAX_ENTRIES = 30
 
@@ -42,8 +42,12 @@ def _commits(client: Client) -> list[tuple[str, str, str, str]]:
 
 def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
     cache = client.build_dir / ".cache" / "changelog" / f"{commit}.json"
-    if cache.exists():
-        return Entry(**json.loads(cache.read_text()))
+    cached = cache_entry.get(cache)
+    if cached is not None:
+        try:
+            return Entry(**json.loads(cached))
+        except (ValueError, TypeError):  # written by another version: compare again
+            pass
     new = snapshot_at(client, commit)
     try:
         old = snapshot_at(client, f"{commit}^")
@@ -58,7 +62,7 @@ def _entry(client: Client, commit: str, date: str, author: str, subject: str) ->
                       {c.ref: c.changes for c in diff.workflows_changed},
                       sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
                       sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}))
-    atomic_write(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True))
+    cache_entry.put(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True).encode())
     return entry
 
 
