@@ -38,6 +38,8 @@ def run(folder: Path, *args: str, binary: bool = False) -> str | bytes:
         last = message.splitlines()[-1] if message else f"git {args[0]} failed (exit {done.returncode})"
         if any(text in message.lower() for text in _NOT_A_REPO):
             raise NotInGit(f"{folder} is not in a Git repository")
+        if "dubious ownership" in message:  # another user's checkout: Git will not read it for us
+            raise NotInGit(f"Git refuses to read {folder} (owned by another user; see `git config safe.directory`)")
         raise GitError(last.removeprefix("fatal: "))
     return done.stdout if binary else done.stdout.decode("utf-8", errors="replace")
 
