@@ -19,6 +19,7 @@ from pathlib import Path
 from generator.errors import InputError
 from generator.store import audit
 from generator.store.workspace import Client
+from generator.store.yamlio import atomic_write
 
 MANIFEST = "MANIFEST.sha256"
 
@@ -60,10 +61,7 @@ def write(path: Path, files: list[tuple[str, bytes]], when: tuple[int, ...]) -> 
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=9)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".zip.tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
+    atomic_write(path, buffer.getvalue())
 
 
 def bundle_path(client: Client, taken) -> Path:
