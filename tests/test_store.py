@@ -144,7 +144,9 @@ def test_a_killed_snapshot_switch_leaves_old_or_new(tmp_path, mode, step, expect
     assert bool(leftovers) == (step != "none")  # the kill left something to clean up
     if step == "retired":
         assert not (folder / "snapshot").exists()  # the one instant with neither in place…
-    c = client("demo", tmp_path)  # …which the next command repairs
+    validated = runner.invoke(app, ["validate", "demo", "--root", str(tmp_path)])  # …which the next command repairs
+    assert validated.exit_code == 0, validated.output
+    c = client("demo", tmp_path)
     assert snapshot.load(c.snapshot_dir).workflow("n8n:Ord3rSync01").name == expected
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
     c.build_dir.mkdir(parents=True)
