@@ -19,7 +19,7 @@ from generator.model import Strict
 from generator.platforms import Platform
 from generator.redact import looks_like_secret
 
-SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # use with re.fullmatch: `$` alone also matches before a final newline
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
+from generator.store import switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml
 
@@ -221,10 +221,8 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
     """
     pages = plan(portal)
     env = environment()
-    client.build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=client.build_dir, prefix=".docs-new-"))
-    try:
-        shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets")
+    with switch.replacing(client.docs_dir) as staging:
+        shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten(pages):
             atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
             for figure in page.extra.get("figures", []):
@@ -234,12 +232,5 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
-        retired = client.build_dir / f".docs-old-{staging.name.rsplit('-', 1)[-1]}"
-        if client.docs_dir.exists():
-            client.docs_dir.rename(retired)
-        staging.rename(client.docs_dir)
-        shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
     return pages

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import jinja2
 import markdown
-from mkdocs.utils import meta
 
 from generator.errors import InputError
 from generator.render import site, warnings_from
+from generator.store import cache as cache_entry
+from generator.store import frontmatter
 from generator.store.workspace import TEMPLATES_DIR
 
 
@@ -88,16 +89,16 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
     known = {p.path for p in pages}
     sections, chapter = [], ""
     for page in pages:
-        source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
+        source = frontmatter.split((docs / page.path).read_text(encoding="utf-8"))[1]  # drop the front matter
         stored = cache / (hashlib.sha256((settings + source).encode()).hexdigest() + ".html") if cache else None
-        if stored and stored.is_file():
-            body = stored.read_text(encoding="utf-8")
+        cached = cache_entry.get(stored) if stored else None
+        if cached is not None:
+            body = cached.decode("utf-8")
         else:
             converter.reset()
             body = converter.convert(source)
             if stored:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                stored.write_text(body, encoding="utf-8")
+                cache_entry.put(stored, body.encode("utf-8"))
         title = _title(body)
         chapter = title if page.level == 1 else chapter
         # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
@@ -204,27 +205,39 @@ class PartCache:
         self.folder = folder
         self.used: set[str] = set()
         self.misses = 0
+        self._read: dict[str, Part] = {}
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.pdf", self.folder / f"{key}.json"
 
     def has(self, key: str) -> bool:
-        return all(p.is_file() for p in self._paths(key))
+        """Whether an intact entry is there: a damaged one (cut short, edited) counts as a miss."""
+        if key not in self._read:
+            pdf_path, meta_path = self._paths(key)
+            pdf, meta = cache_entry.get(pdf_path), cache_entry.get(meta_path)
+            if pdf is None or meta is None:
+                return False
+            try:
+                info = json.loads(meta)
+                self._read[key] = Part(pdf, int(info["pages"]), list(info["sizes"]), dict(info["anchors"]),
+                                       list(info["bookmarks"]), list(info["warnings"]))
+            except (ValueError, KeyError, TypeError):
+                return False
+        return True
 
     def get(self, key: str) -> Part:
+        if not self.has(key):
+            raise KeyError(f"no intact PDF part {key} in the cache")
         self.used.add(key)
-        pdf_path, meta_path = self._paths(key)
-        info = json.loads(meta_path.read_text())
-        return Part(pdf_path.read_bytes(), info["pages"], info["sizes"], info["anchors"], info["bookmarks"],
-                    info["warnings"])
+        return self._read[key]
 
     def put(self, key: str, part: Part) -> None:
         self.misses += 1
-        self.folder.mkdir(parents=True, exist_ok=True)
         pdf_path, meta_path = self._paths(key)
-        pdf_path.write_bytes(part.pdf)
-        meta_path.write_text(json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
-                                         "bookmarks": part.bookmarks, "warnings": part.warnings}))
+        cache_entry.put(pdf_path, part.pdf)
+        cache_entry.put(meta_path, json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
+                                               "bookmarks": part.bookmarks, "warnings": part.warnings}).encode())
+        self._read.pop(key, None)
 
     def prune(self) -> None:
         """Forget parts this build did not use (the cache holds one build's worth)."""
