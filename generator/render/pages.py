@@ -21,8 +21,8 @@ from generator import __version__
 from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
 from generator.evidence.run_health import format_duration, format_rate, format_span
-from generator.render.diagrams import to_svg
-from generator.render.figures import flowcharts, integration_maps, personal_data_map
+from generator.render.diagrams import legible, line_legend, to_svg
+from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.guides import GUIDES
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
@@ -63,6 +63,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
     env.filters["span"] = lambda delta: Markup(format_span(delta))
@@ -73,7 +74,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
-DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 680, 900  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 660, 880  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+
+
+def _legible(make, sizes):
+    """The first split (largest part size first) whose every diagram keeps its text at 7 pt or more
+    once fitted to the page; the finest split when none does."""
+    for size in sizes:
+        figures = make(size)
+        if all(legible(f.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT) for f in figures):
+            return figures
+    return figures
 
 
 def plan(portal: Portal) -> list[Page]:
@@ -82,12 +93,16 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
     for view in portal.workflows:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = flowcharts(view.workflow, stem, names, view.step_calls)
+        charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
+                          (10, 8, 6, 5, 4, 3))
         workflows.children.append(
             Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
                  group=view.workflow.platform.label)
         )
-    maps = integration_maps(portal.workflows, lambda v: v.page.removesuffix(".md") + ".html")
+    link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
+    overview = overview_map(portal.workflows, link_for)
+    maps = ([overview] if overview else []) + _legible(
+        lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
     for authored in portal.authored_runbooks:
         runbooks.children.append(Page(authored.page, authored.title, "authored.md.j2", {"runbook": authored}, group="Guides"))
@@ -220,6 +235,8 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
             for figure, svg in page.extra.get("maps", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
+            if page.extra.get("map_svg"):
+                atomic_write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))

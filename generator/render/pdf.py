@@ -101,7 +101,9 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
         chapter = title if page.level == 1 else chapter
         # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
         # links are resolved to pages once they are put together.
-        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(_FRESHNESS.sub("", body), page.path, known))
+        # "Open full size" is for the site: the PDF shows the diagram itself.
+        body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
+        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known))
         sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
                          "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
     return sections
@@ -137,6 +139,8 @@ PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: non
 # document's page x and counter(pages) is the document's length.
 NUMBERS_CSS = ("@page { @top-left { content: none } @top-right { content: none } } "
                "div.n { break-before: page; height: 1px; } div.n:first-child { break-before: auto; }")
+_FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
+_SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
 CACHE_VERSION = "4"  # bump when what a part's PDF depends on changes outside its HTML and the templates
 
