@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -194,18 +195,43 @@ def nav_entries(pages: list[Page]) -> list:
 
 def _nav_title(title: str) -> str:
     # Material writes nav and page titles into HTML as they are: escape data here, once.
-    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def front_matter(page: Page) -> str:
+WIDE_TABLE = re.compile(r"^\|(?:[^|\n]*\|){4,}\s*$", re.M)  # a Markdown table row of four columns or more
+SEARCH_BOOST = {"incident-response.md": 3}  # who to call, escalation, contacts: what a client searches for most
+
+
+def front_matter(page: Page, body: str) -> str:
     """Every page states its title. Material prints `page.meta.title` as given into <title>, whereas
-    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`."""
-    return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
+    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`.
+    Pages with wide tables give the right-hand contents bar's width to the tables."""
+    meta: dict = {"title": _nav_title(page.title)}
+    if WIDE_TABLE.search(body):
+        meta["hide"] = ["toc"]
+    if page.path in SEARCH_BOOST:
+        meta["search"] = {"boost": SEARCH_BOOST[page.path]}
+    return "---\n" + dump_yaml(meta) + "---\n\n"
+
+
+def client_css(portal: Portal) -> str:
+    """The client's brand colour for the site's header and headings (the tool's green otherwise)."""
+    colour = portal.config.document.primary_colour
+    if not colour:
+        return "/* No brand colour in client.yml (document.primary_colour): the base palette applies. */\n"
+    return (f":root {{ --md-primary-fg-color: {colour}; --md-primary-fg-color--dark: {colour}; }}\n"
+            f"[data-md-color-scheme=\"default\"] .md-typeset h1 {{ color: {colour}; }}\n")
 
 
 def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
     base = os.path.relpath(BASE_MKDOCS, client.build_dir)
+    logo = portal.config.client.logo
+    theme = {"name": "material", "custom_dir": os.path.relpath(TEMPLATES_DIR / "overrides", client.build_dir)}
+    if logo:
+        theme["logo"] = "assets/client-logo" + Path(logo).suffix
     return {
+        "theme": theme,
+        "extra_css": ["assets/stylesheets/handover.css", "assets/stylesheets/client.css"],
         "INHERIT": base,
         "site_name": f"{portal.config.client.name} — automation handover",
         "site_description": f"Handover of the automations built for {portal.config.client.name}",
@@ -230,7 +256,8 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
     try:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets")
         for page in flatten(pages):
-            atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
+            body = render_page(env, portal, page)
+            atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
             for figure, svg in page.extra.get("maps", []):
@@ -240,6 +267,7 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
+        atomic_write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
         retired = client.build_dir / f".docs-old-{staging.name.rsplit('-', 1)[-1]}"
         if client.docs_dir.exists():
             client.docs_dir.rename(retired)
