@@ -111,6 +111,7 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
 
 SMALL_TABLE, SHORT_LIST = 12, 6  # rows / items that are never split across pages
 _TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_CAPTION = re.compile(r'<p><strong>([^<]*)</strong></p>(\s*<div class="ho-diagram">)')  # a diagram's title
 _LIST = re.compile(r"<(ul|ol)>((?:(?!<ul|<ol).)*?)</\1>", re.S)
 
 
@@ -119,6 +120,7 @@ def keep_together(html: str) -> str:
     between rows and repeats its header)."""
     html = _TABLE.sub(lambda m: m.group(0).replace("<table>", '<table class="ho-small">', 1)
                       if m.group(1).count("<tr") - 1 <= SMALL_TABLE else m.group(0), html)
+    html = _CAPTION.sub(r'<p class="ho-caption">\1</p>\2', html)
     return _LIST.sub(lambda m: f'<{m.group(1)} class="ho-short">{m.group(2)}</{m.group(1)}>'
                      if m.group(2).count("<li") <= SHORT_LIST else m.group(0), html)
 
