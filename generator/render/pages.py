@@ -226,13 +226,15 @@ def client_css(portal: Portal) -> str:
 def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
     base = os.path.relpath(BASE_MKDOCS, client.build_dir)
     logo = portal.config.client.logo
-    theme = {"name": "material", "custom_dir": os.path.relpath(TEMPLATES_DIR / "overrides", client.build_dir)}
+    # Absolute: MkDocs resolves custom_dir against this file, which may be copied elsewhere; the path
+    # appears in no output.
+    theme = {"name": "material", "custom_dir": str(TEMPLATES_DIR / "overrides")}
     if logo:
         theme["logo"] = "assets/client-logo" + Path(logo).suffix
     return {
+        "INHERIT": base,
         "theme": theme,
         "extra_css": ["assets/stylesheets/handover.css", "assets/stylesheets/client.css"],
-        "INHERIT": base,
         "site_name": f"{portal.config.client.name} — automation handover",
         "site_description": f"Handover of the automations built for {portal.config.client.name}",
         "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
