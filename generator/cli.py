@@ -18,6 +18,7 @@ from rich.table import Table
 
 from generator import __version__
 from generator.errors import InputError
+from generator.store.guard import GuardedStream
 
 EXIT_FINDINGS, EXIT_INPUT, EXIT_PLATFORM = 1, 2, 3
 
@@ -34,8 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # main() turns an unexpected error into one readable line
     rich_markup_mode="markdown",
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(file=GuardedStream("stdout"))  # no secret found this run reaches the terminal
+err = Console(file=GuardedStream("stderr"), stderr=True)
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]

@@ -13,6 +13,7 @@ import json
 import os
 from datetime import UTC, datetime
 
+from generator.store import guard
 from generator.store.workspace import Client
 
 FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
@@ -33,7 +34,7 @@ def record(client: Client, command: str, result: str, detail: str = "") -> dict:
         "client": client.slug,
         "revision": client.revision(),
         "result": result,
-        "detail": detail,
+        "detail": guard.safe_text(detail, "detail"),
     }
     line = json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n"
     # O_APPEND: each record lands whole at the end, even with two processes writing.
