@@ -256,21 +256,17 @@ def random_token(token: str) -> bool:
     n = len(core)
     if n < 20 or n > 1024 or is_known_id(core) or re.fullmatch(r"[A-Za-z0-9-]{0,200}-[0-9a-f]{32}", core):
         return False  # an id, or a page slug ending in one (Notion: Roadmap-1f2e…)
-    lower = sum(c.islower() for c in core)
-    upper = sum(c.isupper() for c in core)
-    digits = sum(c.isdigit() for c in core)
-    if not (lower and upper and digits >= 2):
+    if not (_LOWER.search(core) and _UPPER.search(core) and len(_DIGIT.findall(core)) >= 2):
         return False
-    changes = sum(1 for a, b in zip(core, core[1:], strict=False) if _cls(a) != _cls(b))
-    if changes < n * 0.3:
+    if len(_CLASS_RUNS.findall(core)) - 1 < n * 0.3:  # changes between lower case, upper case and digits
         return False
     if sum(len(m) for m in _WORDY.findall(core)) > n * 0.4:
         return False
     return entropy(core) >= 3.5
 
 
-def _cls(c: str) -> int:
-    return 0 if c.islower() else 1 if c.isupper() else 2 if c.isdigit() else 3
+_LOWER, _UPPER, _DIGIT = re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]")
+_CLASS_RUNS = re.compile(r"[a-z]+|[A-Z]+|[0-9]+|[^A-Za-z0-9]+")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -497,6 +493,7 @@ def find_secrets(text: str, *, named: bool = False, context: str | None = None, 
     seen: dict[str, Found] = {}
     for start, end, kind in _scan(text, context):
         seen.setdefault(text[start:end], Found(kind, text[start:end]))
+        REGISTRY.add(text[start:end])  # found is found: the write guard knows it too
     return list(seen.values())
 
 
@@ -621,6 +618,10 @@ def redact_document(raw) -> Redacted:
 _HOST_PREFIX = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{0,20}://)?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::\d{1,5})?/")
 
 
+_CLASSES = str.maketrans({**{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
+                          **{c: "u" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: "d" for c in "0123456789"}})
+
+
 class Registry:
     """The secrets found during this run: each value's hash, and its 12-character windows (those with
     at least two of lower case, upper case and digits, so that 'hooks.slack.' alone is not one),
@@ -642,12 +643,13 @@ class Registry:
             self.values[value] = fp
             host = _HOST_PREFIX.match(value)  # 'hook.eu1.make.com/' is public: only the rest is secret
             core = value[host.end():] if host else value
-            for i in range(len(core) - self.WINDOW + 1):
-                window = core[i:i + self.WINDOW]
-                if sum(bool(re.search(p, window)) for p in ("[a-z]", "[A-Z]", "[0-9]")) >= 2:
-                    self.windows.setdefault(window, fp)
-                    for j in range(0, self.WINDOW - 5):
-                        self.blocks.add(window[j:j + 6])
+            classes = core.translate(_CLASSES)  # l, u, d or . per character
+            size = self.WINDOW
+            for i in range(len(core) - size + 1):
+                shape = classes[i:i + size]
+                if ("l" in shape) + ("u" in shape) + ("d" in shape) >= 2:
+                    self.windows.setdefault(core[i:i + size], fp)
+            self.blocks.update(core[k:k + 6] for k in range(len(core) - 5))  # candidates; windows decide
 
     def clear(self) -> None:
         with self._lock:
