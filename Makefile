@@ -23,11 +23,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	./scripts/system-deps.sh --test
 	./scripts/install-n8n.sh >/dev/null
+	./scripts/check-install.sh
 	$(BIN)/pytest
 
 ## Quick loop while editing: everything but the slow end-to-end builds and the real-n8n tests
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow and not n8n" -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks

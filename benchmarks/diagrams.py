@@ -18,7 +18,7 @@ sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 from build import synthetic_client  # noqa: E402
 
-from generator.commands.build import load_portal  # noqa: E402
+from generator.commands.build import portal_for  # noqa: E402
 from generator.model import Edge, Step, Trigger, Workflow  # noqa: E402
 from generator.render.diagrams import Diagram, to_svg  # noqa: E402
 from generator.render.figures import flowcharts, integration_maps  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_client(Path(tmp), 60)
-        portal = load_portal(client("bench", Path(tmp)))
+        portal = portal_for(client("bench", Path(tmp)), with_history=False)
     took, maps = best_of(lambda: [to_svg(m.diagram, 680, 900) for m in integration_maps(portal.workflows, lambda v: v.page)])
     print(f"60-workflow integration map: {took:.3f} s for {len(maps)} maps (layout + SVG)")
     print("target: under 1 s each")

@@ -27,6 +27,7 @@ sys.path.insert(0, str(PROJECT))
 
 from generator.config import PlatformConfig  # noqa: E402
 from generator.connectors import make  # noqa: E402
+from generator.connectors.base import SyncContext  # noqa: E402
 from tests.fake_make import TOKEN  # noqa: E402
 
 
@@ -47,7 +48,7 @@ def main() -> None:
         print(f"{args.scenarios} scenarios × {args.logs} log entries, limit {args.limit} requests per "
               f"{args.window:g} s …", flush=True)
         started = time.perf_counter()
-        collected = make.sync(config, api_key=TOKEN, now=datetime.now(UTC), rate_window=args.window)
+        collected = make.connector.sync(config, TOKEN, SyncContext(now=datetime.now(UTC), rate_window=args.window))
         seconds = time.perf_counter() - started
         with urllib.request.urlopen(base + "/__stats") as answer:
             rejected = json.load(answer)["rejected"]

@@ -30,10 +30,11 @@ sys.path.insert(0, str(PROJECT))
 def measure_handover(base: str) -> dict:
     from generator.config import PlatformConfig
     from generator.connectors import n8n
+    from generator.connectors.base import SyncContext
 
     config = PlatformConfig(kind="n8n", name="bench", base_url=base, api_key_env="BENCH_KEY", window_days=31)
     started = time.perf_counter()
-    collected = n8n.sync(config, api_key="test-key", now=datetime.now(UTC))
+    collected = n8n.connector.sync(config, "test-key", SyncContext(now=datetime.now(UTC)))
     seconds = time.perf_counter() - started
     stats = [collected.runs.stats(w.ref) for w in collected.workflows]  # what would be written
     return {"runs": collected.runs.runs_read, "seconds": seconds, "workflows": len(collected.workflows),

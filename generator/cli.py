@@ -1,13 +1,17 @@
-"""The `handover` command. Thin: parse the arguments, call the pipeline, report.
+"""The `handover` command: declares the verbs, renders their Results, maps errors to exit codes.
 
-Exit codes: 0 ok · 1 findings at or above --fail-on · 2 usage or input error · 3 platform or network error ·
-4 internal error (a bug, reported in one line).
+Each verb is a function in `generator/commands/` that returns a Result and prints nothing. Here the
+Result is shown (as plain text: data never becomes terminal markup, emoji codes or escape sequences),
+its audit entries are recorded (the one place that writes the audit trail), and errors end the process
+with their code: 0 ok · 1 findings at or above --fail-on · 2 input or usage error · 3 platform or
+network error · 4 internal error (a bug: one line here, the detail in a file).
 """
 
 from __future__ import annotations
 
+import re
 import sys
-import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,12 +19,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from generator import __version__
-from generator.errors import InputError
+from generator.config import IncidentLevel
+from generator.errors import EXIT_INPUT, EXIT_INTERNAL, HandoverError, InputError
 from generator.store.guard import GuardedStream
-
-EXIT_FINDINGS, EXIT_INPUT, EXIT_PLATFORM = 1, 2, 3
 
 app = typer.Typer(
     name="handover",
@@ -35,8 +39,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # main() turns an unexpected error into one readable line
     rich_markup_mode="markdown",
 )
-out = Console(file=GuardedStream("stdout"))  # no secret found this run reaches the terminal
-err = Console(file=GuardedStream("stderr"), stderr=True)
+
+
+def console(stderr: bool = False) -> Console:
+    """Data reaches the terminal as text only: no [markup], no :emoji: codes, no highlighting. Made when
+    needed, so the width follows the terminal (and COLUMNS) of this run. Its stream withholds any line
+    holding a secret found during this run (generator.store.guard)."""
+    return Console(file=GuardedStream("stderr" if stderr else "stdout"), stderr=stderr, markup=False, emoji=False,
+                   highlight=False)
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]
@@ -45,32 +55,95 @@ RootOpt = Annotated[
     typer.Option("--root", help="Folder that holds clients/ (default: $HANDOVER_ROOT or the current folder).",
                  file_okay=False, show_default=False),
 ]
+TONES = {"ok": "green", "error": "red", "warn": "yellow", "note": "yellow", "info": ""}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _fail(problems: list[str], code: int = EXIT_INPUT) -> None:
-    for problem in problems:
-        err.print(f"[red]error:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
+def plain(text: str) -> str:
+    """Text safe for a terminal: control characters (escape sequences, bells) shown escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], str(text))
+
+
+def _line(stderr: bool, text: str, tone: str = "info") -> None:
+    prefix = {"error": "error: ", "warn": "", "note": ""}.get(tone, "")
+    console(stderr).print(Text(prefix + plain(text), style=TONES.get(tone, "")), soft_wrap=True)
+
+
+def show(result) -> None:
+    """A command's Result on the terminal (lines and tables) and its output for tools on stdout."""
+    from generator.commands import Table as ResultTable
+
+    for item in result.shown:
+        if isinstance(item, ResultTable):
+            table = Table(title=plain(item.title) if item.title else None, header_style="bold",
+                          box=None if not item.title else None, pad_edge=False)
+            for column in item.columns:
+                table.add_column(plain(column), overflow="fold", justify="right" if column in item.numeric else "left")
+            for row in item.rows:
+                table.add_row(*(Text(plain(cell)) for cell in row))
+            console().print(table)
+        else:
+            _line(item.tone == "error", item.text, item.tone)
+    if result.output:
+        sys.stdout.write(result.output)
+        sys.stdout.flush()
+
+
+def execute(work: Callable[[], object], clients: list | None = None, command: str | None = None) -> None:
+    """Run one verb: show its Result, record its audit entries, end with its exit code. An error the tool
+    raises on purpose is shown as its lines and recorded as a failure of `command` for `clients`."""
+    from generator.store import audit
+
+    try:
+        result = work()
+    except HandoverError as exc:
+        for client in clients or []:
+            if command:
+                audit.record(client, command, "failed", exc.problems[0][:300])
+        for problem in exc.problems:
+            _line(True, problem, "error")
+        if exc.hint:
+            _line(True, exc.hint, "note")
+        raise typer.Exit(exc.exit_code) from None
+    if result is None:
+        return
+    for entry in result.audit:
+        audit.record(entry.client, entry.command, entry.result, entry.detail)
+    show(result)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _root(root: Path | None) -> Path:
+    from generator.store.workspace import default_root
+
+    return root.resolve() if root else default_root()
 
 
 def _clients(slug: str | None, all_clients: bool, root: Path | None) -> list:
-    from generator.store.workspace import all_slugs, client, default_root
+    from generator.store.workspace import all_slugs, client
 
-    if all_clients == bool(slug):
-        _fail(["name one client (e.g. `handover build demo`) or use --all"])
-    base = root.resolve() if root else default_root()
-    slugs = all_slugs(base) if all_clients else [slug]
-    if not slugs:
-        _fail([f"no clients in {base / 'clients'}; create one with `handover init <client>`"])
-    try:
+    def find():
+        if all_clients == bool(slug):
+            raise InputError(["name one client (e.g. `handover build demo`) or use --all"])
+        base = _root(root)
+        slugs = all_slugs(base) if all_clients else [slug]
+        if not slugs:
+            raise InputError([f"no clients in {base / 'clients'}; create one with `handover init <client>`"])
         return [client(s, base) for s in slugs]
-    except InputError as exc:
-        _fail(exc.problems)
+
+    found: list = []
+    execute(lambda: found.extend(find()))
+    return found
+
+
+def _refuse(message: str):
+    raise InputError([message])
 
 
 def _version(value: bool):
     if value:
-        out.print(f"handover {__version__}")
+        console().print(f"handover {__version__}")
         raise typer.Exit()
 
 
@@ -88,15 +161,9 @@ def init(
     root: RootOpt = None,
 ):
     """Create `clients/<client>/` with a commented, valid client.yml and an empty snapshot that builds."""
-    from generator.commands.init import scaffold
-    from generator.store.workspace import default_root
+    from generator.commands import init as command
 
-    try:
-        folder = scaffold((root.resolve() if root else default_root()), slug, name)
-    except InputError as exc:
-        _fail(exc.problems)
-    out.print(f"Created [bold]{folder}[/]. Next: fill in client.yml, then `handover validate {slug}` and "
-              f"`handover build {slug}`.")
+    execute(lambda: command.run(_root(root), slug, name))
 
 
 def _progress():
@@ -104,31 +171,16 @@ def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     display = Progress(TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn(), console=err, transient=True)
+                       TimeElapsedColumn(), console=console(stderr=True), transient=True)
     tasks: dict[str, int] = {}
 
     def progress(label: str, total: int | None):
         if label not in tasks:
-            tasks[label] = display.add_task(label, total=total)
+            tasks[label] = display.add_task(plain(label), total=total)
         task = tasks[label]
         return lambda n: display.advance(task, n)
 
     return display, progress
-
-
-def _summary(outcomes) -> None:
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("platform", "workflows", "runs read", "requests", "time"):
-        table.add_column(column, justify="left" if column == "platform" else "right")
-    for o in outcomes:
-        table.add_row(o.name, str(o.workflows), f"{o.runs_read:,}", str(o.requests), f"{o.seconds:.1f} s")
-    out.print(table)
-    for o in outcomes:
-        for skipped in o.skipped:
-            out.print(f"[yellow]not collected[/] ({o.name}) {skipped}", highlight=False)
-        if o.secrets:
-            out.print(f"[red]{o.secrets} hardcoded secret(s)[/] found in {o.name} definitions: redacted in the "
-                      "snapshot; `handover check` lists where", highlight=False)
 
 
 @app.command()
@@ -148,31 +200,16 @@ def sync(
     Nothing is written unless every platform was read: a failure leaves the snapshot as it was.
     Then review with `git diff` / `handover diff`, commit, and `handover build`.
     """
-    from generator.connectors import SyncProblem, sync_client
-    from generator.connectors.http import PlatformError
-    from generator.store import audit
+    from generator.commands import sync as command
 
-    failed = 0
-    for c in _clients(client, all_clients, root):
-        display, progress = _progress()
-        try:
-            with display:
-                outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
-        except (SyncProblem, PlatformError, InputError) as exc:
-            problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
-            input_error = isinstance(exc, InputError) or getattr(exc, "input_error", False)
-            audit.record(c, "sync", "failed", problems[0][:300])
-            err.print(f"[red]sync of {c.slug} failed; the snapshot was not changed.[/]")
-            for problem in problems:
-                err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
-            failed = max(failed, EXIT_INPUT if input_error else EXIT_PLATFORM)
-            continue
-        out.print(f"[green]Synced {c.slug}[/] → {c.snapshot_dir}")
-        _summary(outcomes)
-        audit.record(c, "sync", "ok", "; ".join(f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
-                                                for o in outcomes))
-    if failed:
-        raise typer.Exit(failed)
+    clients = _clients(client, all_clients, root)
+    display, progress = _progress()
+
+    def work():
+        with display:
+            return command.run(clients, platform=platform, window_days=window_days, progress=progress)
+
+    execute(work)
 
 
 @app.command("import")
@@ -193,47 +230,19 @@ def import_exports(
 
     Secrets found in the files are redacted before anything is written and reported by location.
     """
-    from generator.connectors import SyncProblem, import_files
-    from generator.store import audit
+    from generator.commands import imports as command
 
-    (c,) = _clients(client, False, root)
-    try:
-        outcome = import_files(c, platform, list(files),
-                               options={"keep_literals": True} if keep_literals and platform == "zapier" else None)
-    except (SyncProblem, InputError) as exc:
-        problems = exc.problems if isinstance(exc, InputError) else [str(exc)]
-        audit.record(c, "import", "failed", problems[0][:300])
-        err.print("[red]import failed; the snapshot was not changed.[/]")
-        _fail(problems)
-    out.print(f"[green]Imported {outcome.workflows} {platform} workflow(s)[/] into {c.snapshot_dir}")
-    _summary([outcome])
-    audit.record(c, "import", "ok", f"{platform}: {outcome.workflows} workflows from {len(files)} file(s)")
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], platform, list(files), keep_literals), clients, "import")
 
 
 @app.command()
 def validate(client: ClientArg = None, all_clients: AllOpt = False, root: RootOpt = None):
     """Check client.yml and the snapshot: every problem with its file, line and field."""
-    from generator.store import snapshot
+    from generator.commands import validate as command
 
-    failed = False
-    for c in _clients(client, all_clients, root):
-        problems = []
-        try:
-            c.config  # noqa: B018  (loads and validates)
-        except InputError as exc:
-            problems += exc.problems
-        try:
-            snapshot.load(c.snapshot_dir)
-        except InputError as exc:
-            problems += exc.problems
-        if problems:
-            failed = True
-            for problem in problems:
-                err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
-        else:
-            out.print(f"[green]✓[/] {c.slug}: client.yml and snapshot are valid")
-    if failed:
-        raise typer.Exit(EXIT_INPUT)
+    clients = _clients(client, all_clients, root)
+    execute(lambda: command.run(clients))
 
 
 @app.command()
@@ -252,56 +261,18 @@ def build(
     rebuilds). With `--all`, each client builds in its own process, two at a time; one client's failure
     does not stop the others.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    from generator.commands.build import build_reporting_errors, is_current
-    from generator.store import audit
+    from generator.commands import build as command
 
     clients = _clients(client, all_clients, root)
-    if check:
-        stale = [c.slug for c in clients if not is_current(c, pdf)]
-        for slug in stale:
-            err.print(f"[yellow]stale:[/] {slug}: the built site or PDF is older than its inputs; run `handover build {slug}`")
-        if not stale:
-            out.print("[green]✓[/] " + ", ".join(c.slug for c in clients) + ": site and PDF are current")
-        raise typer.Exit(1 if stale else 0)
 
-    started = time.monotonic()
-    if len(clients) > 1:
-        with ProcessPoolExecutor(max_workers=2) as pool, out.status(f"Building {len(clients)} clients, two at a time…"):
-            futures = [pool.submit(build_reporting_errors, c.root, c.slug, pdf, force, False) for c in clients]
-            results = [f.result() for f in futures]
-    else:
-        with out.status(f"Building {clients[0].slug}: pages, site and PDF…"):
-            results = [build_reporting_errors(clients[0].root, clients[0].slug, pdf, force)]
+    def work():
+        if check:
+            return command.run(clients, with_pdf=pdf, check=True)
+        with console(stderr=True).status(f"Building {clients[0].slug}: pages, site and PDF…" if len(clients) == 1
+                        else f"Building {len(clients)} clients, two at a time…"):
+            return command.run(clients, with_pdf=pdf, force=force)
 
-    failures = []
-    for c, (slug, status, result) in zip(clients, results, strict=True):
-        if result is None:
-            failures.append(slug)
-            for line in status.splitlines():
-                err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
-            audit.record(c, "build", "failed", status.splitlines()[0][:300])
-            continue
-        if result.skipped:
-            out.print(f"[green]✓[/] {slug}: up to date, nothing to rebuild (use --force to rebuild)")
-            continue
-        audit.record(c, "build", "ok", f"{result.pages} pages; {result.findings} open findings")
-        out.print(f"[green]✓[/] {slug}: {result.pages} pages · {result.findings} open findings")
-        out.print(f"  site: {result.site_dir / 'index.html'}", soft_wrap=True, highlight=False)
-        if result.pdf_path:
-            out.print(f"  pdf:  {result.pdf_path}", soft_wrap=True, highlight=False)
-    took = time.monotonic() - started
-    if len(clients) > 1:
-        out.print(f"{len(clients) - len(failures)} of {len(clients)} clients built in {took:.1f} s"
-                  + (f"; failed: {', '.join(failures)}" if failures else ""))
-    if failures:
-        raise typer.Exit(EXIT_INPUT)
-
-
-def _print_problems(problems: list[str]) -> None:
-    for problem in problems:
-        err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
+    execute(work, clients if len(clients) == 1 else None, "build")
 
 
 @app.command()
@@ -314,13 +285,10 @@ def serve(
 
     Edits to client.yml, the snapshot, runbooks or templates regenerate the pages; the browser reloads.
     """
-    from generator.commands.serve import serve as run_serve
+    from generator.commands import serve as command
 
-    (c,) = _clients(client, False, root)
-    try:
-        run_serve(c, port)
-    except InputError as exc:
-        _fail(exc.problems)
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], port))
 
 
 class Format(StrEnum):
@@ -358,41 +326,11 @@ def check(
     account in two snapshots) and records the result in `clients/<client>/isolation.yml`, which the
     build shows; nothing of another client is written there.
     """
-    from generator.checks import Severity, report
-    from generator.commands.build import load_portal
-    from generator.evidence import isolation
-    from generator.store import snapshot
+    from generator.commands import check as command
 
-    (c,) = _clients(client, False, root)
-    try:
-        isolation.save(c.dir, isolation.compare(c.root, c.slug, snapshot.load(c.snapshot_dir)))
-        portal = load_portal(c)
-    except InputError as exc:
-        _fail(exc.problems)
-    if format == CheckFormat.json:
-        sys.stdout.write(report.as_json(portal.findings))
-    elif format == CheckFormat.csv:
-        sys.stdout.write(report.as_csv(portal.findings))
-    elif format == CheckFormat.sarif:
-        sys.stdout.write(report.as_sarif(portal.findings, c.slug, {w.ref for w in portal.snapshot.workflows},
-                                         {cred.ref for cred in portal.snapshot.credentials}))
-    else:
-        table = Table(title=f"{portal.config.client.name}: security baseline", show_lines=False)
-        for column in ("Severity", "Check", "Where", "Evidence"):
-            table.add_column(column, overflow="fold")
-        for f in portal.findings:
-            table.add_row(f.check.severity.name + (" (muted)" if f.muted else ""), f"{f.check.id} {f.check.title}",
-                          f.label, f.evidence)
-        out.print(table)
-        out.print(f"{len(portal.open_findings)} open, {len(portal.findings) - len(portal.open_findings)} muted")
-    from generator.store import audit
-
-    audit.record(c, "check", "ok", f"{len(portal.open_findings)} open findings, "
-                 f"{len(portal.findings) - len(portal.open_findings)} muted")
-    if fail_on != FailOn.never:
-        threshold = Severity[fail_on.value]
-        if any(f.check.severity >= threshold for f in portal.open_findings):
-            raise typer.Exit(EXIT_FINDINGS)
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], format.value, None if fail_on == FailOn.never else fail_on.value),
+            clients, "check")
 
 
 @app.command()
@@ -408,22 +346,10 @@ def diff(
 
     Default: the last commit against the working tree (what the next commit would record).
     """
-    import json
+    from generator.commands import diff as command
 
-    from generator.changes.diff import HistoryError, as_text, compare, snapshot_at
-
-    (c,) = _clients(client, False, root)
-    try:
-        old, new = snapshot_at(c, from_rev), snapshot_at(c, to_rev)
-        result = compare(old, new, c.config)
-    except HistoryError as exc:
-        _fail([str(exc)])
-    except InputError as exc:
-        _fail(exc.problems)
-    if format == Format.json:
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(as_text(result, f"{c.slug}: {from_rev} → {to_rev or 'working tree'}"))
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], from_rev, to_rev, format.value))
 
 
 class AuditFormat(StrEnum):
@@ -448,51 +374,10 @@ def health(
     Each alert is sent once (state in `clients/<client>/health.yml`) and a recovery message follows
     when the workflow is healthy again. Meant to run on a schedule after each sync.
     """
-    from generator.changes import alerts as monitor
-    from generator.changes import diff
-    from generator.store import audit, snapshot
+    from generator.commands import health as command
 
-    (c,) = _clients(client, False, root)
-    try:
-        current = snapshot.load(c.snapshot_dir)
-        config = c.config
-    except InputError as exc:
-        _fail(exc.problems)
-    previous = None
-    try:
-        revision = against or diff.previous_revision(c)
-        previous = diff.snapshot_at(c, revision) if revision else None
-    except diff.HistoryError as exc:
-        if against:
-            _fail([str(exc)])
-        err.print(f"[yellow]note:[/] no previous snapshot to compare run times with ({exc})", highlight=False)
-    state = monitor.load_state(c.dir)
-    todo = monitor.plan(monitor.evaluate(config, current, previous), state)
-    if todo.empty:
-        out.print(f"{c.slug}: nothing new to report ({len(todo.still_open)} alert(s) still open).")
-        return
-    subject, body = monitor.message(config.client.name, todo)
-    if not notify:
-        out.print(f"Would send (run with --notify to send):\n[bold]{subject}[/]\n{body}", highlight=False)
-        return
-    for channel in monitor.channels(config)[1]:
-        out.print(f"[yellow]–[/] {channel.kind} {channel.target}: not used for health alerts (supported: "
-                  f"{', '.join(monitor.SUPPORTED)})", highlight=False)
-    deliveries = monitor.deliver(config, subject, body)
-    for d in deliveries:
-        out.print(f"{'[green]✓' if d.ok else '[red]✗'}[/] {d.channel}{': ' + d.detail if d.detail else ''}",
-                  highlight=False)
-    if any(d.ok for d in deliveries):
-        monitor.save_state(c.dir, monitor.apply(state, todo, current.meta.taken))
-    failed = [d for d in deliveries if not d.ok]
-    audit.record(c, "health", "failed" if failed else "ok", f"{subject}; " + "; ".join(
-        f"{d.channel}: {'sent' if d.ok else 'failed'}" for d in deliveries))
-    if not deliveries:
-        _fail(["no channel in client.yml takes health alerts (alerts: kind slack, webhook or email)"])
-    if failed:
-        err.print(f"[red]{len(failed)} channel(s) failed[/]; the others were sent. Alerts not delivered anywhere "
-                  "are tried again next time.")
-        raise typer.Exit(EXIT_PLATFORM)
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], notify, against), clients if notify else None, "health")
 
 
 @app.command("bundle")
@@ -509,39 +394,14 @@ def bundle_command(
     Builds first when the site or PDF is out of date. The same inputs give the same bytes. Written to
     `build/<client>/<client>-handover-<snapshot date>.zip`; check one with `handover bundle --verify <zip>`.
     """
-    from generator.commands import bundle as deliverable
+    from generator.commands import bundle as command
 
     if verify is not None:
-        if client:
-            _fail(["give either a client (to bundle) or --verify <zip> (to check), not both"])
-        result = deliverable.verify(verify)
-        for problem in result.problems:
-            err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
-        if not result.ok:
-            err.print(f"[red]{verify.name} does not match its manifest.[/]")
-            raise typer.Exit(EXIT_FINDINGS)
-        out.print(f"[green]✓ {verify.name}[/]: all {result.checked} files match the manifest.")
+        execute(lambda: command.run_verify(verify) if not client else _refuse(
+            "give either a client (to bundle) or --verify <zip> (to check), not both"))
         return
-    from generator.checks import report
-    from generator.commands.build import build_reporting_errors, is_current, load_portal
-    from generator.store import audit, snapshot
-
-    (c,) = _clients(client, False, root)
-    if not is_current(c):
-        out.print(f"Building {c.slug} first (the site or PDF is older than its inputs) …")
-        _, status, _ = build_reporting_errors(c.root, c.slug, with_pdf=True, force=False)
-        if status != "ok":
-            _fail(status.splitlines())
-    try:
-        portal = load_portal(c)
-        taken = snapshot.load(c.snapshot_dir).meta.taken
-        files = deliverable.contents(c, report.as_json(portal.findings))
-    except InputError as exc:
-        _fail(exc.problems)
-    path = deliverable.bundle_path(c, taken)
-    deliverable.write(path, files, taken.timetuple()[:6])
-    audit.record(c, "bundle", "ok", f"{path.name}: {len(files)} files")
-    out.print(f"[green]✓ {path}[/] ({len(files)} files and a SHA-256 manifest)")
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0]), clients, "bundle")
 
 
 @app.command("audit")
@@ -552,10 +412,10 @@ def audit_export(
 ):
     """Export the audit trail (`clients/<client>/audit.log`): every sync, import, build and check, with
     time (UTC), user, command, snapshot revision and result."""
-    from generator.store import audit
+    from generator.commands import audit as command
 
-    (c,) = _clients(client, False, root)
-    sys.stdout.write(audit.export(audit.read(c), format.value))
+    clients = _clients(client, False, root)
+    execute(lambda: command.run(clients[0], format.value))
 
 
 incident_app = typer.Typer(help="Incident records in `clients/<client>/incidents/`: create and list them.",
@@ -563,17 +423,11 @@ incident_app = typer.Typer(help="Incident records in `clients/<client>/incidents
 app.add_typer(incident_app, name="incident")
 
 
-class IncidentSeverity(StrEnum):
-    critical = "critical"
-    high = "high"
-    standard = "standard"
-
-
 @incident_app.command("new")
 def incident_new(
     client: ClientArg,
     title: Annotated[str, typer.Argument(help='What happened, in a few words, e.g. "Orders not reaching NetSuite".')],
-    severity: Annotated[IncidentSeverity, typer.Option(help="As defined by the response targets in client.yml.")],
+    severity: Annotated[IncidentLevel, typer.Option(help="As defined by the response targets in client.yml.")],
     workflow: Annotated[list[str] | None, typer.Option("--workflow", help="Affected workflow ref, e.g. n8n:Ord3rSync01 (repeatable).")] = None,
     owner: Annotated[str | None, typer.Option(help="Who leads it (default: the consultant in client.yml).")] = None,
     detected: Annotated[str | None, typer.Option(help="When it was detected, UTC ISO time (default: now).")] = None,
@@ -581,76 +435,51 @@ def incident_new(
 ):
     """Create an incident record from the template (timeline, impact, root cause, preventive measures,
     communication log) and print its path."""
-    from datetime import UTC, datetime
+    from generator.commands import incident as command
 
-    from generator.config import Severity as IncidentLevel
-    from generator.evidence import incidents
-    from generator.store import snapshot
-
-    (c,) = _clients(client, False, root)
-    try:
-        snap = snapshot.load(c.snapshot_dir)
-        unknown = [ref for ref in workflow or [] if snap.workflow(ref) is None]
-        if unknown:
-            known = ", ".join(w.ref for w in snap.workflows[:8])
-            _fail([f"--workflow {ref}: no such workflow in the snapshot (e.g. {known})" for ref in unknown])
-        when = datetime.fromisoformat(detected.replace("Z", "+00:00")) if detected else datetime.now(UTC)
-        if when.tzinfo is None:
-            _fail(["--detected needs a time zone, e.g. 2026-11-20T09:00:00Z"])
-        path = incidents.create(c.incidents_dir, title, IncidentLevel(severity.value), workflow or [],
-                                owner or c.config.engagement.consultant.name, when.astimezone(UTC).replace(microsecond=0))
-    except InputError as exc:
-        _fail(exc.problems)
-    except ValueError as exc:
-        _fail([f"--detected: {exc}"])
-    from generator.store import audit
-
-    audit.record(c, "incident", "ok", f"created {path.name}")
-    out.print(f"Created {path}", soft_wrap=True, highlight=False)
-    out.print("Fill in the sections; set acknowledged, resolved and summary_sent in its header as they happen.")
+    clients = _clients(client, False, root)
+    execute(lambda: command.new(clients[0], title, severity.value, workflow or [], owner, detected))
 
 
 @incident_app.command("list")
 def incident_list(client: ClientArg, root: RootOpt = None):
     """List the client's incidents, newest first, with response and restore times against the targets."""
-    from generator.evidence import incidents
-    from generator.evidence.run_health import format_span
+    from generator.commands import incident as command
 
-    (c,) = _clients(client, False, root)
-    try:
-        records = incidents.load(c.incidents_dir)
-        targets = c.config.response_targets
-    except InputError as exc:
-        _fail(exc.problems)
-    table = Table(title=f"{c.config.client.name}: incidents")
-    for column in ("Id", "Severity", "Status", "Detected (UTC)", "First response", "Restored after", "Title"):
-        table.add_column(column, overflow="fold")
-    for i in records:
-        table.add_row(i.id, i.severity.value, i.status.value, f"{i.detected:%Y-%m-%d %H:%M}",
-                      format_span(i.time_to_acknowledge) + (" (missed)" if i.response_missed(targets) else ""),
-                      format_span(i.time_to_resolve) + (" (missed)" if i.resolve_missed(targets) else ""), i.title)
-    out.print(table if records else f"No incidents recorded for {c.slug}.")
+    clients = _clients(client, False, root)
+    execute(lambda: command.listing(clients[0]))
 
 
-EXIT_INTERNAL = 4
+def _internal_error(exc: BaseException) -> None:
+    """A bug: one line on the terminal, the redacted traceback in a file for the report."""
+    import os
+    import tempfile
+    import traceback
+
+    from generator.redact import redact_text
+
+    detail = redact_text("".join(traceback.format_exception(exc)))[0]
+    if os.environ.get("HANDOVER_DEBUG"):
+        console(stderr=True).print(Text(detail))
+    fd, path = tempfile.mkstemp(prefix="handover-internal-error-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"handover {__version__}\n{' '.join(sys.argv[1:2])}\n\n{detail}")
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+    _line(True, f"internal error: {type(exc).__name__}{place}. This is a bug in Handover, not in your files; the "
+               f"step that failed changed nothing. Details for the report: {path} (HANDOVER_DEBUG=1 shows them here).",
+          "error")
 
 
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _line(True, "interrupted", "error")
         sys.exit(130)
-    except Exception as exc:  # a bug: say so in one line, without a traceback or any data value
-        import os
-        import traceback
-
-        from generator.redact import redact_text
-
-        if os.environ.get("HANDOVER_DEBUG"):
-            traceback.print_exc()
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {redact_text(str(exc))[0][:200]} "
-                  f"(at {Path(where.filename).name}:{where.lineno}). Nothing was changed by the failing step. "
-                  "Please report it; HANDOVER_DEBUG=1 shows the traceback.", highlight=False, soft_wrap=True)
+    except Exception as exc:  # noqa: BLE001  a bug: say so in one line, without a traceback or any data value
+        _internal_error(exc)
         sys.exit(EXIT_INTERNAL)
+
+
+__all__ = ["app", "main", "EXIT_INPUT"]

@@ -1,8 +1,8 @@
 """`client.yml`: the hand-written engagement facts, its schema and its loading.
 
 Each field carries its description, so this module is both the validator and the reference
-(`docs/client-yml.md` is written from it). Loading reports every problem at once, each as
-`file:line: field: what was expected`.
+(`docs/client-yml.md` is written from it). `store.workspace.load_client` reads it, reporting every
+problem at once, each as `file:line: field: what was expected`.
 """
 
 from __future__ import annotations
@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from generator.model import Strict
+from generator.platforms import Platform
 from generator.redact import looks_like_secret
-from generator.store.yamlio import load_model
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 
 
 # Addresses that are credentials by themselves: whoever knows one can post to it.
@@ -96,7 +97,20 @@ class ClientInfo(Strict):
     name: str = Field(description="The client's name as it appears on the cover, e.g. 'Harbour & Pine Pte. Ltd.'.")
     slug: str = Field(pattern=SLUG, description="Folder name under clients/: lower case, digits and dashes.")
     industry: str | None = Field(default=None, description="One line, for the overview.")
-    logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG).")
+    logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG), "
+                             "e.g. assets/logo.svg.")
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_inside_the_folder(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        path = PurePosixPath(value.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError("give a path inside the client's folder, e.g. assets/logo.svg (no absolute path, no '..')")
+        if path.suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"expected an image file: {', '.join(sorted(LOGO_TYPES))}")
+        return path.as_posix()
 
 
 class Consultant(Strict):
@@ -138,7 +152,9 @@ class EscalationLevel(Strict):
     when: str | None = Field(default=None, description="When to escalate to this level.")
 
 
-class Severity(StrEnum):
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
     critical = "critical"
     high = "high"
     standard = "standard"
@@ -198,14 +214,8 @@ class RetentionRule(Strict):
     disposal: str | None = Field(default=None, description="How it is deleted at the end.")
 
 
-class PlatformKind(StrEnum):
-    n8n = "n8n"
-    make = "make"
-    zapier = "zapier"
-
-
 class PlatformConfig(Strict):
-    kind: PlatformKind
+    kind: Platform
     name: str = Field(description="A label, e.g. 'n8n production'.")
     base_url: str | None = Field(default=None, description="n8n: the instance URL. Make: a custom host.")
     zone: str | None = Field(default=None, description="Make zone: eu1, eu2, us1, us2, …")
@@ -318,6 +328,3 @@ class ClientConfig(Strict):
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)
 
-
-def load_client(path: Path) -> ClientConfig:
-    return load_model(path, ClientConfig)

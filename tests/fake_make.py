@@ -1,4 +1,4 @@
-"""A fake Make API v2 on 127.0.0.1 following the documented shapes (platform-apis.md §2).
+"""A fake Make API v2 on 127.0.0.1 following the documented shapes (docs/platforms.md, Make).
 
 Named envelopes (`{"scenarios": […], "pg": {…}}`), `pg[offset]`/`pg[limit]` pages, `pg[last]` keyset
 pages for logs, `{"code": "OK", "response": {"blueprint": …}}` for blueprints, error bodies with

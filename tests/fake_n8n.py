@@ -1,6 +1,6 @@
 """A fake n8n public API on 127.0.0.1 that answers in n8n's documented shapes and injects faults.
 
-Shapes follow ../shared/reference/platform-apis.md §1: `{data, nextCursor}` envelopes, base64 JSON
+Shapes follow docs/platforms.md (n8n): `{data, nextCursor}` envelopes, base64 JSON
 cursors (offset style for most lists, `lastId` keyset style for executions, newest first), string ids,
 `{"message": …}` errors, 401 without the key, 403 for a scope the key lacks, 400 for a bad cursor, and
 `POST /audit` answering an object of reports. Executions can be generated on the fly from their index

@@ -1,4 +1,4 @@
-"""A fake Zapier Workflow API on 127.0.0.1 (platform-apis.md §3), quirks included.
+"""A fake Zapier Workflow API on 127.0.0.1 (docs/platforms.md, Zapier), quirks included.
 
 Bearer tokens map to scopes (a missing one answers 403 with a JSON:API error body); `limit`/`offset`
 pages with absolute `links.next` URLs and `meta`; `expand=steps.action,steps.authentication`;

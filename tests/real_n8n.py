@@ -1,4 +1,4 @@
-"""A real n8n on 127.0.0.1 for the connector tests (recipe: ../shared/reference/platform-apis.md §6).
+"""A real n8n on 127.0.0.1 for the connector tests (recipe: docs/platforms.md, "A real n8n for the tests").
 
 `scripts/install-n8n.sh` installs n8n once into a cache outside the repository; each test session
 starts it on free ports with a temporary user folder, creates the owner through the internal REST API

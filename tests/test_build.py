@@ -173,7 +173,7 @@ def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
     """A handover PDF with dead references is not written: WeasyPrint's warnings fail the build."""
     import shutil
 
-    from generator.commands.build import _pdf_context, load_portal
+    from generator.commands.build import _pdf_context, portal_for
     from generator.render.pdf import PdfError, PrintPage, render_pdf
     from generator.store.workspace import BASE_MKDOCS
 
@@ -186,6 +186,6 @@ def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
     (build_copy / "docs" / "broken.md").write_text("# Broken\n\n[to nowhere](#missing-anchor)\n\n![gone](gone.svg)\n")
     out = tmp_path / "x.pdf"
     with pytest.raises(PdfError) as caught:
-        render_pdf(config, [PrintPage("broken.md", 1)], _pdf_context(load_portal(c), c), out)
+        render_pdf(config, [PrintPage("broken.md", 1)], _pdf_context(portal_for(c, with_history=False), c), out)
     assert "No anchor" in str(caught.value) and "gone.svg" in str(caught.value)
     assert not out.exists()

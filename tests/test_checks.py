@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from generator.checks import evaluate
-from generator.config import Mute, load_client
+from generator.config import Mute
 from generator.model import Credential, StepRef
 from generator.store import snapshot
+from generator.store.workspace import load_client
 
-from .conftest import DEMO
+from .conftest import DEMO, evaluate
 
 
 def ids(findings, location=None):

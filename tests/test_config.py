@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.config import load_client
 from generator.errors import InputError
+from generator.store.workspace import load_client
 
 from .conftest import copy_demo
 

@@ -98,10 +98,10 @@ def test_hostile_labels_stay_text():
 
 
 def test_integration_map_links_chains_and_groups_by_platform():
-    from generator.commands.build import load_portal
+    from generator.commands.build import portal_for
     from generator.store.workspace import client
 
-    portal = load_portal(client("demo", DEMO.parent.parent))
+    portal = portal_for(client("demo", DEMO.parent.parent), with_history=False)
     maps = integration_maps(portal.workflows, lambda v: v.page.replace(".md", ".html"))
     assert [m.caption for m in maps] == ["Integration map: Make", "Integration map: n8n", "Integration map: Zapier"]
     n8n = to_svg(maps[1].diagram, 680, 900)
@@ -117,12 +117,12 @@ DETERMINISM = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from generator.commands.build import load_portal
+from generator.commands.build import portal_for
 from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps
 from generator.store.workspace import client
 for _ in range(3):  # several times in one process too: grandalf keys sets by object identity
-    portal = load_portal(client("demo", Path(sys.argv[2])))
+    portal = portal_for(client("demo", Path(sys.argv[2])), with_history=False)
     names = {v.ref: v.workflow.name for v in portal.workflows}
     figures = [f for v in portal.workflows for f in flowcharts(v.workflow, v.ref, names)]
     figures += integration_maps(portal.workflows, lambda v: v.page)
@@ -168,13 +168,16 @@ def _caller(url: str):
     ("https://hook.eu1.make.com/zzz999", None),                          # another webhook
 ])
 def test_webhook_calls_matched_by_fingerprint(called_url, expected):
-    from generator.config import load_client
+    from generator.checks import assess
+    from generator.evidence import Evidence
     from generator.model import Snapshot, SnapshotMeta
     from generator.render.portal import build_portal
+    from generator.store.workspace import load_client
 
     snap = Snapshot(meta=SnapshotMeta(taken="2026-11-27T06:00:00Z"),
                     workflows=[_hooked("hook", "make", "https://hook.eu1.make.com/abc123"), _caller(called_url)])
-    portal = build_portal(load_client(DEMO / "client.yml"), snap, "test", [])
+    evidence = Evidence(config=load_client(DEMO / "client.yml"), snapshot=snap)
+    portal = build_portal(evidence, assess(evidence))
     caller = portal.view("n8n:caller")
     assert caller.step_calls.get("h") == expected
     if expected:

@@ -156,6 +156,7 @@ def test_missing_exports_are_a_finding(tmp_path):
     assert hit["evidence"].startswith("1 of 5 n8n workflows have no native export: “Nightly stock sync”")
 
 
+@pytest.mark.slow  # builds the whole site and PDF
 def test_bundle_is_reproducible_complete_and_verifiable(tmp_path):
     import_all(tmp_path)
     import_all(tmp_path, "other")

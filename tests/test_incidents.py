@@ -9,16 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from generator.checks import evaluate
 from generator.cli import app
-from generator.commands.build import load_portal
-from generator.config import Severity, load_client
+from generator.commands.build import portal_for
+from generator.config import IncidentLevel as Severity
 from generator.evidence import incidents
 from generator.model import TriggerKind
 from generator.store import snapshot
-from generator.store.workspace import client
+from generator.store.workspace import client, load_client
 
-from .conftest import DEMO, copy_demo
+from .conftest import DEMO, copy_demo, evaluate
 
 runner = CliRunner()
 TAKEN = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -144,7 +143,7 @@ def changes_after(repo, edit):
     edit(snap)
     snapshot.save(snap, snap_dir)
     git(repo, "commit", "-qam", "sync")
-    portal = load_portal(client("demo", repo))
+    portal = portal_for(client("demo", repo), with_history=False)
     return portal.authored_runbooks[0].changes, hits(portal.findings, "RUN-001")
 
 
@@ -171,6 +170,50 @@ def test_runbook_edited_after_the_change_is_current_again(repo):
     changes, _ = changes_after(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"))
     assert changes
     (repo / "clients/demo/runbooks/orders.md").write_text(RUNBOOK + "\nUpdated for Orders v2.\n")
-    assert load_portal(client("demo", repo)).authored_runbooks[0].changes == []  # being edited: current
+    assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []  # being edited: current
     git(repo, "commit", "-qam", "runbook updated")
-    assert load_portal(client("demo", repo)).authored_runbooks[0].changes == []
+    assert portal_for(client("demo", repo), with_history=False).authored_runbooks[0].changes == []
+
+
+def test_runbook_staleness_at_a_past_revision_and_in_diff(repo):
+    """gather() at a revision judges runbooks as they were then, so `diff` shows RUN-001 as new."""
+    from generator.changes.diff import compare
+    from generator.evidence import gather
+
+    changes_after(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"))
+    c = client("demo", repo)
+    assert gather(c, "HEAD~1").runbooks[0].changes == []  # before the sync the runbook was current
+    assert any("renamed" in change for change in gather(c, "HEAD").runbooks[0].changes)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
+    assert any(f.startswith("RUN-001 ") for f in between.findings_new), between.findings_new
+
+
+def test_diff_shows_incident_findings_as_new(repo):
+    """Incidents are part of the evidence at each revision: a late summary appears as a new finding."""
+    from generator.changes.diff import compare
+    from generator.evidence import gather
+
+    late = """---
+id: INC-2026-099
+title: Late summary
+severity: high
+status: resolved
+owner: Maya
+detected: 2026-10-01T01:00:00Z
+acknowledged: 2026-10-01T01:05:00Z
+resolved: 2026-10-01T02:00:00Z
+---
+## Root cause
+
+Known.
+
+## Preventive measures
+
+Done.
+"""
+    (repo / "clients/demo/incidents/INC-2026-099-late.md").write_text(late)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "incident recorded")
+    c = client("demo", repo)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
+    assert any(f.startswith("INC-001 ") and "INC-2026-099" in f for f in between.findings_new), between.findings_new

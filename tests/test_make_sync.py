@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.connectors import sync_client
+from generator.connectors.base import SyncContext
 from generator.connectors.http import PlatformError, RetryPolicy
 from generator.store import snapshot
 from generator.store.workspace import client as load_client
@@ -88,8 +89,8 @@ def acme(tmp_path, fake, monkeypatch):
 
 
 def sync(c, **kwargs):
-    return sync_client(c, now=kwargs.pop("now", NOW), retry=kwargs.pop("retry", FAST), timeout=2.0,
-                       options={"make": {"rate_window": WINDOW}})
+    return sync_client(c, SyncContext(now=kwargs.pop("now", NOW), retry=kwargs.pop("retry", FAST), timeout=2.0,
+                                      rate_window=WINDOW))
 
 
 def test_sync_a_two_team_organisation(acme, fake):
@@ -165,8 +166,8 @@ def test_transient_faults_are_retried(acme, fake, fault, route):
      "GET /api/v2/scenarios/502/blueprint", "404"),
 ])
 def test_lasting_faults_fail_clearly_and_keep_the_snapshot(acme, fake, faults, route, expected, monkeypatch):
-    monkeypatch.setattr("generator.connectors.make.PAGE", 3)  # several pages of scenarios and of logs
-    monkeypatch.setattr("generator.connectors.make.LOG_PAGE", 10)
+    monkeypatch.setattr("generator.connectors.make.api.PAGE", 3)  # several pages of scenarios and of logs
+    monkeypatch.setattr("generator.connectors.make.api.LOG_PAGE", 10)
     sync(acme)
     before = files(acme.snapshot_dir)
     fake.scenarios[0]["name"] = "Renamed"

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.connectors import sync_client
+from generator.connectors.base import SyncContext
 from generator.store import snapshot
 from generator.store.workspace import client as load_client
 
@@ -192,7 +193,7 @@ def test_sync_a_real_instance(built, n8n, acme, monkeypatch):
 def test_a_narrower_key_skips_runs_with_a_note(built, n8n, acme, monkeypatch):
     key = n8n.api_key("no executions", [s for s in READ_SCOPES if not s.startswith("execution:")])
     monkeypatch.setenv("ACME_N8N_KEY", key)
-    (outcome,) = sync_client(acme, now=datetime.now(UTC) + timedelta(seconds=1))
+    (outcome,) = sync_client(acme, SyncContext(now=datetime.now(UTC) + timedelta(seconds=1)))
     assert outcome.runs_read == 0
     assert "run statistics: the key lacks execution:list" in outcome.skipped
     snap = snapshot.load(acme.snapshot_dir)
@@ -209,7 +210,7 @@ def test_exports_restore_into_a_real_n8n(built, n8n, acme, monkeypatch):
     import json
 
     monkeypatch.setenv("ACME_N8N_KEY", n8n.api_key("read for restore", READ_SCOPES))
-    sync_client(acme, now=datetime.now(UTC) + timedelta(seconds=2))
+    sync_client(acme, SyncContext(now=datetime.now(UTC) + timedelta(seconds=2)))
     api = n8n.api(n8n.api_key("restore", ["workflow:create", "workflow:read", "workflow:list"]))
     exported = sorted((acme.dir / "exports/n8n").glob("*.json"))
     assert len(exported) >= 4

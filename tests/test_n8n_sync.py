@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.connectors import SyncProblem, sync_client
+from generator.connectors import sync_client
+from generator.connectors.base import SyncContext
 from generator.connectors.http import PlatformError, RetryPolicy
 from generator.store import snapshot
 
@@ -80,8 +81,8 @@ def acme(tmp_path, fake, monkeypatch):
                                 "    api_key_env: ACME_N8N_KEY\n    window_days: 30\n")
 
 
-def sync(c, **kwargs):
-    return sync_client(c, now=NOW, retry=kwargs.pop("retry", FAST), timeout=kwargs.pop("timeout", 2.0), **kwargs)
+def sync(c, now=NOW, **limits):
+    return sync_client(c, SyncContext(now=now, **{"retry": FAST, "timeout": 2.0, **limits}))
 
 
 def test_sync_collects_everything(acme, fake):
@@ -184,20 +185,16 @@ def test_lasting_faults_fail_clearly_and_keep_the_snapshot(acme, fake, faults, e
     for fault in faults:
         fake.fault(route, **fault)
     with pytest.raises(PlatformError) as failure:
-        sync_client(acme, now=NOW + timedelta(hours=1), retry=FAST, timeout=2.0)
+        sync(acme, now=NOW + timedelta(hours=1))
     message = str(failure.value)
     assert expected in message and route.split(" ")[1].removeprefix("/api/v1") in message and KEY not in message
     assert files(acme.snapshot_dir) == before and files(acme.dir / "exports") == exports_before
 
 
-def test_a_cursor_that_never_ends_is_bounded(acme, fake, monkeypatch):
-    from generator.connectors import http
-    real = http.paginate_cursor
-    monkeypatch.setattr(http, "paginate_cursor", lambda *a, **k: real(*a, **dict(k, max_pages=3)))
-    monkeypatch.setattr("generator.connectors.n8n.paginate_cursor", http.paginate_cursor)
+def test_a_cursor_that_never_ends_is_bounded(acme, fake):
     fake.max_page = 2  # 7 workflows need 4 pages
     with pytest.raises(PlatformError, match="more than 3 pages"):
-        sync(acme)
+        sync(acme, max_pages=3)
     assert not acme.snapshot_dir.joinpath("workflows").exists()
 
 
@@ -235,7 +232,7 @@ def test_missing_scopes_skip_sections_with_a_note(acme, fake):
 
 def test_without_workflow_list_the_sync_fails(acme, fake):
     fake.scopes.discard("workflow:list")
-    with pytest.raises(SyncProblem, match="cannot list workflows"):
+    with pytest.raises(PlatformError, match="cannot list workflows"):
         sync(acme)
 
 
@@ -258,7 +255,7 @@ def test_daily_history_outlives_pruning(acme, fake):
         fake.executions.insert(0, {"id": str(newest + n), "status": "success", "workflowId": "wf1",
                                    "startedAt": iso(NOW + timedelta(hours=n)),
                                    "stoppedAt": iso(NOW + timedelta(hours=n, seconds=1))})
-    sync_client(acme, now=NOW + timedelta(days=1), retry=FAST)
+    sync(acme, now=NOW + timedelta(days=1))
     second = {r.workflow: r for r in snapshot.load(acme.snapshot_dir).runs}["n8n:wf1"]
     assert sum(b.runs for b in second.daily) == sum(b.runs for b in first.daily) + 2
     assert {b.day for b in first.daily} <= {b.day for b in second.daily}

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from generator.checks import evaluate
 from generator.cli import app
-from generator.config import FlowDecision, load_client
+from generator.config import FlowDecision
 from generator.evidence.patching import behind, version_key
 from generator.evidence.personal import flows
 from generator.model import PlatformUpdate
 from generator.store import snapshot
+from generator.store.workspace import load_client
 
-from .conftest import DEMO, copy_demo
+from .conftest import DEMO, copy_demo, evaluate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
@@ -60,6 +60,7 @@ def test_n8n_audit_updates_are_synced(tmp_path, monkeypatch):
     from datetime import UTC, datetime
 
     from generator.connectors import sync_client
+    from generator.connectors.base import SyncContext
     from generator.connectors.http import RetryPolicy
     from generator.store.workspace import client as load
 
@@ -80,7 +81,8 @@ def test_n8n_audit_updates_are_synced(tmp_path, monkeypatch):
         config.write_text(config.read_text().replace("platforms: []", (
             f"platforms:\n  - kind: n8n\n    name: n8n\n    base_url: {base}\n    api_key_env: K\n")))
         monkeypatch.setenv("K", "key-0123456789")
-        sync_client(load("acme", tmp_path), now=datetime(2026, 11, 28, tzinfo=UTC), retry=RetryPolicy(attempts=2))
+        sync_client(load("acme", tmp_path), SyncContext(now=datetime(2026, 11, 28, tzinfo=UTC),
+                                                         retry=RetryPolicy(attempts=2)))
     finally:
         fake.stop()
     (facts,) = snapshot.load(tmp_path / "clients/acme/snapshot").platforms

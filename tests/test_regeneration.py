@@ -8,9 +8,10 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from generator.changes.diff import compare, snapshot_at
+from generator.changes.diff import compare
 from generator.cli import app
 from generator.commands.build import build, inputs_digest, is_current
+from generator.evidence import gather
 from generator.model import Credential, Schedule, TriggerKind
 from generator.store import audit, snapshot
 from generator.store.workspace import client
@@ -85,9 +86,9 @@ def test_diff_covers_each_kind_of_change(repo):
 def test_diff_between_revisions_and_bad_revision(repo):
     edit(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"), "Second sync")
     c = client("demo", repo)
-    between = compare(snapshot_at(c, "HEAD~1"), snapshot_at(c, "HEAD"), c.config)
+    between = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
     assert [w.ref for w in between.workflows_changed] == ["n8n:Ord3rSync01"]
-    assert compare(snapshot_at(c, "HEAD"), snapshot_at(c, None), c.config).empty
+    assert compare(gather(c, "HEAD"), gather(c)).empty
     bad = runner.invoke(app, ["diff", "demo", "--root", str(repo), "--from", "nope"])
     assert bad.exit_code == 2 and "no snapshot of demo at nope" in bad.output
 
@@ -178,8 +179,6 @@ def test_all_builds_each_client_and_survives_a_broken_one(tmp_path):
 
 def test_ci_workflow_is_ready():
     """The GitHub Actions workflow: push + schedule, one matrix job per client, only that client's keys."""
-    import re
-    import sys
 
     import yaml
 
@@ -190,13 +189,9 @@ def test_ci_workflow_is_ready():
     assert flow[True]["schedule"] and "clients/**" in flow[True]["push"]["paths"]  # YAML reads `on:` as True
     job = flow["jobs"]["regenerate"]
     assert job["strategy"]["fail-fast"] is False and "matrix.client" not in str(job["strategy"]["matrix"])
-    steps = {s.get("name", s.get("uses")): s for s in job["steps"]}
-    assert "actions/upload-artifact@v4" in steps and "-handover.pdf" in steps["actions/upload-artifact@v4"]["with"]["path"]
-    # The key-exposing step reads the names from client.yml: run its Python for the demo.
-    snippet = re.search(r'python -c "(.*?)"\)', steps["Expose this client's keys, and only these"]["run"], re.S).group(1)
-    code = snippet.replace("\\\n", "").replace("${{ matrix.client }}", "demo")
-    names = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
-    assert names == ["HP_N8N_API_KEY", "HP_MAKE_API_TOKEN", "HP_ZAPIER_TOKEN", "HP_SLACK_ALERT_WEBHOOK"]
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert "-handover.pdf" in upload["with"]["path"] and "-handover-*.zip" in upload["with"]["path"]
+    assert job["environment"] == "handover-${{ matrix.client }}"  # keys: tests/test_ci_template.py
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.connectors import sync_client
+from generator.connectors.base import SyncContext
 from generator.connectors.http import PlatformError, RetryPolicy
 from generator.store import snapshot
 
@@ -74,7 +75,7 @@ def acme(tmp_path, fake, monkeypatch):
 
 
 def sync(c, now=NOW):
-    return sync_client(c, now=now, retry=FAST, timeout=2.0, options={"zapier": {"rate_window": WINDOW}})
+    return sync_client(c, SyncContext(now=now, retry=FAST, timeout=2.0, rate_window=WINDOW))
 
 
 def test_sync_reads_zaps_authentications_and_runs(acme, fake):
@@ -113,7 +114,7 @@ def test_quirks_wrapped_lists_and_links_previous(acme, fake):
 
 
 def test_pages_follow_links_next(acme, fake, monkeypatch):
-    monkeypatch.setattr("generator.connectors.zapier.PAGE", 5)
+    monkeypatch.setattr("generator.connectors.zapier.api.PAGE", 5)
     (outcome,) = sync(acme)
     assert outcome.workflows == 26 and len(fake.requests_to("/v2/zaps")) == 6
     assert fake.rejected == 0
@@ -140,7 +141,7 @@ def test_missing_scopes(acme, fake):
 def test_looping_next_link_and_lasting_errors_keep_the_snapshot(acme, fake, monkeypatch):
     sync(acme)
     before = files(acme.snapshot_dir)
-    monkeypatch.setattr("generator.connectors.zapier.PAGE", 5)
+    monkeypatch.setattr("generator.connectors.zapier.api.PAGE", 5)
     fake.fault("GET /v2/zaps", kind="loop-next")
     with pytest.raises(PlatformError, match="next-page link it had sent before"):
         sync(acme, now=NOW + timedelta(hours=1))

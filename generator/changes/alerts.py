@@ -3,24 +3,21 @@
 The latest run statistics are compared with the previous snapshot and the client's thresholds:
 a workflow failing above the failure rate, a scheduled workflow that stopped running, a run time that
 grew by `duration_factor`. Each alert is sent once: what was sent is kept in
-`clients/<client>/health.yml`, and when a workflow is healthy again a recovery message goes out. A
-channel that fails is reported and does not stop the others.
+`clients/<client>/health.yml`, and when a workflow is healthy again a recovery message goes out. Sending is
+`commands/health.py`'s.
 """
 
 from __future__ import annotations
 
-import os
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
 from pydantic import Field
 
 from generator.config import ClientConfig
-from generator.evidence.run_health import format_duration, format_rate, is_idle, trend
+from generator.evidence.run_health import is_idle, trend
+from generator.formats import format_duration, format_rate
 from generator.model import Snapshot, Strict, Timestamp
 from generator.store.yamlio import atomic_write, load_model, model_to_yaml
 
@@ -124,72 +121,6 @@ def message(client_name: str, todo: Plan) -> tuple[str, str]:
     if todo.still_open:
         lines.append(f"({len(todo.still_open)} earlier alert(s) still open)")
     return subject, "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------------
-# Sending
-
-
-@dataclass
-class Delivery:
-    channel: str
-    ok: bool
-    detail: str = ""
-
-
-def _post_webhook(url: str, subject: str, body: str) -> None:
-    response = httpx.post(url, json={"text": f"*{subject}*\n{body}"}, timeout=10)
-    if response.status_code >= 300:
-        raise RuntimeError(f"answered {response.status_code}")
-
-
-def _send_mail(config: ClientConfig, to: str, subject: str, body: str) -> None:
-    smtp = config.smtp
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = smtp.sender, to, subject
-    mail.set_content(body)
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as server:
-        if smtp.starttls:
-            server.starttls()
-        if smtp.username:
-            password = os.environ.get(smtp.password_env or "", "")
-            if not password:
-                raise RuntimeError(f"the SMTP password variable {smtp.password_env} is not set")
-            server.login(smtp.username, password)
-        server.send_message(mail)
-
-
-SUPPORTED = ("slack", "webhook", "email")
-
-
-def channels(config: ClientConfig) -> tuple[list, list]:
-    """(channels health alerts go to, channels that asked for them but cannot take them)."""
-    wanted = [c for c in config.alerts if c.health_alerts]
-    return [c for c in wanted if c.kind in SUPPORTED], [c for c in wanted if c.kind not in SUPPORTED]
-
-
-def deliver(config: ClientConfig, subject: str, body: str) -> list[Delivery]:
-    """The message to every channel that takes health alerts; each failure is caught and reported
-    without its address (a webhook URL is a secret)."""
-    results = []
-    for channel in channels(config)[0]:
-        name = f"{channel.kind} {channel.target}"
-        try:
-            if channel.kind in ("slack", "webhook"):
-                url = os.environ.get(channel.secret_env or "", "")
-                if not url:
-                    raise RuntimeError(f"the webhook variable {channel.secret_env or '(secret_env not set)'} is empty")
-                _post_webhook(url, subject, body)
-            else:
-                if config.smtp is None:
-                    raise RuntimeError("no `smtp:` server in client.yml")
-                _send_mail(config, channel.target, subject, body)
-        except (OSError, RuntimeError, httpx.HTTPError, smtplib.SMTPException) as exc:
-            results.append(Delivery(name, False, f"{type(exc).__name__}: {str(exc)[:160]}" if not isinstance(
-                exc, httpx.HTTPError) else f"could not post ({type(exc).__name__})"))
-            continue
-        results.append(Delivery(name, True))
-    return results
 
 
 def apply(state: HealthState, todo: Plan, now: datetime) -> HealthState:

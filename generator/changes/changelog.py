@@ -11,7 +11,10 @@ import json
 import subprocess
 from dataclasses import dataclass
 
-from generator.changes.diff import HistoryError, compare, snapshot_at
+from generator import __version__
+from generator.changes.diff import HistoryError, compare
+from generator.errors import InputError
+from generator.evidence import gather
 from generator.store.workspace import Client
 from generator.store.yamlio import atomic_write
 
@@ -45,19 +48,24 @@ def _commits(client: Client) -> list[tuple[str, str, str, str]]:
 
 
 def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
-    cache = client.build_dir / ".cache" / "changelog" / f"{commit}.json"
+    cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}.json"
     if cache.exists():
         return Entry(**json.loads(cache.read_text()))
-    new = snapshot_at(client, commit)
     try:
-        old = snapshot_at(client, f"{commit}^")
-    except HistoryError:
-        old = None  # the first snapshot
-    if old is None:
+        after = gather(client, commit)
+    except InputError as exc:
+        raise HistoryError(exc.problems[0]) from None
+    new = after.snapshot
+    try:
+        before = gather(client, f"{commit}^")
+    except InputError:
+        before = None  # the first snapshot (or the client folder did not exist yet)
+    if before is None:
         entry = Entry(commit, date, author, subject, f"first snapshot: {len(new.workflows)} workflows",
                       {}, [w.ref for w in new.workflows], [], first=True)
     else:
-        diff = compare(old, new, client.config)
+        old = before.snapshot
+        diff = compare(before, after)
         entry = Entry(commit, date, author, subject, diff.summary(),
                       {c.ref: c.changes for c in diff.workflows_changed},
                       sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),

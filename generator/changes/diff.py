@@ -13,17 +13,17 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from generator.checks import evaluate
-from generator.config import ClientConfig
+from generator.checks import assess
 from generator.errors import InputError
+from generator.evidence import Evidence
 from generator.evidence.run_health import health
 from generator.model import Snapshot, Workflow
 from generator.store import snapshot as store
 from generator.store.workspace import Client
 
 
-class HistoryError(Exception):
-    pass
+class HistoryError(InputError):
+    """A revision that cannot be read (not in Git, unknown revision): exit 2."""
 
 
 def _git(client: Client, *args: str, binary: bool = False, cwd: Path | None = None):
@@ -158,7 +158,10 @@ def _workflow_changes(old: Workflow, new: Workflow) -> list[str]:
     return sorted(changes, key=lambda c: (not c.startswith(("renamed", "activated", "deactivated", "trigger", "schedule")), c))
 
 
-def compare(old: Snapshot, new: Snapshot, config: ClientConfig) -> Diff:
+def compare(earlier: Evidence, later: Evidence) -> Diff:
+    """What changed from `earlier` to `later`, both judged by the whole baseline (incidents, runbooks,
+    isolation and exports included), so a finding is new or resolved here exactly as on the Security page."""
+    old, new, config = earlier.snapshot, later.snapshot, later.config
     diff = Diff()
     old_by, new_by = {w.ref: w for w in old.workflows}, {w.ref: w for w in new.workflows}
     diff.workflows_added = [f"{new_by[r].name} ({r})" for r in sorted(new_by.keys() - old_by.keys())]
@@ -190,8 +193,8 @@ def compare(old: Snapshot, new: Snapshot, config: ClientConfig) -> Diff:
         if was != now:
             diff.health.append(f"{new_by[ref].name}: {was.value} → {now.value}")
 
-    old_findings = {f.id: f for f in evaluate(config, old)}
-    new_findings = {f.id: f for f in evaluate(config, new)}
+    old_findings = {f.id: f for f in assess(earlier).findings}
+    new_findings = {f.id: f for f in assess(later).findings}
     diff.findings_new = [f"{new_findings[i].check.id} {new_findings[i].label}: {new_findings[i].evidence}"
                          for i in sorted(new_findings.keys() - old_findings.keys())]
     diff.findings_resolved = [f"{old_findings[i].check.id} {old_findings[i].label}"

@@ -2,8 +2,8 @@
 
 Each check is a small function with its metadata (id, area, severity, rationale, remediation, the
 SOC 2 criteria and PDPA obligations it supports), registered with `@check`. Checks only read the
-snapshot and client.yml; they never call a platform. `evaluate()` runs them all and applies the mutes
-from client.yml (a muted finding is still reported, as muted; an expired mute no longer applies).
+evidence (generator.evidence); they never call a platform or read a file. `assess()` runs them all and
+applies the mutes from client.yml (a muted finding is still reported, as muted; an expired mute no longer applies).
 """
 
 from __future__ import annotations
@@ -23,10 +23,6 @@ class Severity(IntEnum):
     medium = 2
     high = 3
     critical = 4
-
-    @property
-    def label(self) -> str:
-        return self.name
 
 
 AREAS: dict[str, str] = {
@@ -127,10 +123,27 @@ def _mute_for(mutes: list[Mute], check_id: str, location: str, today: date) -> M
     return None
 
 
-def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=(), isolation=None,
-             exported=None) -> list[Finding]:
-    ctx = Context(config=config, snapshot=snapshot, incidents=tuple(incidents), runbooks=tuple(runbooks),
-                  isolation=isolation, exported=None if exported is None else frozenset(exported))
+@dataclass(frozen=True)
+class Assessment:
+    """What the checks made of one client's evidence: every finding, muted ones included, worst first."""
+
+    findings: list[Finding]
+
+    @property
+    def open_findings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.muted]
+
+    @property
+    def muted_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.muted]
+
+
+def assess(evidence) -> Assessment:
+    """Run every check of the baseline on `evidence` (generator.evidence.Evidence) and apply the mutes."""
+    ctx = Context(config=evidence.config, snapshot=evidence.snapshot, incidents=tuple(evidence.incidents),
+                  runbooks=tuple(evidence.runbooks), isolation=evidence.isolation,
+                  exported=None if evidence.exports is None else frozenset(evidence.exports))
+    config = evidence.config
     findings = []
     for chk in REGISTRY:
         for hit in chk.run(ctx):
@@ -143,7 +156,7 @@ def evaluate(config: ClientConfig, snapshot: Snapshot, incidents=(), runbooks=()
                     mute=_mute_for(config.mutes, chk.id, hit.location, ctx.now.date()),
                 )
             )
-    return sorted(findings, key=lambda f: (-f.check.severity, f.check.id, f.location))
+    return Assessment(sorted(findings, key=lambda f: (-f.check.severity, f.check.id, f.location)))
 
 
 def checks_by_area() -> dict[str, list[Check]]:

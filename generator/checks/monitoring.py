@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, Severity, check
-from generator.evidence.run_health import format_rate, is_degrading, is_idle, silence_allowed, trend
+from generator.evidence.run_health import is_degrading, is_idle, silence_allowed, trend
+from generator.formats import format_rate
 from generator.model import Workflow
 
 HANDLED = {"continue", "retry", "resume", "ignore", "break", "rollback", "commit"}

@@ -9,6 +9,7 @@ import json
 
 from generator import __version__
 from generator.checks import REGISTRY, Finding, Severity
+from generator.formats import csv_cell
 from generator.store.snapshot import file_stem
 
 LEVEL = {Severity.critical: "error", Severity.high: "error", Severity.medium: "warning", Severity.low: "note",
@@ -37,7 +38,8 @@ def as_csv(findings: list[Finding]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for f in findings:
-        writer.writerow({**row(f), "soc2": " ".join(f.check.soc2), "pdpa": "; ".join(f.check.pdpa)})
+        cells = {**row(f), "soc2": " ".join(f.check.soc2), "pdpa": "; ".join(f.check.pdpa)}
+        writer.writerow({key: csv_cell(value) for key, value in cells.items()})
     return out.getvalue()
 
 

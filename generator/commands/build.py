@@ -1,4 +1,4 @@
-"""`handover build`: snapshot + client.yml → checks → pages → site and PDF.
+"""`handover build`: evidence → assessment → pages → site and PDF.
 
 The site (MkDocs) and the PDF (WeasyPrint) are both single-threaded and independent once the
 Markdown exists, so they are built in two processes at once: the wall time is near the larger of
@@ -8,18 +8,21 @@ the two rather than their sum.
 from __future__ import annotations
 
 import hashlib
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
 from generator.changes import changelog
-from generator.evidence import incidents, isolation
-from generator.evidence.runbooks import load_authored, what_changed
+from generator.checks import assess
+from generator.commands import Result
+from generator.errors import EXIT_FINDINGS
+from generator.evidence import gather
 from generator.render import pdf, site
 from generator.render.pages import write_docs
 from generator.render.portal import Portal, build_portal
-from generator.store import audit, exports, snapshot
+from generator.store import audit
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write
 
@@ -61,23 +64,14 @@ def is_current(client: Client, with_pdf: bool = True, digest: str | None = None)
             and stamp.read_text().strip() == (digest or inputs_digest(client, with_pdf)))
 
 
-def load_portal(client: Client, with_history: bool = False) -> Portal:
-    """Everything the pages show. `with_history` adds the change log and the audit trail (read from Git
-    and audit.log), which only the build needs."""
-    config = client.config
-    snap = snapshot.load(client.snapshot_dir)
-    runbooks = load_authored(client.runbooks_dir)
-    for runbook in runbooks:
-        runbook.changes = what_changed(runbook, snap, client.snapshot_dir)
-    compared = isolation.load(client.dir)
-    exported = exports.index(client.dir, [w.ref for w in snap.workflows])
-    portal = build_portal(config, snap, client.revision(), runbooks, incidents.load(client.incidents_dir), compared,
-                          exported)
-    portal.isolation, portal.exports = compared, exported
-    if with_history:
-        portal.changelog = changelog.entries(client)
-        portal.audit = [e for e in reversed(audit.read(client)) if e.get("command") in audit.SHOWN][:100]
-    return portal
+def portal_for(client: Client, with_history: bool = True) -> Portal:
+    """The one path from a client folder to what the pages show: gather the evidence, assess it, and join
+    the two for the templates. `with_history` adds the change log and the audit trail (Git, audit.log)."""
+    evidence = gather(client)
+    assessment = assess(evidence)
+    if not with_history:
+        return build_portal(evidence, assessment)
+    return build_portal(evidence, assessment, changelog.entries(client), audit.shown(client))
 
 
 def _pdf_context(portal: Portal, client: Client) -> dict:
@@ -107,7 +101,7 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     if not force and is_current(client, with_pdf, digest):
         return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
-    portal = load_portal(client, with_history=True)
+    portal = portal_for(client)
     pages = write_docs(client, portal)
     config_file = client.build_dir / "mkdocs.yml"
     epoch = int(portal.now.timestamp())
@@ -130,21 +124,60 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
                        pdf_parts=parts if with_pdf else None)
 
 
-def build_reporting_errors(root: Path, slug: str, with_pdf: bool, force: bool, parallel: bool = True
-                           ) -> tuple[str, str, BuildResult | None]:
-    """One client's build with its errors as text, for the CLI. With `--all` it runs in its own process
-    with `parallel=False` (site then PDF on one core), so two clients share the two cores."""
-    from generator.errors import InputError
-    from generator.render.pdf import PdfError
-    from generator.render.site import SiteError
+def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool) -> tuple[str, object]:
+    """One client's build in a worker process of `--all`: ("ok", BuildResult) or (exit code, message).
+    Errors travel back as text, so nothing has to be unpickled."""
+    from generator.errors import HandoverError
     from generator.store.workspace import client as find_client
 
     try:
-        c = find_client(slug, root)
-        return slug, "ok", build(c, with_pdf=with_pdf, parallel=parallel, force=force)
-    except InputError as exc:
-        return slug, "\n".join(exc.problems), None
-    except (SiteError, PdfError) as exc:
-        return slug, str(exc), None
+        return "ok", build(find_client(slug, root), with_pdf=with_pdf, parallel=False, force=force)
+    except HandoverError as exc:
+        return str(exc.exit_code), "\n".join(exc.problems)
     except Exception as exc:  # noqa: BLE001  one client's crash must not stop the others
-        return slug, f"unexpected error: {type(exc).__name__}: {exc}", None
+        from generator.errors import EXIT_INTERNAL
+
+        return str(EXIT_INTERNAL), f"internal error: {type(exc).__name__} (run `handover build {slug}` alone for detail)"
+
+
+def run(clients: list[Client], with_pdf: bool = True, check: bool = False, force: bool = False) -> Result:
+    """Build each client (`--all`: each in its own process, two at a time, one's failure not stopping the
+    others), or with `check` only say which are out of date."""
+    result = Result()
+    if check:
+        stale = [c.slug for c in clients if not is_current(c, with_pdf)]
+        for slug in stale:
+            result.say(f"stale: {slug}: the built site or PDF is older than its inputs; run `handover build {slug}`",
+                       "warn")
+        if not stale:
+            result.say(", ".join(c.slug for c in clients) + ": site and PDF are current", "ok")
+        result.exit_code = EXIT_FINDINGS if stale else 0
+        return result
+    started = time.monotonic()
+    if len(clients) == 1:
+        outcomes = [("ok", build(clients[0], with_pdf=with_pdf, force=force))]
+    else:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            outcomes = list(pool.map(_build_in_worker, [c.root for c in clients], [c.slug for c in clients],
+                                     [with_pdf] * len(clients), [force] * len(clients)))
+    failures = []
+    for c, (status, value) in zip(clients, outcomes, strict=True):
+        if status != "ok":
+            failures.append(c.slug)
+            for line in str(value).splitlines():
+                result.say(f"{c.slug}: {line}", "error")
+            result.record(c, "build", "failed", str(value).splitlines()[0])
+            result.exit_code = max(result.exit_code, int(status))
+            continue
+        if value.skipped:
+            result.say(f"{c.slug}: up to date, nothing to rebuild (use --force to rebuild)", "ok")
+            continue
+        result.record(c, "build", "ok", f"{value.pages} pages; {value.findings} open findings")
+        result.say(f"{c.slug}: {value.pages} pages · {value.findings} open findings", "ok")
+        result.say(f"  site: {value.site_dir / 'index.html'}")
+        if value.pdf_path:
+            result.say(f"  pdf:  {value.pdf_path}")
+    if len(clients) > 1:
+        result.say(f"{len(clients) - len(failures)} of {len(clients)} clients built in {time.monotonic() - started:.1f} s"
+                   + (f"; failed: {', '.join(failures)}" if failures else ""))
+    return result

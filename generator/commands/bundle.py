@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.commands import Result
+from generator.errors import EXIT_FINDINGS
 from generator.store import audit, guard
 from generator.store.workspace import Client
 
@@ -30,7 +32,7 @@ def _files(folder: Path, prefix: str) -> list[tuple[str, bytes]]:
 
 def contents(client: Client, findings_json: str) -> list[tuple[str, bytes]]:
     """Every file of the bundle but the manifest, as (name in the ZIP, bytes), sorted."""
-    shown = [e for e in audit.read(client) if e.get("command") in audit.SHOWN]
+    shown = list(reversed(audit.shown(client, limit=None)))
     trail = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in shown)
     files = [(client.pdf_path.name, client.pdf_path.read_bytes()), ("client.yml", client.config_path.read_bytes()),
              ("findings.json", findings_json.encode()), ("audit.log", trail.encode())]
@@ -97,3 +99,32 @@ def verify(path: Path) -> Verification:
         for name in sorted(names - set(listed) - {MANIFEST}):
             problems.append(f"{name}: in the bundle but not in the manifest (added after bundling)")
     return Verification(not problems, len(listed), problems)
+
+
+def run(client: Client) -> Result:
+    """Build first when the outputs are older than their inputs, then write the dated, checked ZIP."""
+    from generator.checks import assess, report
+    from generator.commands.build import build, is_current
+    from generator.evidence import gather
+
+    result = Result()
+    if not is_current(client):
+        result.say(f"Built {client.slug} first (the site or PDF was older than its inputs).")
+        build(client, with_pdf=True)
+    evidence = gather(client)
+    files = contents(client, report.as_json(assess(evidence).findings))
+    path = bundle_path(client, evidence.now)
+    write(path, files, evidence.now.timetuple()[:6])
+    result.say(f"{path} ({len(files)} files and a SHA-256 manifest)", "ok")
+    return result.record(client, "bundle", "ok", f"{path.name}: {len(files)} files")
+
+
+def run_verify(path: Path) -> Result:
+    checked = verify(path)
+    result = Result()
+    for problem in checked.problems:
+        result.say(problem, "error")
+    if not checked.ok:
+        result.exit_code = EXIT_FINDINGS
+        return result.say(f"{path.name} does not match its manifest.", "error")
+    return result.say(f"{path.name}: all {checked.checked} files match the manifest.", "ok")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mkdocs.commands.serve import serve as mkdocs_serve
 
-from generator.commands.build import load_portal
+from generator.commands.build import portal_for
 from generator.errors import InputError
 from generator.render.pages import write_docs
 from generator.store.workspace import TEMPLATES_DIR, Client
@@ -24,10 +24,11 @@ def _fingerprint(folders: list[Path]) -> tuple:
 
 def _regenerate(client: Client) -> None:
     fresh = Client(client.root, client.slug)  # a new Client re-reads client.yml
-    write_docs(fresh, load_portal(fresh, with_history=True))
+    write_docs(fresh, portal_for(fresh))
 
 
-def serve(client: Client, port: int) -> None:
+def run(client: Client, port: int) -> None:
+    """Regenerate, then serve until interrupted (the one command that runs rather than returns)."""
     _regenerate(client)
     watched = [client.dir, TEMPLATES_DIR]
     stop = threading.Event()

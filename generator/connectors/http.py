@@ -1,10 +1,16 @@
-"""The one HTTP layer every connector uses: auth header, timeouts, bounded retries, pagination.
+"""The one HTTP layer every connector uses: auth header, timeouts, bounded retries, pacing, pagination.
 
 Retries: 429, 500, 502, 503, 504, timeouts, dropped connections and unreadable JSON are retried with
 exponential backoff and full jitter, waiting what `Retry-After` asks when the server says so, up to
 `attempts` tries. Anything else is an error at once. Errors name the request by method and path only:
 the key travels in a header and never appears in a message, and query strings (cursors, filters) are
 left out so a message stays readable.
+
+Pagination: the four ways the platforms page a list are methods of `ApiClient` — `cursor()` (n8n's
+`{data, nextCursor}`), `offset()` (Make's `pg[offset]`), `keyset()` (Make's `pg[last]`) and `link()`
+(Zapier's `links.next`). Each yields items page by page, never holding more than one page, and all
+share one guard: a cursor, page or link the server sent before, or more than `max_pages` pages, stops
+the sync with an error instead of looping. `docs/platforms.md` has the shapes.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -59,7 +66,6 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def acquire(self) -> None:
         while True:
@@ -71,7 +77,6 @@ class RateLimiter:
                     self._sent.append(now)
                     return
                 wait = self._sent[0] + self.window + self.margin - now
-            self.waited += wait
             self._sleep(wait)
 
 
@@ -117,7 +122,7 @@ class ApiClient:
 
     def __init__(self, base_url: str, headers: dict[str, str], *, platform: str, key_env: str | None = None,
                  timeout: float = 30.0, retry: RetryPolicy | None = None, transport=None,
-                 limiter: RateLimiter | None = None):
+                 limiter: RateLimiter | None = None, max_pages: int = 100_000):
         self.platform = platform
         self.key_env = key_env
         self.retry = retry or RetryPolicy()
@@ -125,7 +130,7 @@ class ApiClient:
         self.throttled = 0  # 429 answers received
         self._count = threading.Lock()  # connectors fetch from several threads
         self.requests = 0
-        self.retries = 0
+        self.max_pages = max_pages  # per list: more is taken for a server that never ends a list
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout,
                                   transport=transport, follow_redirects=False)
 
@@ -138,14 +143,14 @@ class ApiClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _where(self, method: str, path: str) -> str:
+    def where(self, method: str, path: str) -> str:
         """`n8n GET https://host/api/v1/workflows`: no query string, no user info, never the key."""
         base = self._http.base_url.copy_with(query=None, fragment=None, username=None, password=None)
         return f"{self.platform} {method} {str(base).rstrip('/')}{path}"
 
     def request(self, method: str, path: str, *, params: dict | None = None, body=None):
         """The decoded JSON of a successful answer; retried as the module doc says."""
-        where = self._where(method, path)
+        where = self.where(method, path)
         for attempt in range(self.retry.attempts):
             last = attempt == self.retry.attempts - 1
             wait: float | None = None
@@ -179,7 +184,6 @@ class ApiClient:
                     raise self._final(where, response)
             if last:
                 break
-            self.retries += 1
             self.retry.sleep(wait if wait is not None else self.retry.backoff(attempt))
         raise PlatformError(f"{where}: {problem} (gave up after {self.retry.attempts} tries)", None,
                             "check that the platform is reachable and healthy, then sync again")
@@ -202,52 +206,123 @@ class ApiClient:
     def post(self, path: str, body=None):
         return self.request("POST", path, body=body)
 
+    # ----------------------------------------------------------------------------------------------
+    # Pagination
 
-@dataclass
-class Pages:
-    """Counts pages as they stream past, for the progress bar and the summary."""
+    def _list(self, body, path: str, key: str, hint: str = "") -> list:
+        items = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise PlatformError(f"{self.where('GET', path)}: unexpected answer (no '{key}' list)", None, hint)
+        return items
 
-    pages: int = 0
-    items: int = 0
-    on_page: Callable[[int], None] | None = None
+    def cursor(self, path: str, params: dict | None = None, *, limit: int = 250, key: str = "data",
+               on_page: Callable[[int], None] | None = None, hint: str = "") -> Iterator[dict]:
+        """Items of a `{data, nextCursor}` list: `cursor=` the last page's `nextCursor` until there is none."""
+        guard = _Guard(self, path, "a page cursor it had sent before")
+        cursor: str | None = None
+        while True:
+            guard.page()
+            query = dict(params or {}, limit=limit)
+            if cursor:
+                query["cursor"] = cursor
+            try:
+                page = self.get(path, query)
+            except PlatformError as exc:
+                if cursor and exc.status == 400:
+                    raise PlatformError(f"{exc} — the server rejected the page cursor it gave us", 400,
+                                        "sync again; if it repeats, report it to the platform") from None
+                raise
+            items = self._list(page, path, key, hint)
+            if on_page:
+                on_page(len(items))
+            yield from items
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return
+            guard.seen(cursor)
+
+    def offset(self, path: str, key: str, params: dict | None = None, *, size: int = 100,
+               on_page: Callable[[int], None] | None = None) -> Iterator[dict]:
+        """Items of a list paged by `pg[offset]` and `pg[limit]`: a page shorter than `size` is the last."""
+        guard = _Guard(self, path, "the same page twice")
+        number = 0
+        while True:
+            guard.page()
+            items = self._list(self.get(path, dict(params or {}, **{"pg[offset]": number * size, "pg[limit]": size})),
+                               path, key)
+            if items:  # a server that ignores the offset sends its first page again
+                guard.seen(repr(items[0]))
+            if on_page:
+                on_page(len(items))
+            yield from items
+            if len(items) < size:
+                return
+            number += 1
+
+    def keyset(self, path: str, key: str, params: dict | None = None, *, size: int = 100,
+               on_page: Callable[[int], None] | None = None) -> Iterator[dict]:
+        """Items of a list paged by `pg[last]`, the marker of the last item the previous page gave
+        (`{…, "pg": {"last": …}}`): a page shorter than `size`, or one without a marker, is the last."""
+        guard = _Guard(self, path, "a page marker it had sent before")
+        query = dict(params or {}, **{"pg[limit]": size})
+        while True:
+            guard.page()
+            body = self.get(path, query)
+            items = self._list(body, path, key)
+            if on_page:
+                on_page(len(items))
+            yield from items
+            last = (body.get("pg") or {}).get("last") if items else None
+            if len(items) < size or not last:
+                return
+            guard.seen(str(last))
+            query = dict(query, **{"pg[last]": last})
+
+    def link(self, path: str, params: dict | None = None, *, limit: int = 100, key: str = "data",
+             on_page: Callable[[int], None] | None = None) -> Iterator[dict]:
+        """Items of a `{data, links, meta}` list, following `links.next` (a full URL) to its end. A body
+        wrapped in a one-element array (as Zapier's published schema has it) is read as the object."""
+        guard = _Guard(self, path, "a next-page link it had sent before")
+        query: dict = dict(params or {}, limit=limit)
+        while True:
+            guard.page()
+            body = unwrap_one(self.get(path, query))
+            items = self._list(body, path, key)
+            if on_page:
+                on_page(len(items))
+            yield from items
+            following = (body.get("links") or {}).get("next")
+            if not following:
+                return
+            guard.seen(following)
+            parts = urlsplit(following)
+            path, query = parts.path, dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
-def paginate_cursor(api: ApiClient, path: str, params: dict | None = None, *, limit: int = 250,
-                    max_pages: int = 100_000, counter: Pages | None = None) -> Iterator[dict]:
-    """Items of a `{data, nextCursor}` collection, page by page, never holding more than one page.
+def unwrap_one(body):
+    """A one-element array holding an object, as that object (a quirk of Zapier's list answers)."""
+    if isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict):
+        return body[0]
+    return body
 
-    A cursor seen before means the server is looping; that, and more than `max_pages` pages, stop the
-    sync with an error rather than spinning forever."""
-    seen: set[str] = set()
-    cursor: str | None = None
-    for _ in range(max_pages):
-        query = dict(params or {}, limit=limit)
-        if cursor:
-            query["cursor"] = cursor
-        try:
-            page = api.get(path, query)
-        except PlatformError as exc:
-            if cursor and exc.status == 400:
-                raise PlatformError(f"{exc} — the server rejected the page cursor it gave us", 400,
-                                    "sync again; if it repeats, report it to the platform") from None
-            raise
-        data = page.get("data") if isinstance(page, dict) else None
-        if not isinstance(data, list):
-            raise PlatformError(f"{api._where('GET', path)}: unexpected answer (no 'data' list)", None,
-                                "is the base URL an n8n instance's address?")
-        if counter:
-            counter.pages += 1
-            counter.items += len(data)
-            if counter.on_page:
-                counter.on_page(len(data))
-        yield from data
-        cursor = page.get("nextCursor")
-        if not cursor:
-            return
-        if cursor in seen:
-            raise PlatformError(f"{api._where('GET', path)}: the server sent a page cursor it had sent before",
-                                None, "stopped so the sync cannot loop; sync again or report it to the platform")
-        seen.add(cursor)
-    raise PlatformError(f"{api._where('GET', path)}: more than {max_pages} pages", None,
-                        "stopped so the sync cannot run forever")
 
+class _Guard:
+    """The one loop guard of every pagination strategy: a marker (cursor, first item, link) seen before
+    means the server is looping, and a list longer than the client's `max_pages` never ends."""
+
+    def __init__(self, api: ApiClient, path: str, repeated: str):
+        self.api, self.path, self.repeated = api, path, repeated  # what the error says the server sent
+        self.pages = 0
+        self.markers: set[str] = set()
+
+    def page(self) -> None:
+        self.pages += 1
+        if self.pages > self.api.max_pages:
+            raise PlatformError(f"{self.api.where('GET', self.path)}: more than {self.api.max_pages} pages", None,
+                                "stopped so the sync cannot run forever")
+
+    def seen(self, marker: str) -> None:
+        if marker in self.markers:
+            raise PlatformError(f"{self.api.where('GET', self.path)}: the server sent {self.repeated}", None,
+                                "stopped so the sync cannot loop; sync again or report it to the platform")
+        self.markers.add(marker)

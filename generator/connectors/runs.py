@@ -10,6 +10,7 @@ the snapshot, keeping for each day whichever saw more runs.
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from collections import Counter
@@ -87,8 +88,9 @@ class _Workflow:
 
 
 def _percentile(ordered: list[int], share: float) -> int:
-    """Nearest-rank percentile of a sorted list."""
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+    """Nearest-rank percentile of a sorted list: the value at rank ⌈share × n⌉. (The tolerance keeps
+    float error — 0.95 × 20 is not quite 19 — from moving it one rank up.)"""
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(share * len(ordered) - 1e-9) - 1))]
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from generator.config import Severity, minutes
+from generator.config import IncidentLevel, minutes
 from generator.errors import InputError
 from generator.model import Strict, Timestamp
 from generator.store.yamlio import atomic_write, model_to_yaml, read_yaml, validate
@@ -32,7 +32,7 @@ from generator.store.yamlio import atomic_write, model_to_yaml, read_yaml, valid
 FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")
 PLACEHOLDER = "_To be completed._"
-SIGNIFICANT = (Severity.critical, Severity.high)
+SIGNIFICANT = (IncidentLevel.critical, IncidentLevel.high)
 
 
 class Status(StrEnum):
@@ -43,7 +43,7 @@ class Status(StrEnum):
 class IncidentHeader(Strict):
     id: str = Field(pattern=r"^INC-\d{4}-\d{3,}$", description="INC-<year>-<number>, e.g. INC-2026-007.")
     title: str
-    severity: Severity
+    severity: IncidentLevel
     status: Status = Status.open
     workflows: list[str] = Field(default=[], description="Refs of the affected workflows, e.g. n8n:Ord3rSync01.")
     owner: str
@@ -113,7 +113,7 @@ def next_id(incidents: list[Incident], year: int) -> str:
     return f"INC-{year}-{max(numbers, default=0) + 1:03d}"
 
 
-def create(directory: Path, title: str, severity: Severity, workflows: list[str], owner: str, detected: datetime) -> Path:
+def create(directory: Path, title: str, severity: IncidentLevel, workflows: list[str], owner: str, detected: datetime) -> Path:
     """A new record from the template: header filled in, the sections waiting to be written."""
     existing = load(directory)
     incident_id = next_id(existing, detected.year)

@@ -111,31 +111,3 @@ def health(workflow: Workflow, stats: RunStats | None, now: datetime, thresholds
     if is_degrading(stats, thresholds):
         return Health.degrading
     return Health.healthy
-
-
-def format_duration(ms: int | None) -> str:
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{ms} ms"
-    seconds = ms / 1000
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
-def format_rate(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f} %"
-
-
-def format_span(delta: timedelta | None) -> str:
-    """An incident-scale duration: '8 min', '1 h 52 min', '2 d 4 h'."""
-    if delta is None:
-        return "—"
-    total = int(delta.total_seconds() // 60)
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"

@@ -95,9 +95,12 @@ def _credentials_of(workflow: Workflow) -> set[str]:
     return {s.credential for s in workflow.steps if s.credential}
 
 
-def what_changed(runbook: Runbook, snapshot: Snapshot, snapshot_dir: Path) -> list[str]:
-    """What changed since the runbook was last edited, in words; empty when nothing it names did."""
-    revision = history.last_commit(runbook.path)
+def what_changed(runbook: Runbook, snapshot: Snapshot, snapshot_dir: Path, *, path: Path | None = None,
+                 at: str | None = None) -> list[str]:
+    """What changed since the runbook was last edited, in words; empty when nothing it names did.
+    `path` is the runbook's file in the repository (when `runbook` was read from a copy) and `at` the
+    revision judged (None: the working tree)."""
+    revision = history.last_commit(path or runbook.path, at=at)
     if revision is None:
         return []  # not committed, or edited right now: it is as current as it gets
     changes = []

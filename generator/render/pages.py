@@ -20,10 +20,10 @@ from markupsafe import Markup
 from generator import __version__
 from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
-from generator.evidence.run_health import format_duration, format_rate, format_span
+from generator.formats import format_duration, format_rate, format_span
+from generator.platforms import SPECS
 from generator.render.diagrams import to_svg
 from generator.render.figures import flowcharts, integration_maps, personal_data_map
-from generator.render.guides import GUIDES
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
@@ -156,7 +156,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         finding_anchor=finding_anchor,
         areas=AREAS,
         version=__version__,
-        guides=GUIDES,
+        guides={spec.kind: spec.guide for spec in SPECS.values()},
         approved=lambda app: approved(portal.config, app),
         retention_for=lambda app: retention_for(portal.config, app),
         **page.extra,
@@ -188,8 +188,19 @@ def front_matter(page: Page) -> str:
     return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
 
 
+def _config_text(text: str) -> str:
+    """A value of mkdocs.yml that Material writes into HTML unescaped in places (the page <title>, meta
+    description, footer): no markup can come through. `&` stays: Material escapes it where it must."""
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
     base = os.path.relpath(BASE_MKDOCS, client.build_dir)
+    return {key: _config_text(value) if key in ("site_name", "site_description", "site_author", "copyright") else value
+            for key, value in _mkdocs_settings(client, portal, pages, base).items()}
+
+
+def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: str) -> dict:
     return {
         "INHERIT": base,
         "site_name": f"{portal.config.client.name} — automation handover",

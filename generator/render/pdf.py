@@ -22,13 +22,14 @@ import jinja2
 import markdown
 from mkdocs.utils import meta
 
+from generator.errors import InputError
 from generator.render import site, warnings_from
 from generator.store import guard
 from generator.store.workspace import TEMPLATES_DIR
 
 
-class PdfError(Exception):
-    pass
+class PdfError(InputError):
+    """The output would have broken references (usually a link or image in authored Markdown): exit 2."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from datetime import datetime
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
-from generator.checks import AREAS, Finding, Severity, checks_by_area, evaluate
+from generator.checks import AREAS, Assessment, Finding, Severity, checks_by_area
 from generator.config import ClientConfig
+from generator.evidence import Evidence
 from generator.evidence.run_health import Health, Trend, health, trend
 from generator.model import Credential, RunStats, Snapshot, Workflow
 from generator.render.text import anchor
@@ -182,6 +183,12 @@ class Portal:
                 out.append((entry, entry.workflows[workflow_ref]))
         return out
 
+    def facts(self, name: str | None = None, platform=None):
+        """What the snapshot knows of a platform, by its name in client.yml or its kind; None before its
+        first sync or import."""
+        return next((p for p in self.snapshot.platforms if (name is None or p.name == name)
+                     and (platform is None or p.platform == platform)), None)
+
     def view(self, workflow_ref: str) -> WorkflowView | None:
         return self.by_ref.get(workflow_ref)
 
@@ -233,9 +240,10 @@ def runbook_page(workflow: Workflow) -> str:
     return f"runbooks/{workflow.platform.value}-{file_stem(workflow.id)}.md"
 
 
-def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, authored_runbooks: list,
-                 incidents: list = (), isolation=None, exported=None) -> Portal:
-    findings = evaluate(config, snapshot, incidents, authored_runbooks, isolation, exported)
+def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (), audit: list = ()) -> Portal:
+    """The pages' view of the evidence and its assessment: joined once, judged nowhere here."""
+    config, snapshot, findings = evidence.config, evidence.snapshot, assessment.findings
+    incidents, authored_runbooks = evidence.incidents, evidence.runbooks
     findings_at: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         findings_at[finding.location].append(finding)
@@ -292,7 +300,9 @@ def build_portal(config: ClientConfig, snapshot: Snapshot, revision: str, author
         AreaView(key, title, grouped[key], [f for f in findings if f.check.area == key])
         for key, title in AREAS.items()
     ]
-    return Portal(config, snapshot, revision, findings, views, areas, list(authored_runbooks), list(incidents))
+    return Portal(config, snapshot, evidence.revision, findings, views, areas, list(authored_runbooks), list(incidents),
+                  changelog=list(changelog), audit=list(audit), isolation=evidence.isolation,
+                  exports=evidence.exports or {})
 
 
 def finding_anchor(finding: Finding) -> str:

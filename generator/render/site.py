@@ -12,12 +12,13 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from generator.errors import InputError
 from generator.render import warnings_from
 from generator.store import guard
 
 
-class SiteError(Exception):
-    pass
+class SiteError(InputError):
+    """The output would have broken references (usually a link or image in authored Markdown): exit 2."""
 
 
 def load(config_file: Path, **overrides):

@@ -13,6 +13,7 @@ import json
 import os
 from datetime import UTC, datetime
 
+from generator.formats import csv_cell
 from generator.store import guard
 from generator.store.workspace import Client
 
@@ -60,11 +61,16 @@ def read(client: Client) -> list[dict]:
     return entries
 
 
+def shown(client: Client, limit: int | None = 100) -> list[dict]:
+    """The records the portal and the bundle show, newest first (the newest `limit`; None: all)."""
+    return [e for e in reversed(read(client)) if e.get("command") in SHOWN][:limit]
+
+
 def export(entries: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows({key: csv_cell(value) for key, value in entry.items()} for entry in entries)
     return out.getvalue()

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from generator.config import SLUG, ClientConfig, load_client
+from dotenv import dotenv_values
+
+from generator.config import SLUG, ClientConfig
 from generator.errors import InputError
+from generator.store.yamlio import load_model
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -86,7 +89,42 @@ class Client:
                 [f"{self.config_path}: client.slug is '{config.client.slug}' but the folder is "
                  f"'{self.slug}'; they must match"]
             )
+        if config.client.logo:
+            self._check_logo(config.client.logo)
         return config
+
+    def _check_logo(self, logo: str) -> None:
+        """The logo is a real image file inside this client's folder (no link leading out of it), and an
+        SVG logo carries no script: it is copied into the site as it is."""
+        where = f"{self.config_path}: client.logo"
+        path = (self.dir / logo).resolve()
+        if not path.is_relative_to(self.dir.resolve()):
+            raise InputError([f"{where}: '{logo}' leads outside the client's folder"])
+        if not path.is_file():
+            raise InputError([f"{where}: no file '{logo}' in {self.dir}"])
+        if path.stat().st_size > 2_000_000:
+            raise InputError([f"{where}: '{logo}' is over 2 MB; use a smaller image"])
+        head = path.read_bytes()
+        looks = {".png": head.startswith(b"\x89PNG"), ".jpg": head.startswith(b"\xff\xd8"),
+                 ".jpeg": head.startswith(b"\xff\xd8"), ".svg": b"<svg" in head[:4096].lower()}
+        if not looks[path.suffix.lower()]:
+            raise InputError([f"{where}: '{logo}' is not a {path.suffix.lstrip('.').upper()} image"])
+        if path.suffix.lower() == ".svg" and re.search(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject", head, re.I):
+            raise InputError([f"{where}: '{logo}' contains script or event handlers; use a plain SVG or a PNG"])
+
+    def secret(self, name: str | None) -> str | None:
+        """A key, webhook URL or password by the NAME client.yml gives for it: the environment first, then
+        a `.env` in the client's folder, then one in the root (both kept out of Git). Never logged."""
+        if not name:
+            return None
+        value = os.environ.get(name)
+        for folder in (self.dir, self.root):
+            if value:
+                break
+            dotenv = folder / ".env"
+            if dotenv.is_file():
+                value = dotenv_values(dotenv).get(name)
+        return value.strip() if value else None
 
     def revision(self) -> str:
         """The Git revision of the client folder, for freshness labels ('not in Git' outside a repo)."""
@@ -104,6 +142,11 @@ class Client:
         if out.returncode != 0 or not out.stdout.strip():
             return "not committed"
         return out.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def load_client(path: Path) -> ClientConfig:
+    """client.yml, validated; every problem reported at once with file:line: field."""
+    return load_model(path, ClientConfig)
 
 
 def client(slug: str, root: Path | None = None) -> Client:

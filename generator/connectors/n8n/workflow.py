@@ -1,30 +1,21 @@
-"""n8n: the public API (`/api/v1`, key in `X-N8N-API-KEY`) and exported workflow JSON.
+"""n8n: one workflow, as the API lists it or the editor downloads it, into the normalised `Workflow`.
 
-`normalise()` turns one n8n workflow, as the API lists it or the editor downloads it, into the
-normalised `Workflow`; sync and import share it. Only structure and names are kept: node parameters
-are read for the trigger, operation, calls and addresses, scanned for secrets, and dropped.
-API facts: ../shared/reference/platform-apis.md §1.
+Sync and import share `normalise()`. Only structure and names are kept: node parameters are read
+for the trigger, operation, calls and addresses, scanned for secrets, and dropped. The shapes:
+docs/platforms.md (n8n).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime, timedelta
 
-from generator.connectors import Collected, SyncProblem, optional, parse_time
-from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, Pages, PlatformError, paginate_cursor
-from generator.connectors.runs import RunAggregator
+from generator.connectors.base import parse_time
 from generator.model import (
     Access,
     Address,
-    AuditFinding,
     Credential,
     Edge,
-    NotCollected,
     Platform,
-    PlatformFacts,
-    PlatformUpdate,
     RunDataSaving,
     Schedule,
     SecretRef,
@@ -32,19 +23,14 @@ from generator.model import (
     StepKind,
     Trigger,
     TriggerKind,
-    User,
     Webhook,
     WebhookAuth,
     Workflow,
     WorkflowSettings,
 )
-from generator.redact import address_fingerprints, field_names, fingerprint, redact_text, redact_tree, scan_tree
+from generator.redact import address_fingerprints, field_names, redact_text, scan_tree
 
 PLATFORM = Platform.n8n
-# The scopes a read-only key needs, in the order sync uses them; only workflow:list is essential.
-KEY_SCOPES = ["workflow:list", "execution:list", "execution:read", "credential:list", "project:list",
-              "user:list", "tag:list", "variable:list", "securityAudit:generate"]
-ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
 
 # --------------------------------------------------------------------------------------------------
 # Node types → readable names and kinds
@@ -77,7 +63,7 @@ _KINDS = {
 _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBatches": ["done", "loop"],
             "compareDatasets": ["in A only", "same", "different", "in B only"]}
 _READ_OPS = re.compile(r"^(get|getAll|getMany|search|list|lookup|read|download|find|fetch|query)", re.I)
-_CODE_KEYS = frozenset({"jsCode", "pythonCode", "functionCode", "code", "command", "jsonBody", "body",
+CODE_KEYS = frozenset({"jsCode", "pythonCode", "functionCode", "code", "command", "jsonBody", "body",
                         "jsonHeaders", "jsonQuery", "query", "text", "content"})
 _WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
                  "jwtAuth": WebhookAuth.jwt}
@@ -125,7 +111,7 @@ def _is_expression(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def _text(value: str | None) -> tuple[str | None, list]:
+def free_text(value: str | None) -> tuple[str | None, list]:
     """Free text from the definition (names, notes) with any secret redacted."""
     if not value:
         return value, []
@@ -346,14 +332,14 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         package, name = split_type(node["type"])
         params = node.get("parameters") or {}
         if name == "stickyNote":
-            content, found = _text(str(params.get("content") or ""))
+            content, found = free_text(str(params.get("content") or ""))
             record(None, f"nodes[{node.get('name')}].parameters.content", found)
             if content and content.strip():
                 notes.append(content.strip())
             continue
         step_id = _step_id(node, used)
         by_name[node.get("name", step_id)] = step_id
-        for where, found in scan_tree(params, "parameters", code_keys=_CODE_KEYS):
+        for where, found in scan_tree(params, "parameters", code_keys=CODE_KEYS):
             record(step_id, where, [found])
         kind = StepKind.trigger if is_trigger(node["type"]) else (
             StepKind.ai if package == "@n8n/n8n-nodes-langchain" else _KINDS.get(name, StepKind.action))
@@ -372,9 +358,9 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         if name in ("httpRequest", "toolHttpRequest") and isinstance(url, str) and url and not _is_expression(url):
             url_fp, path_fp = address_fingerprints(url)
             target = Address(url=url_fp, path=path_fp)
-        step_name, found = _text(str(node.get("name") or step_id))
+        step_name, found = free_text(str(node.get("name") or step_id))
         record(step_id, "name", found)
-        step_notes, found = _text(node.get("notes"))
+        step_notes, found = free_text(node.get("notes"))
         record(step_id, "notes", found)
         steps.append(Step(
             id=step_id, name=step_name, app=app_name(node["type"]), operation=operation, kind=kind, access=access,
@@ -389,9 +375,9 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
                 record(None, where, [found])
 
     owner, folder = _ownership(raw.get("shared") or [], projects or {})
-    description, found = _text(raw.get("description"))
+    description, found = free_text(raw.get("description"))
     record(None, "description", found)
-    name, found = _text(str(raw.get("name") or ident))
+    name, found = free_text(str(raw.get("name") or ident))
     record(None, "name", found)
     error_workflow = _resource_id(settings.get("errorWorkflow"))
     timeout = settings.get("executionTimeout")
@@ -468,29 +454,6 @@ def _ownership(shared: list[dict], projects: dict[str, dict]) -> tuple[str | Non
     return None, name
 
 
-# --------------------------------------------------------------------------------------------------
-# The native export (what n8n's POST /workflows and *Import from file* accept)
-
-_VOLATILE_NODE_KEYS = {"createdAt", "updatedAt", "webhookId"}
-
-
-def native(raw: dict) -> dict:
-    """The workflow as n8n imports it: name, nodes, connections, settings. Run data (pinned and static
-    data), ids, versions and dates are left out; secrets and webhook paths become markers."""
-    nodes = []
-    for node in raw.get("nodes") or []:
-        if not isinstance(node, dict):
-            continue
-        node = {k: v for k, v in node.items() if k not in _VOLATILE_NODE_KEYS}
-        params = node.get("parameters")
-        if split_type(str(node.get("type", "")))[1] in ("webhook", "formTrigger") and isinstance(params, dict):
-            path = str(params.get("path") or raw.get("id") or node.get("name"))
-            node["parameters"] = dict(params, path=f"handover-redacted-{fingerprint(path)[7:]}")
-        nodes.append(node)
-    document = {"name": raw.get("name") or "Untitled", "nodes": nodes, "connections": raw.get("connections") or {},
-                "settings": raw.get("settings") or {}}
-    return redact_tree(document, code_keys=_CODE_KEYS)
-
 
 # --------------------------------------------------------------------------------------------------
 # Credentials derived from the workflows (import, or a key without credential:list)
@@ -513,7 +476,10 @@ def credential_refs(node: dict) -> list[tuple[str, str, str]]:
     return refs
 
 
-def credentials_from_workflows(raws: list[dict]) -> list[Credential]:
+def credentials_from_workflows(workflows: list[Workflow], raws: list[dict]) -> list[Credential]:
+    """The credentials the workflows name (import, or a key without credential:list). n8n's node
+    references carry the name and type, so they are read from the raw workflows (`raws`, in the same
+    order); `workflows` is the common signature of every platform."""
     found: dict[str, Credential] = {}
     for raw in raws:
         for node in raw.get("nodes") or []:
@@ -524,219 +490,3 @@ def credentials_from_workflows(raws: list[dict]) -> list[Credential]:
     return list(found.values())
 
 
-# --------------------------------------------------------------------------------------------------
-# Sync from the public API
-
-
-def _status(value) -> str:
-    return {"success": "success", "error": "failed", "crashed": "failed", "failed": "failed",
-            "canceled": "cancelled", "cancelled": "cancelled", "running": "running", "new": "running",
-            "waiting": "running"}.get(str(value), "unknown")
-
-
-class N8nSync:
-    """Reads one n8n instance. Optional sections the key may not reach are skipped and recorded."""
-
-    def __init__(self, api: ApiClient, *, base_url: str, name: str, window_days: int, now: datetime,
-                 progress: Callable[[str, int | None], Callable[[int], None]] | None = None):
-        self.api = api
-        self.base_url = base_url.rstrip("/")
-        self.name = name
-        self.window_days = window_days
-        self.now = now
-        self.progress = progress or (lambda label, total: (lambda n: None))
-        self.skipped: list[NotCollected] = []
-        self.updates: list[PlatformUpdate] = []
-
-    def _optional(self, section: str, scope: str, fetch):
-        return optional(self.skipped, section, scope, fetch, platform="n8n",
-                        unavailable="this n8n version does not offer it")
-
-    def _list(self, path: str, label: str, params: dict | None = None) -> list[dict]:
-        pages = Pages(on_page=self.progress(label, None))
-        return list(paginate_cursor(self.api, path, params, counter=pages))
-
-    def collect(self) -> Collected:
-        try:
-            raws = self._list("/workflows", "workflows")
-        except AccessDenied as exc:
-            raise SyncProblem(f"{exc}: the key cannot list workflows",
-                              f"create a key with at least: {', '.join(KEY_SCOPES)}") from None
-        projects = self._optional("projects", "project:list", lambda: {
-            str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
-        workflows = [normalise(raw, base_url=self.base_url, projects=projects) for raw in raws]
-        exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
-        known = {w.id for w in workflows}
-
-        listed = self._optional("credentials", "credential:list", lambda: self._credentials(projects)) or []
-        # Credentials the list did not show (no credential:list, or shared from elsewhere) are still
-        # known by the node references of the workflows that use them.
-        ids = {c.id for c in listed}
-        credentials = listed + [c for c in credentials_from_workflows(raws) if c.id not in ids]
-        del raws
-        users = self._optional("users", "user:list", self._users) or []
-        tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
-        variables = self._optional("variables", "variable:list",
-                                   lambda: sorted(v.get("key", "") for v in self._list("/variables", "variables")))
-        audit, audit_settings = self._optional("security audit", "securityAudit:generate", self._audit) or ([], {})
-        aggregator = self._optional("run statistics", "execution:list", lambda: self._executions(known))
-
-        settings: dict[str, str | int | bool] = {"workflows": len(workflows),
-                                                 "active workflows": sum(w.active for w in workflows)}
-        if projects:
-            settings["projects"] = ", ".join(sorted(p.get("name", "") for p in projects.values()
-                                                    if p.get("type") != "personal")) or "personal only"
-        if tags is not None:
-            settings["tags"] = ", ".join(t for t in tags if t) or "none"
-        if variables is not None:  # names only: values can be secrets and are never stored
-            settings["variables (names)"] = ", ".join(v for v in variables if v) or "none"
-        settings.update(audit_settings)
-        facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
-                              settings=settings, audit=audit, not_collected=self.skipped, key_scopes=KEY_SCOPES,
-                              updates=self.updates)
-        return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
-                         runs=aggregator, replace_all=True, exports=exports)
-
-    def _credentials(self, projects: dict) -> list[Credential]:
-        out = []
-        for item in self._list("/credentials", "credentials"):
-            shared = item.get("shared") or []
-            owning = next((s for s in shared if s.get("role") == "credential:owner"), shared[0] if shared else None)
-            owner = None
-            if owning:
-                project = projects.get(str(owning.get("id"))) or owning
-                owner = project.get("name")
-                if project.get("type") == "personal" and owner:
-                    owner = re.sub(r"\s*<[^>]*>\s*$", "", owner)
-            out.append(Credential(
-                platform=PLATFORM, id=str(item["id"]), name=str(item.get("name") or item["id"]),
-                app=credential_app(str(item.get("type") or "")), type=item.get("type"), owner=owner,
-                shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
-                created=parse_time(item.get("createdAt")), updated=parse_time(item.get("updatedAt")),
-            ))
-        return out
-
-    def _users(self) -> list[User]:
-        users = []
-        for item in self._list("/users", "users", {"includeRole": "true"}):
-            name = " ".join(p for p in (item.get("firstName"), item.get("lastName")) if p) or item.get("email") or "?"
-            role = str(item.get("role") or "member").removeprefix("global:")
-            users.append(User(platform=PLATFORM, name=name, email=item.get("email"),
-                              role=role + (" (invitation pending)" if item.get("isPending") else "")))
-        return users
-
-    def _audit(self) -> tuple[list[AuditFinding], dict]:
-        report = self.api.post("/audit", {"additionalOptions": {"categories": []}})
-        findings, settings = [], {}
-        if not isinstance(report, dict):  # [] when the instance has no risk at all
-            return findings, settings
-        for report_name, body in sorted(report.items()):
-            for section in (body or {}).get("sections") or []:
-                for version in section.get("nextVersions") or []:  # "Outdated instance"
-                    if isinstance(version, dict) and version.get("name"):
-                        self.updates.append(PlatformUpdate(
-                            version=str(version["name"]), released=parse_time(version.get("createdAt")),
-                            security_fix=bool(version.get("hasSecurityFix") or version.get("hasSecurityIssue")),
-                            breaking_change=bool(version.get("hasBreakingChange")),
-                            description=redact_text(str(version.get("description") or ""))[0][:300] or None))
-                if section.get("settings"):
-                    for group, values in sorted(section["settings"].items()):
-                        for key, value in sorted((values or {}).items()):
-                            if isinstance(value, (str, int, bool)):
-                                settings[f"{group}.{key}"] = value
-                    continue
-                findings.append(AuditFinding(
-                    section=report_name, title=str(section.get("title", "")),
-                    description=section.get("description"), recommendation=section.get("recommendation"),
-                    locations=len(section.get("location") or section.get("nextVersions") or []) or None))
-        return findings, settings
-
-    def _executions(self, known: set[str]) -> RunAggregator:
-        """Every execution in the window, newest first, aggregated page by page; then the error of the
-        newest failed runs of each workflow."""
-        start = self.now - timedelta(days=self.window_days)
-        runs = RunAggregator(start, self.now)
-        failed: dict[str, list[str]] = {}
-        pages = Pages(on_page=self.progress("executions", None))
-        seen_old = 0
-        for item in paginate_cursor(self.api, "/executions", {"includeData": "false"}, counter=pages):
-            started = parse_time(item.get("startedAt"))
-            if started is not None and started < start:
-                seen_old += 1
-                if seen_old >= 250:  # a page's worth before the window in a row: newest first, so we are done
-                    break
-                continue
-            seen_old = 0
-            workflow_id = str(item.get("workflowId"))
-            if workflow_id not in known:
-                continue
-            status = _status(item.get("status"))
-            runs.add(f"n8n:{workflow_id}", status, started, parse_time(item.get("stoppedAt")))
-            if status == "failed":
-                ids = failed.setdefault(workflow_id, [])
-                if len(ids) < ERROR_DETAILS_PER_WORKFLOW:
-                    ids.append(str(item.get("id")))
-        advance = self.progress("failed runs", sum(len(v) for v in failed.values()))
-        for workflow_id, ids in failed.items():
-            for execution_id in ids:
-                self._error(runs, workflow_id, execution_id)
-                advance(1)
-        return runs
-
-    def _error(self, runs: RunAggregator, workflow_id: str, execution_id: str) -> None:
-        try:
-            detail = self.api.get(f"/executions/{execution_id}", {"includeData": "true"})
-        except (AccessDenied, NotAvailable):
-            return  # execution:read missing, or pruned since the listing: counted, message unknown
-        result = ((detail or {}).get("data") or {}).get("resultData") or {}
-        error = result.get("error") or {}
-        message = error.get("message") or error.get("description") or "(no message recorded)"
-        node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
-        step, _ = _text(node)
-        runs.add_error(f"n8n:{workflow_id}", str(message), step, parse_time(detail.get("stoppedAt")))
-
-
-def sync(config, *, api_key: str, now: datetime, progress=None, retry=None, timeout: float = 30.0) -> Collected:
-    base = config.base_url.rstrip("/")
-    with ApiClient(base + "/api/v1", {"X-N8N-API-KEY": api_key, "Accept": "application/json"}, platform="n8n",
-                   key_env=config.api_key_env, retry=retry, timeout=timeout) as api:
-        result = N8nSync(api, base_url=base, name=config.name, window_days=config.window_days, now=now,
-                         progress=progress).collect()
-        result.requests = api.requests
-        return result
-
-
-# --------------------------------------------------------------------------------------------------
-# Import of exported workflow JSON
-
-
-def import_documents(documents: list[tuple[str, object]], *, config, now: datetime) -> Collected:
-    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them.
-    `config` is the client's n8n platform, if any (for the instance URL)."""
-    name = config.name if config else "n8n"
-    base_url = config.base_url if config else None
-    raws: list[dict] = []
-    problems: list[str] = []
-    workflows: list[Workflow] = []
-    for label, document in documents:
-        items = document if isinstance(document, list) else [document]
-        for index, raw in enumerate(items):
-            where = label if len(items) == 1 else f"{label}: item {index}"
-            if not isinstance(raw, dict):
-                problems.append(f"{where}: expected a workflow object (with 'nodes' and 'connections')")
-                continue
-            try:
-                workflows.append(normalise(raw, base_url=base_url))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                problems.append(f"{where}: {exc}")
-                continue
-            raws.append(raw)
-    exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
-    if problems:
-        raise SyncProblem("; ".join(problems), "fix or leave out these files and import again", input_error=True)
-    facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(raws), users=None,
-                     runs=None, replace_all=False, exports=exports)
-
-
-__all__ = ["PlatformError", "import_documents", "normalise", "sync"]

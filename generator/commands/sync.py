@@ -1,0 +1,45 @@
+"""`handover sync`: each platform of client.yml into the client's snapshot and native exports.
+
+Nothing is written unless every platform was read; one client's failure does not stop the next.
+"""
+
+from __future__ import annotations
+
+from generator.commands import Result
+from generator.connectors import Outcome, sync_client
+from generator.errors import HandoverError
+from generator.store.workspace import Client
+
+
+def summary(result: Result, outcomes: list[Outcome]) -> None:
+    """The table every sync and import ends with, then what was not collected and the secrets found."""
+    result.table(["platform", "workflows", "runs read", "requests", "time"],
+                 [[o.name, str(o.workflows), f"{o.runs_read:,}", str(o.requests), f"{o.seconds:.1f} s"] for o in outcomes],
+                 numeric=("workflows", "runs read", "requests", "time"))
+    for o in outcomes:
+        for skipped in o.skipped:
+            result.say(f"not collected ({o.name}) {skipped}", "warn")
+        if o.secrets:
+            result.say(f"{o.secrets} hardcoded secret(s) found in {o.name} definitions: redacted in the snapshot; "
+                       "`handover check` lists where", "error")
+
+
+def run(clients: list[Client], platform: str | None = None, window_days: int | None = None, progress=None) -> Result:
+    result = Result()
+    for c in clients:
+        try:
+            outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
+        except HandoverError as exc:
+            problems = str(exc).splitlines()
+            code = exc.exit_code
+            result.say(f"sync of {c.slug} failed; the snapshot was not changed.", "error")
+            for problem in problems:
+                result.say(problem, "error")
+            result.record(c, "sync", "failed", problems[0])
+            result.exit_code = max(result.exit_code, code)
+            continue
+        result.say(f"Synced {c.slug} → {c.snapshot_dir}", "ok")
+        summary(result, outcomes)
+        result.record(c, "sync", "ok", "; ".join(f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
+                                                 for o in outcomes))
+    return result

@@ -1,0 +1,28 @@
+"""n8n: the native export of a workflow, what n8n's *Import from file* (and `POST /workflows`) accept."""
+
+from __future__ import annotations
+
+from generator.connectors.n8n.workflow import CODE_KEYS, split_type
+from generator.redact import fingerprint, redact_tree
+
+_VOLATILE_NODE_KEYS = {"createdAt", "updatedAt", "webhookId"}
+
+
+def native(raw: dict) -> dict:
+    """The workflow as n8n imports it: name, nodes, connections, settings. Run data (pinned and static
+    data), ids, versions and dates are left out; secrets and webhook paths become markers."""
+    nodes = []
+    for node in raw.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        node = {k: v for k, v in node.items() if k not in _VOLATILE_NODE_KEYS}
+        params = node.get("parameters")
+        if split_type(str(node.get("type", "")))[1] in ("webhook", "formTrigger") and isinstance(params, dict):
+            path = str(params.get("path") or raw.get("id") or node.get("name"))
+            node["parameters"] = dict(params, path=f"handover-redacted-{fingerprint(path)[7:]}")
+        nodes.append(node)
+    document = {"name": raw.get("name") or "Untitled", "nodes": nodes, "connections": raw.get("connections") or {},
+                "settings": raw.get("settings") or {}}
+    return redact_tree(document, code_keys=CODE_KEYS)
+
+

@@ -1,0 +1,121 @@
+"""What the tool knows about each platform, as data: one `PlatformSpec` per platform in `SPECS`.
+
+Everything that differs by platform and is not code lives here — names, the settings a sync needs,
+the key scopes, the rate limit, the how-to wording of the pages — so templates, checks and the
+sync orchestrator never branch on a platform's name. The code that talks to a platform is its
+connector (`generator/connectors/<kind>/`); `docs/platforms.md` has the API facts behind both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    """A platform kind, as client.yml (`kind:`) and the snapshot (`platform:`) write it."""
+
+    n8n = "n8n"
+    make = "make"
+    zapier = "zapier"
+
+    @property
+    def spec(self) -> PlatformSpec:
+        return SPECS[self]
+
+    @property
+    def label(self) -> str:
+        return SPECS[self].label
+
+    @property
+    def workflow_noun(self) -> str:
+        return SPECS[self].workflow_noun
+
+
+@dataclass(frozen=True)
+class Guide:
+    """How-to wording for the runbook and backup pages (Markdown, written for the client's staff)."""
+
+    rerun: str
+    rollback: str  # completes "restore the previous version …"
+    restore: tuple[str, ...]  # steps to recreate a workflow from its native export
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The platform's request limit: `per_minute` requests in any minute; a 429 without `Retry-After`
+    waits `cooldown` of a minute before the retry."""
+
+    per_minute: int
+    cooldown: float
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    kind: Platform
+    label: str  # as the platform writes its own name
+    workflow_noun: str  # what the platform calls a workflow
+    required: tuple[str, ...]  # client.yml platform settings a sync cannot do without
+    key_scopes: tuple[str, ...]  # the minimal read-only scopes, in the order sync uses them
+    credential_word: str  # what the platform calls the secret a sync reads with
+    rate_limit: RateLimit | None  # None: the platform sets no limit (self-hosted n8n)
+    guide: Guide
+
+
+SPECS: dict[Platform, PlatformSpec] = {
+    Platform.n8n: PlatformSpec(
+        kind=Platform.n8n, label="n8n", workflow_noun="workflow",
+        required=("api_key_env", "base_url"),
+        # Only workflow:list is essential; each other scope adds a section.
+        key_scopes=("workflow:list", "execution:list", "execution:read", "credential:list", "project:list",
+                    "user:list", "tag:list", "variable:list", "securityAudit:generate"),
+        credential_word="key",
+        rate_limit=None,
+        guide=Guide(
+            rerun="in n8n open *Executions*, pick the failed run and choose *Retry* (with the saved or the current "
+                  "version of the workflow).",
+            rollback="from the workflow's version history in n8n",
+            restore=(
+                "In n8n choose *Create workflow → Import from file* (or run `n8n import:workflow --input=<file>`).",
+                "Re-link each credential listed on the workflow's page: credentials are never part of an export.",
+                "Re-attach the error workflow under *Settings*, then activate the workflow.",
+            ),
+        ),
+    ),
+    Platform.make: PlatformSpec(
+        kind=Platform.make, label="Make", workflow_noun="scenario",
+        required=("api_key_env",),
+        key_scopes=("user:read", "organizations:read", "teams:read", "scenarios:read", "connections:read",
+                    "hooks:read", "datastores:read", "dlqs:read"),
+        credential_word="token",
+        # The organisation's plan sets the real limit (read on sync); 60 until it is known.
+        rate_limit=RateLimit(per_minute=60, cooldown=0.25),
+        guide=Guide(
+            rerun="in Make open the scenario's *History* (or *Incomplete executions*, when they are stored) and "
+                  "resolve or re-run the failed runs.",
+            rollback="from the scenario's blueprint versions in Make",
+            restore=(
+                "In Make create a scenario and choose *Import blueprint*.",
+                "Re-select each connection and webhook on the modules: connections are never part of a blueprint.",
+                "Set the schedule, then switch the scenario on.",
+            ),
+        ),
+    ),
+    Platform.zapier: PlatformSpec(
+        kind=Platform.zapier, label="Zapier", workflow_noun="Zap",
+        required=("api_key_env",),
+        key_scopes=("profile", "zap:all", "zap:account:all", "zap:runs", "authentication"),
+        credential_word="token",
+        rate_limit=RateLimit(per_minute=60, cooldown=1.0),  # per IP; a 429 asks for a 60 s cooldown
+        guide=Guide(
+            rerun="in Zapier open *Zap history*, select the errored runs and choose *Replay*.",
+            rollback="from the Zap's version history in Zapier",
+            restore=(
+                "Ask the Zapier account owner to restore the Zap from its version history, or rebuild it from the "
+                "step list on its page.",
+                "Re-connect each app account listed on the Zap's page.",
+                "Test each step, then publish the Zap.",
+            ),
+        ),
+    ),
+}
