@@ -300,6 +300,7 @@ def marker(kind: str, value: str) -> str:
     return f"[redacted {kind} {fingerprint(value)}]"
 
 
+_HOST_PREFIX = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{0,20}://)?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::\d{1,5})?/")
 _MARKER = re.compile(r"\[redacted [a-z0-9_]{1,60} sha256:[0-9a-f]{12}\]")
 _RUN = re.compile(r"[A-Za-z0-9_+-]+={0,2}")  # token characters: random tokens are judged per run (no '/', '.')
 _B64_RUN = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
@@ -349,7 +350,8 @@ def _scan_uncached(text: str, context: str) -> list[tuple[int, int, str]]:
         return spans
     for match in _PROVIDER.finditer(text):
         if not is_placeholder(match.group(0)):
-            spans.append((match.start(), match.end(), _PROVIDER_KIND[match.lastgroup]))
+            host = _HOST_PREFIX.match(match.group(0))  # a webhook's host is public, its path is the secret
+            spans.append((match.start() + (host.end() if host else 0), match.end(), _PROVIDER_KIND[match.lastgroup]))
     if "PRIVATE KEY" in text or "PuTTY" in text:
         for match in _PEM.finditer(text):
             end = _PEM_END.search(text, match.end())
@@ -615,7 +617,6 @@ def redact_document(raw) -> Redacted:
 # What this process has found, for the write guard (values in memory only, never written)
 
 
-_HOST_PREFIX = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{0,20}://)?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::\d{1,5})?/")
 
 
 _CLASSES = str.maketrans({**{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
@@ -692,12 +693,12 @@ def address_fingerprints(url: str) -> tuple[str, str]:
     dropped. The path alone matches when the caller reaches the webhook through another host name."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.strip() if "://" in url else "https://placeholder" + "/" + url.strip().lstrip("/"))
-    host = (parts.hostname or "").lower()
+    url = _MARKER.sub(lambda m: "redacted-" + m.group(0)[-13:-1], url.strip())  # a marker for a host or path
+    parts = urlsplit(url if "://" in url else "https://placeholder" + "/" + url.lstrip("/"))
     try:
-        port = parts.port
+        host, port = (parts.hostname or "").lower(), parts.port
     except ValueError:
-        port = None
+        host, port = parts.netloc.lower(), None
     if port and port not in (80, 443):
         host += f":{port}"
     path = "/" + parts.path.strip("/")

@@ -167,12 +167,16 @@ class Secret:
     name: str | None = None  # the field name it needs (named kinds)
 
 
+def _after_host(url: str) -> str:
+    return url.split("/", 3)[3].rstrip("/")
+
+
 def _corpus() -> list[Secret]:
     secrets = []
     for _ in range(3):
-        # a webhook address is secret from its host on (the scheme is not part of it)
-        secrets += [Secret(kind, *(lambda v: (v, v.removeprefix("https://").rstrip("/") if "webhook" in kind else v))(
-            make())) for kind, make in FORMATS.items()]
+        # a webhook address is secret after its host (scheme and host are public)
+        secrets += [Secret(kind, *(lambda v: (v, _after_host(v) if kind.endswith("_webhook") else v))(make()))
+                    for kind, make in FORMATS.items()]
         secrets += [Secret(kind, *make(password() if "password" in kind else rnd(A62, 24)))
                     for kind, make in PARTS.items()]
         secrets += [Secret(kind, *_named_value(kind), name=name) for kind, name in NAMED.items()]
