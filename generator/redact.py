@@ -196,9 +196,6 @@ def name_context(name: str, *, query: bool = False) -> str:
     return ""
 
 
-# Kept for callers that test a name directly.
-SECRET_NAME = re.compile(r"(?i)(password|passwd|pwd|secret|token|api[-_ ]?key|apikey|authorization|signature)$")
-
 # --------------------------------------------------------------------------------------------------
 # What is not a secret
 
@@ -489,7 +486,12 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return merged
 
 
-def find_secrets(text: str, *, named: bool = False, context: str | None = None, **_ignored) -> list[Found]:
+def has_marker(text: str) -> bool:
+    """Whether `text` holds a redaction marker: a secret was here."""
+    return bool(_MARKER.search(text))
+
+
+def find_secrets(text: str, *, named: bool = False, context: str | None = None) -> list[Found]:
     """The secrets in one string. `named` (or `context='secret'`): the field's name says it holds one."""
     context = context if context is not None else ("secret" if named else "")
     seen: dict[str, Found] = {}
@@ -499,7 +501,7 @@ def find_secrets(text: str, *, named: bool = False, context: str | None = None, 
     return list(seen.values())
 
 
-def redact_text(text: str, *, named: bool = False, context: str | None = None, **_ignored) -> tuple[str, list[Found]]:
+def redact_text(text: str, *, named: bool = False, context: str | None = None) -> tuple[str, list[Found]]:
     """`text` with every secret replaced by its marker, and what was found (each value registered)."""
     context = context if context is not None else ("secret" if named else "")
     spans = _scan(text, context)
@@ -703,37 +705,6 @@ def address_fingerprints(url: str) -> tuple[str, str]:
         host += f":{port}"
     path = "/" + parts.path.strip("/")
     return fingerprint(f"{parts.scheme.lower()}://{host}{path}"), fingerprint(path)
-
-
-# --------------------------------------------------------------------------------------------------
-# Transitional helpers over the boundary, for connectors not yet redacting whole documents.
-
-
-def scan_tree(data, path: str = "", **_ignored) -> list[tuple[str, Found]]:
-    """(field path, Found) for every secret in nested data; paths prefixed with `path`."""
-    prefix = (path,) if path else ()
-    result = redact_document(data)
-    return [(render_path(prefix + f.path), _F(f)) for f in result.findings]
-
-
-@dataclass(frozen=True)
-class _F:
-    """A finding shaped like a Found (kind, fingerprint) for the transitional helpers."""
-
-    finding: Finding
-
-    @property
-    def kind(self) -> str:
-        return self.finding.kind
-
-    @property
-    def fingerprint(self) -> str:
-        return self.finding.fingerprint
-
-
-def redact_tree(data, **_ignored):
-    """A copy of nested data with every secret replaced by its marker."""
-    return redact_document(data).tree
 
 
 # --------------------------------------------------------------------------------------------------
