@@ -24,6 +24,7 @@ from rich.text import Text
 from generator import __version__
 from generator.config import IncidentLevel
 from generator.errors import EXIT_INPUT, EXIT_INTERNAL, HandoverError, InputError
+from generator.store.guard import GuardedStream
 
 app = typer.Typer(
     name="handover",
@@ -42,8 +43,10 @@ app = typer.Typer(
 
 def console(stderr: bool = False) -> Console:
     """Data reaches the terminal as text only: no [markup], no :emoji: codes, no highlighting. Made when
-    needed, so the width follows the terminal (and COLUMNS) of this run."""
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    needed, so the width follows the terminal (and COLUMNS) of this run. Its stream withholds any line
+    holding a secret found during this run (generator.store.guard)."""
+    return Console(file=GuardedStream("stderr" if stderr else "stdout"), stderr=stderr, markup=False, emoji=False,
+                   highlight=False)
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]

@@ -25,6 +25,39 @@ DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 
 
+# Addresses that are credentials by themselves: whoever knows one can post to it.
+_CREDENTIAL_HOSTS = re.compile(r"(^|\.)(hooks\.slack\.com|webhook\.office\.com|outlook\.office\.com|"
+                               r"discord(app)?\.com|hooks\.zapier\.com|hook\.[a-z0-9]+\.make\.com|"
+                               r"events\.pagerduty\.com|api\.telegram\.org)$")
+
+
+def url_credential(value: str) -> str | None:
+    """Why the URL in `value` carries a credential ('contains a user and password', 'is a Slack incoming
+    webhook', …), or None. Host names alone never count (`https://n8n-prod.eu-west-1.acme.io`)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from generator.redact import find_secrets, name_context
+
+    text = value.strip()
+    if "://" not in text:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "cannot be read as a URL"
+    if parts.password:
+        return "contains a user and password"
+    if _CREDENTIAL_HOSTS.search(host) and parts.path.strip("/"):
+        return f"is a webhook address of {host} (a credential in itself)"
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if name_context(name, query=True) == "secret":
+            return f"has a secret in its query (?{name}=…)"
+    if find_secrets(parts.path) or find_secrets(parts.query):
+        return "contains what looks like a token"
+    return None
+
+
 def _env_var_name(value: str) -> str:
     if looks_like_secret(value):
         raise ValueError(
@@ -143,8 +176,20 @@ class ResponseTargets(Strict):
 
 class AlertChannel(Strict):
     kind: Literal["slack", "email", "teams", "pagerduty", "opsgenie", "webhook"]
-    target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com'.")
+    target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com' — never a "
+                        "webhook address: that is a credential, named by secret_env.")
     secret_env: EnvVarName | None = Field(default=None, description="Env var holding a webhook URL or password.")
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_not_a_credential(cls, value: str) -> str:
+        problem = url_credential(value)
+        if problem or looks_like_secret(value):
+            raise ValueError(f"this target {problem or 'looks like a secret'}: anyone who has it can post as you, and "
+                             "the target is shown on the Operations page. Put it in an environment variable (or a "
+                             ".env file kept out of Git), write that variable's NAME in secret_env, and describe the "
+                             "channel here, e.g. target: '#automation-alerts'")
+        return value
     used_for: str | None = None
     health_alerts: bool = Field(default=True, description="`handover health --notify` posts here (slack and "
                                 "webhook kinds: a Slack-compatible incoming webhook; email: through `smtp`).")
@@ -184,10 +229,10 @@ class PlatformConfig(Strict):
     @field_validator("base_url")
     @classmethod
     def _no_credentials_in_url(cls, value: str | None) -> str | None:
-        if value and re.search(r"//[^/@]+:[^/@]+@", value):
-            raise ValueError("the URL contains a user and password; put the key in the env var named by api_key_env")
-        if value and looks_like_secret(value.rsplit("/", 1)[-1]):
-            raise ValueError("the URL seems to end in a secret; give the plain instance URL")
+        problem = url_credential(value) if value else None
+        if problem:
+            raise ValueError(f"the URL {problem}: client.yml is committed to Git and copied into the snapshot. "
+                             "Give the plain instance URL and put the key in the env var named by api_key_env")
         return value
 
 

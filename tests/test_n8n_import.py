@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.connectors.n8n import normalise
+from generator.redact import redact_document
 from generator.store import snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "n8n"
@@ -154,7 +155,7 @@ def test_bad_files_fail_clearly_and_change_nothing(tmp_path, content, expected):
 
 def test_normalise_is_deterministic_and_needs_no_network():
     raw = json.loads((FIXTURES / "orders-webhook.json").read_text())
-    assert normalise(raw) == normalise(json.loads(json.dumps(raw)))
-    with_url = normalise(raw, base_url="https://n8n.acme.example/")
+    assert normalise(redact_document(raw)) == normalise(redact_document(json.loads(json.dumps(raw))))
+    with_url = normalise(redact_document(raw), base_url="https://n8n.acme.example/")
     assert with_url.source_url == "https://n8n.acme.example/workflow/Ord3rs01"
     assert with_url.trigger.webhook.address.url.startswith("sha256:")
