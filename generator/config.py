@@ -8,7 +8,7 @@ problem at once, each as `file:line: field: what was expected`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -93,6 +93,14 @@ class Contact(Strict):
     phone: str | None = None
 
 
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
 class EscalationLevel(Strict):
     level: int = Field(ge=1, le=9)
     name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
@@ -101,14 +109,10 @@ class EscalationLevel(Strict):
     channel: str = Field(description="How to reach this level: phone, Slack channel, e-mail.")
     hours: str = Field(description="When this level is reachable, e.g. 'Mon–Fri 09:00–18:00 SGT'.")
     when: str | None = Field(default=None, description="When to escalate to this level.")
-
-
-class IncidentLevel(StrEnum):
-    """How severe an incident is, as the response targets define it."""
-
-    critical = "critical"
-    high = "high"
-    standard = "standard"
+    after: dict[IncidentLevel, Duration] = Field(
+        default={}, description="How long an incident of each severity may stay unresolved before this level is "
+        "told, e.g. {critical: 0m, high: 1d}; the missed escalation check (INC-005) reads it. Severities not "
+        "named are never escalated to this level by time.")
 
 
 class ResponseTarget(Strict):
@@ -229,7 +233,6 @@ class Thresholds(Strict):
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
-    rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
     duration_factor: float = Field(default=1.5, gt=1, description="p95 run time grown by this factor since the "
                                    "previous snapshot is a slowdown alert.")
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
@@ -252,6 +255,10 @@ class ClientConfig(Strict):
     platforms: list[PlatformConfig] = []
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
+    rotation: Duration = Field(default="365d", description="How often credentials and keys must be rotated by "
+                               "the client's own policy, e.g. 90d for quarterly; a credential unchanged for longer "
+                               "is a finding (ACCESS-007), judged at the snapshot's time. The default, a year, "
+                               "is the longest period common security policies allow.")
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
 
@@ -269,6 +276,10 @@ class ClientConfig(Strict):
                         f"contact id; known ids: {', '.join(sorted(ids))}"
                     )
         return levels
+
+    @property
+    def rotation_period(self) -> timedelta:
+        return timedelta(minutes=minutes(self.rotation))
 
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)

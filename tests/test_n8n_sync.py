@@ -230,7 +230,7 @@ def test_missing_scopes_skip_sections_with_a_note(acme, fake):
     assert gaps == {"run statistics": "the key lacks execution:list", "users": "the key lacks user:list",
                     "security audit": "the key lacks securityAudit:generate"}
     result = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(acme.root)])
-    assert any("execution:list" in f["evidence"] for f in json.loads(result.stdout))
+    assert any("execution:list" in f["evidence"] for f in json.loads(result.stdout)["findings"])
 
 
 def test_without_workflow_list_the_sync_fails(acme, fake):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.checks import Context, Hit, Severity, check
+from generator.checks import Context, Hit, Pass, Severity, check
 
 # control key in client.yml → (check id, area, title, what it covers)
 ATTESTED = {
@@ -42,6 +42,9 @@ def _register(control: str, check_id: str, area: str, title: str, covers: str):
             yield Hit(f"attestation:{control}",
                       f"last attested {newest.date} by {newest.by}, {age} days before the snapshot "
                       f"(limit {ctx.thresholds.attestation_days})", label="client.yml")
+        else:
+            yield Pass(f"attestation:{control}", f"attested {newest.date} by {newest.by}: {newest.statement}",
+                       label="client.yml")
 
     return attested
 

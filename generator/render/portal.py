@@ -11,7 +11,18 @@ from datetime import datetime
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
-from generator.checks import AREAS, Assessment, Finding, Severity, checks_by_area
+from generator.checks import (
+    AREAS,
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    PASS,
+    Assessment,
+    Control,
+    Finding,
+    Severity,
+    gaps,
+)
 from generator.config import ClientConfig
 from generator.evidence import Evidence
 from generator.evidence.run_health import Health, Trend, health, trend
@@ -52,58 +63,71 @@ class WorkflowView:
 
 
 class _Assessed:
-    """Controls and their findings, judged: shared by a baseline area and a compliance criterion."""
+    """Controls, judged together: shared by a baseline area and a compliance requirement. Met only when
+    every control that applies passed; otherwise what failed and what could not be assessed."""
 
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
+
+    @property
+    def checks(self) -> list:
+        return [c.check for c in self.controls]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The failing results of its controls (info-level review lists are no findings)."""
+        return [f for c in self.controls if c.check.severity > Severity.info for f in c.failures]
 
     @property
     def open(self) -> list[Finding]:
         return [f for f in self.findings if not f.muted]
 
     @property
+    def not_assessed(self) -> list[Control]:
+        return [c for c in self.controls if c.status == NOT_ASSESSED]
+
+    @property
     def status(self) -> str:
-        if not self.checks:
+        if self.open:
+            worst = max(f.check.severity for f in self.open)
+            return "action needed" if worst >= Severity.high else "attention"
+        if not self.controls or self.not_assessed:
             return "not assessed"
-        if not self.open:
-            return "met"
-        worst = max(f.check.severity for f in self.open)
-        return "action needed" if worst >= Severity.high else "attention"
+        if self.findings:
+            return "risk accepted"  # every failure muted, with its reason
+        if all(c.status == NOT_APPLICABLE for c in self.controls):
+            return "not applicable"
+        return "met"
 
 
 @dataclass
 class AreaView(_Assessed):
     key: str
     title: str
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
 
 
 @dataclass
 class CriterionView(_Assessed):
-    """One SOC 2 criterion or PDPA obligation and the baseline controls that give evidence for it."""
+    """One requirement of a framework and the baseline controls that give evidence for it."""
 
     framework: str
     criterion: str
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
+    name: str = ""
 
 
-def compliance_view(findings: list[Finding], frameworks: list[str]) -> list[CriterionView]:
+def compliance_view(controls: list[Control], frameworks: list[str]) -> list[CriterionView]:
     """Criteria of the frameworks in scope (client.yml `compliance`; both when none is named), sorted."""
-    from generator.checks import REGISTRY
-
     wanted = {"SOC 2": "soc2", "PDPA": "pdpa"}
     named = [f for f in wanted if any(f.replace(" ", "").lower() in x.replace(" ", "").lower() for x in frameworks)]
     views = []
     for framework in named or list(wanted):
         criteria: dict[str, list] = defaultdict(list)
-        for chk in sorted(REGISTRY, key=lambda c: c.id):
-            for criterion in getattr(chk, wanted[framework]):
-                criteria[criterion].append(chk)
-        for criterion, checks in sorted(criteria.items()):
-            ids = {c.id for c in checks}
-            views.append(CriterionView(framework, criterion, checks, [f for f in findings if f.check.id in ids]))
+        for control in controls:
+            for criterion in getattr(control.check, wanted[framework]):
+                criteria[criterion].append(control)
+        for criterion, mapped in sorted(criteria.items()):
+            views.append(CriterionView(framework, criterion, mapped))
     return views
 
 
@@ -115,6 +139,7 @@ class Portal:
     findings: list[Finding]
     workflows: list[WorkflowView]
     areas: list[AreaView]
+    controls: list[Control]
     authored_runbooks: list
     incidents: list
     changelog: list = field(default_factory=list)  # generator.changes.changelog.Entry, newest first
@@ -159,7 +184,16 @@ class Portal:
 
     @cached_property
     def compliance(self) -> list[CriterionView]:
-        return compliance_view(self.findings, self.config.compliance)
+        return compliance_view(self.controls, self.config.compliance)
+
+    def control_counts(self) -> dict[str, int]:
+        """Controls by status, in the order the pages show them."""
+        return {s: sum(c.status == s for c in self.controls) for s in (PASS, FAIL, NOT_ASSESSED, NOT_APPLICABLE)}
+
+    @cached_property
+    def incomplete(self) -> dict[str, list[str]]:
+        """What a sync could not read, by the kind of evidence it leaves incomplete (workflows, credentials…)."""
+        return gaps(self.snapshot)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -289,12 +323,9 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
             if ref in by_ref:
                 by_ref[ref].guides.append(runbook)
 
-    grouped = checks_by_area()
-    areas = [
-        AreaView(key, title, grouped[key], [f for f in findings if f.check.area == key])
-        for key, title in AREAS.items()
-    ]
-    return Portal(config, snapshot, evidence.revision, findings, views, areas, list(authored_runbooks), list(incidents),
+    areas = [AreaView(key, title, [c for c in assessment.controls if c.check.area == key]) for key, title in AREAS.items()]
+    return Portal(config, snapshot, evidence.revision, findings, views, areas, list(assessment.controls),
+                  list(authored_runbooks), list(incidents),
                   changelog=list(changelog), audit=list(audit), isolation=evidence.isolation,
                   exports=evidence.exports or {})
 
