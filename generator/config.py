@@ -238,6 +238,25 @@ class Thresholds(Strict):
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
+class RotationRule(Strict):
+    credentials: list[str] = Field(min_length=1, description="Credential refs (platform:id, as on the Access "
+                                   "page), e.g. n8n:cred-stripe.")
+    every: Duration = Field(description="Rotate these at least this often, e.g. 90d for quarterly.")
+    reason: str | None = Field(default=None, description="Where the stricter rule comes from, e.g. a runbook.")
+
+
+class RotationPolicy(Strict):
+    every: Duration = Field(default="365d", description="Every credential in use is rotated at least this often; "
+                            "the default, a year, is the longest period common security policies allow.")
+    stricter: list[RotationRule] = Field(default=[], description="Shorter periods for named credentials (keys "
+                                         "the client rotates quarterly, say).")
+
+    def period_for(self, credential_ref: str) -> timedelta:
+        """The shortest period that applies to this credential."""
+        periods = [self.every] + [r.every for r in self.stricter if credential_ref in r.credentials]
+        return min(timedelta(minutes=minutes(p)) for p in periods)
+
+
 class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
@@ -255,10 +274,8 @@ class ClientConfig(Strict):
     platforms: list[PlatformConfig] = []
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
-    rotation: Duration = Field(default="365d", description="How often credentials and keys must be rotated by "
-                               "the client's own policy, e.g. 90d for quarterly; a credential unchanged for longer "
-                               "is a finding (ACCESS-007), judged at the snapshot's time. The default, a year, "
-                               "is the longest period common security policies allow.")
+    rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "
+                                     "rotated by the client's own policy (ACCESS-007, judged at the snapshot's time).")
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
 
@@ -276,10 +293,6 @@ class ClientConfig(Strict):
                         f"contact id; known ids: {', '.join(sorted(ids))}"
                     )
         return levels
-
-    @property
-    def rotation_period(self) -> timedelta:
-        return timedelta(minutes=minutes(self.rotation))
 
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from generator.config import Mute
 from generator.model import Credential, StepRef
 from generator.store import snapshot
@@ -79,7 +81,7 @@ def test_every_check_has_metadata_and_a_test():
     tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
     for chk in REGISTRY:
         assert chk.area in AREAS and chk.rationale and chk.remediation and chk.mode in ("automated", "attested")
-        assert chk.soc2 or chk.pdpa, chk.id
+        assert chk.frameworks, f"{chk.id} is in no framework file"
         assert chk.id in tests, f"{chk.id} has no test"
 
 
@@ -92,23 +94,24 @@ def test_attested_incident_plan():
 
 def test_rotation_against_the_clients_policy():
     config, snap = demo()
-    assert config.rotation == "90d"  # the demo rotates quarterly
+    assert config.rotation.period_for("n8n:cred-stripe").days == 90  # the demo rotates these keys quarterly
+    assert config.rotation.period_for("n8n:cred-slack").days == 365
     cred = snap.credential("n8n:cred-slack")
-    cred.updated = snap.meta.taken - timedelta(days=89)
+    cred.updated = snap.meta.taken - timedelta(days=364)
     assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
-    cred.updated = snap.meta.taken - timedelta(days=100)
+    cred.updated = snap.meta.taken - timedelta(days=400)
     hit = [f for f in evaluate(config, snap) if f.check.id == "ACCESS-007" and f.location == "n8n:cred-slack"]
-    assert hit and "100 days before the snapshot: outside the 90-day rotation policy" in hit[0].evidence
-    yearly = config.model_copy(update={"rotation": "365d"})
-    assert "ACCESS-007" not in ids(evaluate(yearly, snap), "n8n:cred-slack")
-    # the demo's Stripe, NetSuite and HubSpot keys date from June and July: outside a quarterly policy
+    assert hit and "400 days before the snapshot: outside the 365-day rotation policy" in hit[0].evidence
+    # the demo's Stripe, NetSuite and HubSpot keys date from June and July: outside the quarterly rule
     config, snap = demo()
-    late = {f.location for f in evaluate(config, snap) if f.check.id == "ACCESS-007"}
-    names = {snap.credential(ref).app for ref in late}
-    assert {"Stripe", "NetSuite"} <= names and any("HubSpot" in n for n in names), names
-    cred = snap.credential("n8n:cred-slack")
+    late = {f.location: f.evidence for f in evaluate(config, snap) if f.check.id == "ACCESS-007"}
+    assert set(late) == {"n8n:cred-stripe", "n8n:cred-netsuite", "make:88120"}
+    assert "unchanged since 2026-07-14, 136 days before the snapshot: outside the 90-day" in late["n8n:cred-stripe"]
+    relaxed = config.model_copy(update={"rotation": config.rotation.model_copy(update={"stricter": []})})
+    assert not [f for f in evaluate(relaxed, snap) if f.check.id == "ACCESS-007"]
+    cred = snap.credential("n8n:cred-stripe")
     cred.used_by = []  # an unused credential is ACCESS-004's business
-    assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
+    assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-stripe")
 
 
 def test_run_data_retention_against_the_policy():
@@ -236,3 +239,33 @@ def test_every_control_has_one_status_and_passes_carry_evidence():
     for control in assessment.controls:
         places = [r.location for r in control.results]
         assert len(places) == len(set(places)), control.id
+
+
+def test_frameworks_are_data_files_with_named_requirements(tmp_path):
+    from generator.checks import REGISTRY
+    from generator.checks.compliance import FRAMEWORKS_DIR, frameworks, in_scope
+    from generator.errors import InputError
+
+    loaded = {f.name: f for f in frameworks()}
+    assert {"SOC 2", "PDPA", "ISO/IEC 27001"} <= set(loaded)
+    iso = {r.id: r for r in loaded["ISO/IEC 27001"].requirements}
+    assert iso["A.8.13"].name == "Information backup" and "BACKUP-002" in iso["A.8.13"].checks
+    assert {r.id: r.name for r in loaded["SOC 2"].requirements}["CC6.3"].startswith("Access authorised")
+    known = {c.id for c in REGISTRY}
+    assert all(set(r.checks) <= known for f in loaded.values() for r in f.requirements)
+    assert [f.name for f in in_scope(["pdpa", "SOC2"])] == ["PDPA", "SOC 2"]  # client.yml's order and spelling
+    assert len(in_scope([])) == len(loaded)
+    # adding a framework is adding a file; a requirement naming an unknown check is a located error
+    for path in FRAMEWORKS_DIR.glob("*.yml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    (tmp_path / "nist.yml").write_text("name: NIST CSF\ntitle: NIST Cybersecurity Framework 2.0\nrequirements:\n"
+                                       "  - id: PR.AA-05\n    name: Access permissions managed\n"
+                                       "    checks: [ACCESS-001]\n")
+    assert "NIST CSF" in {f.name for f in frameworks(tmp_path)}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "bad.yml").write_text("name: Bad\ntitle: Bad\nrequirements:\n  - id: X.1\n    name: x\n"
+                                 "    checks: [ACCESS-001, NOPE-001]\n")
+    with pytest.raises(InputError) as caught:
+        frameworks(bad)
+    assert caught.value.problems == [f"{bad / 'bad.yml'}:6: requirement X.1: no such check NOPE-001"]

@@ -1,7 +1,8 @@
 """The security baseline as code.
 
-Each check is a small function with its metadata (id, area, severity, rationale, remediation, the
-SOC 2 criteria and PDPA obligations it supports), registered with `@check`. Checks only read the
+Each check is a small function with its metadata (id, area, severity, rationale, remediation, what
+evidence it needs), registered with `@check`; which framework requirements it supports is data
+(checks/frameworks/*.yml, see checks.compliance). Checks only read the
 evidence (generator.evidence); they never call a platform or read a file. `assess()` runs them all and
 applies the mutes from client.yml (a muted finding is still reported, as muted; an expired mute no longer applies).
 """
@@ -49,8 +50,6 @@ class Check:
     severity: Severity
     rationale: str
     remediation: str
-    soc2: tuple[str, ...] = ()
-    pdpa: tuple[str, ...] = ()
     mode: str = "automated"  # or "attested": evidence comes from client.yml
     # Evidence kinds the check reads that a sync may leave incomplete (see GAP_KINDS): when one was not
     # fully collected and nothing failed, the control is not assessed.
@@ -59,8 +58,10 @@ class Check:
 
     @property
     def frameworks(self) -> dict[str, tuple[str, ...]]:
-        """Framework → the requirements this control gives evidence for."""
-        return {name: ids for name, ids in (("SOC 2", self.soc2), ("PDPA", self.pdpa)) if ids}
+        """Framework → the requirements this control gives evidence for (checks/frameworks/*.yml)."""
+        from generator.checks.compliance import mapping
+
+        return mapping(self.id)
 
 
 PASS, FAIL, NOT_ASSESSED, NOT_APPLICABLE = "pass", "fail", "not_assessed", "not_applicable"

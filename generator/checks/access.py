@@ -31,8 +31,6 @@ def _steps_using(ctx: Context, credential):
     "blast radius for nothing.",
     remediation="Re-create the credential with read-only (or narrower) scopes and re-link it in the listed "
     "workflows; for Google, prefer per-file or read-only scopes.",
-    soc2=("CC6.1", "CC6.3"),
-    pdpa=("Protection (s24)",),
     needs=("credentials", "workflows"),
 )
 def over_broad_scopes(ctx: Context):
@@ -68,7 +66,6 @@ def over_broad_scopes(ctx: Context):
     rationale="When one credential serves many workflows, rotating or revoking it stops all of them at "
     "once, and its logs cannot tell which workflow did what.",
     remediation="Split it into one credential per workflow group, each with the scopes that group needs.",
-    soc2=("CC6.1",),
     needs=("credentials", "workflows"),
 )
 def shared_credentials(ctx: Context):
@@ -88,7 +85,6 @@ def shared_credentials(ctx: Context):
     rationale="A credential tied to a person's account breaks when that person leaves or changes their "
     "password, and acts with all of that person's rights.",
     remediation="Re-connect it with a dedicated service account or integration user owned by the client.",
-    soc2=("CC6.2", "CC6.3"),
     needs=("credentials",),
 )
 def personal_owner(ctx: Context):
@@ -113,7 +109,6 @@ def personal_owner(ctx: Context):
     severity=Severity.low,
     rationale="A credential no workflow uses still grants access and is easily forgotten at rotation.",
     remediation="Delete it on the platform, or document why it is kept.",
-    soc2=("CC6.1", "CC6.2"),
     needs=("credentials", "workflows"),
 )
 def unused(ctx: Context):
@@ -131,7 +126,6 @@ def unused(ctx: Context):
     severity=Severity.high,
     rationale="An expired token stops every workflow that uses it, usually noticed only when runs fail.",
     remediation="Renew or re-authorise the credential before it expires and note the new expiry.",
-    soc2=("CC6.1", "A1.2"),
     needs=("credentials",),
 )
 def expiring(ctx: Context):
@@ -157,8 +151,6 @@ def expiring(ctx: Context):
     "data of their choosing.",
     remediation="Require header, basic or JWT authentication, or verify the sender's signature, on the "
     "webhook trigger.",
-    soc2=("CC6.1", "CC6.6"),
-    pdpa=("Protection (s24)",),
     needs=("workflows", "webhooks"),
 )
 def open_webhooks(ctx: Context):
@@ -180,9 +172,7 @@ def open_webhooks(ctx: Context):
     rationale="A secret that never changes has had the most time to leak: in old exports, former staff's "
     "notes, or a vendor breach.",
     remediation="Rotate the secret (or re-authorise the connection) and record the date; set a reminder for "
-    "the next rotation. The period is `rotation` in client.yml.",
-    soc2=("CC6.1",),
-    pdpa=("Protection (s24)",),
+    "the next rotation. The periods are `rotation` in client.yml.",
     needs=("credentials",),
 )
 def not_rotated(ctx: Context):
@@ -191,7 +181,7 @@ def not_rotated(ctx: Context):
     for credential in ctx.snapshot.credentials:
         if not credential.used_by:
             continue  # an unused credential is ACCESS-004's finding
-        fact = rotation(credential, ctx.config.rotation_period, ctx.now)
+        fact = rotation(credential, ctx.config.rotation.period_for(credential.ref), ctx.now)
         if fact.value is None:
             continue  # no date: nothing to judge for this one
         yield (Pass if fact else Hit)(credential.ref, fact.how)

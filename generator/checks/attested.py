@@ -26,9 +26,6 @@ def _register(control: str, check_id: str, area: str, title: str, covers: str):
         rationale=f"This control cannot be read from the platforms; it is attested: {covers}.",
         remediation=f"Confirm it with the client and record it under attestations in client.yml "
         f"(control: {control}, statement, by, date).",
-        soc2={"incident": ("CC7.4", "CC7.5"), "backups": ("A1.2", "A1.3"), "access": ("CC6.2", "CC6.3")}[area],
-        pdpa={"incident": ("Data breach notification (s26A–26E)",), "backups": ("Protection (s24)",),
-              "access": ("Protection (s24)",)}[area],
         mode="attested",
     )
     def attested(ctx: Context):

@@ -17,7 +17,6 @@ from generator.evidence.facts import backup
     "the record, and the backup of its definitions, no longer matches what runs.",
     remediation="Sync the platform again (or re-import its export) and commit the snapshot; schedule the sync "
     "in CI so it stays current.",
-    soc2=("A1.2", "CC7.1"),
 )
 def stale_platform(ctx: Context):
     limit = timedelta(days=ctx.thresholds.freshness_days)
@@ -45,7 +44,6 @@ def stale_platform(ctx: Context):
     "export in the repository there is no backup to restore from if the platform loses it.",
     remediation="Sync the platform (or import its export files): every sync and import writes each "
     "workflow's native export under exports/, versioned in Git.",
-    soc2=("A1.2", "A1.3"),
     needs=("workflows",),
 )
 def missing_exports(ctx: Context):
@@ -73,8 +71,6 @@ def missing_exports(ctx: Context):
     "data, and one client's incident become the other's.",
     remediation="Give each client its own credentials, accounts and webhooks; rotate the shared secret and "
     "re-create the shared webhook for one of them.",
-    soc2=("CC6.1", "C1.1"),
-    pdpa=("Protection (s24)", "Transfer limitation (s26)"),
 )
 def shared_with_another_client(ctx: Context):
     report = ctx.isolation

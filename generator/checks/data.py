@@ -40,8 +40,6 @@ def policy_for(ctx: Context, facts):
     "the agreed policy breaks the retention limitation the client committed to.",
     remediation="Shorten the platform's execution pruning (n8n: EXECUTIONS_DATA_MAX_AGE; Make: the "
     "organisation's log retention; per workflow: do not save successful runs), or change the policy.",
-    soc2=("C1.2", "P4.2"),
-    pdpa=("Retention limitation (s25)",),
 )
 def kept_too_long(ctx: Context):
     for facts in ctx.snapshot.platforms:
@@ -76,7 +74,6 @@ def kept_too_long(ctx: Context):
     "the run data itself does not.",
     remediation="Lengthen the platform's execution retention, or export run history before it is pruned, or "
     "shorten the policy.",
-    soc2=("A1.2", "CC7.2"),
 )
 def kept_too_short(ctx: Context):
     for facts in ctx.snapshot.platforms:
@@ -98,8 +95,6 @@ def kept_too_short(ctx: Context):
     "automation can quietly add a new one.",
     remediation="Add the app to `processors` in client.yml once the client approves it (and the agreement is in "
     "place), change the workflow, or dismiss the flow in `personal_data` if the heuristic is wrong.",
-    soc2=("P6.1", "C1.1"),
-    pdpa=("Transfer limitation (s26)", "Protection (s24)"),
     needs=("workflows",),
 )
 def unapproved_processor(ctx: Context):

@@ -18,7 +18,6 @@ from generator.formats import format_rate
     "Retrying or continuing on error handles a failure but tells nobody when it still fails.",
     remediation="Attach the client's error-handler workflow (n8n: Settings → Error workflow; Make: an error "
     "handler route; Zapier: error notifications or a Paths fallback) that alerts the support channel.",
-    soc2=("CC7.2", "CC7.3"),
     needs=("workflows",),
 )
 def no_error_handling(ctx: Context):
@@ -37,7 +36,6 @@ def no_error_handling(ctx: Context):
     rationale="A workflow that fails often loses or delays business data and erodes trust in automation.",
     remediation="Read the top errors on the workflow page, fix the cause, and re-run the failed executions "
     "following its runbook.",
-    soc2=("CC7.2", "A1.2"),
     needs=("workflows", "runs"),
 )
 def failing(ctx: Context):
@@ -58,7 +56,6 @@ def failing(ctx: Context):
     rationale="A rising failure rate or duration usually precedes an outage: an expiring token, a growing "
     "data set, an upstream API change.",
     remediation="Compare the recent errors with the earlier ones on the workflow page and act before it fails outright.",
-    soc2=("CC7.1", "A1.1"),
     needs=("workflows", "runs"),
 )
 def degrading(ctx: Context):
@@ -84,7 +81,6 @@ def degrading(ctx: Context):
     severity=Severity.high,
     rationale="A scheduled or polling workflow that has gone silent fails without a single error.",
     remediation="Check the trigger and the platform's scheduler; re-activate the workflow if it was paused.",
-    soc2=("CC7.2",),
     needs=("workflows", "runs"),
 )
 def idle(ctx: Context):

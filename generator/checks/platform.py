@@ -22,7 +22,6 @@ def is_outdated(item) -> bool:
     rationale="The platform's built-in audit (n8n: Settings → Security audit) knows about risky nodes, "
     "outdated versions and instance settings.",
     remediation="Follow the recommendation given with each audit finding.",
-    soc2=("CC7.1", "CC8.1"),
     needs=("audit",),
 )
 def platform_audit(ctx: Context):
@@ -48,7 +47,6 @@ def platform_audit(ctx: Context):
     severity=Severity.low,
     rationale="Evidence the sync could not read cannot be assessed; the portal is silent about it.",
     remediation="Give the sync key the scope named in the evidence, then sync again.",
-    soc2=("CC7.1",),
 )
 def not_collected(ctx: Context):
     for facts in ctx.snapshot.platforms:
@@ -67,8 +65,6 @@ def not_collected(ctx: Context):
     rationale="A published security fix tells attackers what to look for in instances that have not taken it.",
     remediation="Plan the update through the change process (test, then production, with the rollback ready) "
     "and apply it within the agreed window.",
-    soc2=("CC7.1", "CC8.1"),
-    pdpa=("Protection (s24)",),
     needs=("audit",),
 )
 def security_update(ctx: Context):
@@ -103,7 +99,6 @@ def security_update(ctx: Context):
     "the estate; they are often deprecated first.",
     remediation="Replace the step with the current version of the node or module (n8n: add the node again; Make: "
     "upgrade the module), test, and re-map its fields.",
-    soc2=("CC8.1",),
     needs=("workflows",),
 )
 def older_versions(ctx: Context):

@@ -23,8 +23,6 @@ def _hours(delta: timedelta) -> str:
     rationale="The client was promised a written summary within 48 hours of resolving a critical or high "
     "incident: what happened, the impact, the root cause and what prevents a repeat.",
     remediation="Write the summary in the incident record, send it to the client, and set summary_sent.",
-    soc2=("CC7.4", "CC7.5"),
-    pdpa=("Data breach notification (s26A–26E)",),
 )
 def late_summary(ctx: Context):
     due_ones = [i for i in ctx.incidents if i.severity in SIGNIFICANT and i.resolved]
@@ -54,7 +52,6 @@ def late_summary(ctx: Context):
     severity=Severity.medium,
     rationale="Without a documented root cause and preventive measures the same incident tends to happen again.",
     remediation="Fill in the Root cause and Preventive measures sections of the incident record.",
-    soc2=("CC7.4", "CC7.5"),
 )
 def missing_analysis(ctx: Context):
     due_ones = [i for i in ctx.incidents if i.severity in SIGNIFICANT and i.resolved]
@@ -86,7 +83,6 @@ def _no_incidents(ctx: Context):
     rationale="Response targets per severity are part of the support agreement; a miss must be visible "
     "and explained, not buried.",
     remediation="Explain the delay in the incident record and review the on-call arrangement with the client.",
-    soc2=("CC7.3", "CC7.4"),
 )
 def slow_response(ctx: Context):
     yield from _no_incidents(ctx)
@@ -112,7 +108,6 @@ def slow_response(ctx: Context):
     "escalation level and the client told, not only the first responder working on it.",
     remediation="Escalate as the escalation path says, agree a workaround with the client, and explain the delay "
     "in the incident record.",
-    soc2=("CC7.4", "A1.2"),
 )
 def slow_restore(ctx: Context):
     yield from _no_incidents(ctx)
@@ -140,7 +135,6 @@ def slow_restore(ctx: Context):
     "help, and the client learns of it from the outage instead.",
     remediation="Tell the level now, record it under `escalated` in the incident record (level and time), and "
     "review why it was missed.",
-    soc2=("CC7.3", "CC7.4"),
 )
 def missed_escalation(ctx: Context):
     yield from _no_incidents(ctx)
@@ -169,7 +163,6 @@ def missed_escalation(ctx: Context):
     rationale="A runbook written for a workflow that has since been renamed, re-triggered or re-credentialed "
     "sends the client's team down the wrong path in an incident.",
     remediation="Read the runbook against the current workflow page, update it, and commit the change.",
-    soc2=("CC7.4",),
 )
 def stale_runbook(ctx: Context):
     if not ctx.runbooks:

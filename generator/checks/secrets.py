@@ -16,8 +16,6 @@ from generator.checks import Context, Hit, Pass, Severity, check
     "is visible to everyone who can open it, and is not rotated with the credential store.",
     remediation="Rotate the key at the provider now (it must be treated as exposed), then move it into the "
     "platform's credential store and reference it from the step.",
-    soc2=("CC6.1", "CC6.7"),
-    pdpa=("Protection (s24)",),
     needs=("workflows",),
 )
 def hardcoded_secrets(ctx: Context):
@@ -44,7 +42,6 @@ RISKY_APPS = re.compile(r"^(Execute Command|SSH|FTP|Read Binary Files?|Write Bin
     "its environment, other workflows' files or the network. They are where secrets and shortcuts hide.",
     remediation="Review each listed step: no secrets in the code, no commands built from input, and the "
     "least file and network access it needs. Prefer an app step where one exists.",
-    soc2=("CC6.8", "CC8.1"),
     needs=("workflows",),
 )
 def risky_steps(ctx: Context):

@@ -117,18 +117,14 @@ class CriterionView(_Assessed):
 
 
 def compliance_view(controls: list[Control], frameworks: list[str]) -> list[CriterionView]:
-    """Criteria of the frameworks in scope (client.yml `compliance`; both when none is named), sorted."""
-    wanted = {"SOC 2": "soc2", "PDPA": "pdpa"}
-    named = [f for f in wanted if any(f.replace(" ", "").lower() in x.replace(" ", "").lower() for x in frameworks)]
-    views = []
-    for framework in named or list(wanted):
-        criteria: dict[str, list] = defaultdict(list)
-        for control in controls:
-            for criterion in getattr(control.check, wanted[framework]):
-                criteria[criterion].append(control)
-        for criterion, mapped in sorted(criteria.items()):
-            views.append(CriterionView(framework, criterion, mapped))
-    return views
+    """Each requirement of the frameworks in scope (client.yml `compliance`; every framework when none is
+    named) with the controls mapped to it, in the framework file's order."""
+    from generator.checks.compliance import in_scope
+
+    by_id = {c.id: c for c in controls}
+    return [CriterionView(framework.name, requirement.id, [by_id[i] for i in requirement.checks if i in by_id],
+                          requirement.name)
+            for framework in in_scope(frameworks) for requirement in framework.requirements]
 
 
 @dataclass
@@ -185,6 +181,13 @@ class Portal:
     @cached_property
     def compliance(self) -> list[CriterionView]:
         return compliance_view(self.controls, self.config.compliance)
+
+    def compliance_by_framework(self) -> list[tuple[str, list[CriterionView]]]:
+        """(framework, its requirements) in the order of client.yml `compliance`."""
+        grouped: dict[str, list[CriterionView]] = {}
+        for row in self.compliance:
+            grouped.setdefault(row.framework, []).append(row)
+        return list(grouped.items())
 
     def control_counts(self) -> dict[str, int]:
         """Controls by status, in the order the pages show them."""
