@@ -24,7 +24,8 @@ from generator.checks import (
     gaps,
 )
 from generator.config import ClientConfig
-from generator.evidence import Evidence
+from generator.evidence import Evidence, facts
+from generator.evidence.facts import Fact
 from generator.evidence.run_health import Health, Trend, health, trend
 from generator.model import Credential, RunStats, Snapshot, Workflow
 from generator.render.text import anchor
@@ -48,6 +49,10 @@ class WorkflowView:
     step_calls: dict[str, str] = field(default_factory=dict)  # step id → workflow ref it starts
     incidents: list = field(default_factory=list)  # incidents that affected it, newest first
     guides: list = field(default_factory=list)  # authored runbooks that name it
+    # The facts pages state about it, each from its one definition (generator.evidence.facts).
+    told: Fact = None  # someone is told when it fails
+    handling: Fact = None  # it reacts to its failures
+    backup: Fact = None  # a restorable backup is on file
 
     @property
     def ref(self) -> str:
@@ -182,6 +187,10 @@ class Portal:
     def compliance(self) -> list[CriterionView]:
         return compliance_view(self.controls, self.config.compliance)
 
+    def rotation(self, credential: Credential) -> Fact:
+        """Whether the credential was rotated within the client's policy (the same fact ACCESS-007 judges)."""
+        return facts.rotation(credential, self.config.rotation.period_for(credential.ref), self.now)
+
     def compliance_by_framework(self) -> list[tuple[str, list[CriterionView]]]:
         """(framework, its requirements) in the order of client.yml `compliance`."""
         grouped: dict[str, list[CriterionView]] = {}
@@ -295,6 +304,9 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
                 runbook_page=runbook_page(wf),
                 credentials=[snapshot.credential(c) for c in creds],
                 findings=findings_at.get(wf.ref, []),
+                told=facts.told(wf, snapshot),
+                handling=facts.error_handling(wf),
+                backup=facts.backup(wf, evidence.exports),
             )
         )
     by_ref = {v.ref: v for v in views}
