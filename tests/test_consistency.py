@@ -122,3 +122,17 @@ def test_overview_counts_are_the_json_counts(demo):
     iso = next(ctl for ctl in document["controls"] if ctl["id"] == "ISO-001")
     assert iso["status"] == "not_assessed" and "only client" in iso["reason"]
     assert "Not assessed: this is the only client in the workspace" in security
+
+
+def test_incident_pages_mark_the_targets_the_checks_flag(demo):
+    c, document, evidence = demo
+    checks = {"First response": "INC-003", "Restored": "INC-004", "Escalated": "INC-005"}
+    flagged = {check_id: results(document, check_id) for check_id in checks.values()}
+    for incident in evidence.incidents:
+        page = (c.docs_dir / f"incidents/{incident.id}.md").read_text()
+        for row, check_id in checks.items():
+            line = next(line for line in page.splitlines() if line.startswith(f"| {row} |"))
+            result = flagged[check_id].get(f"incident:{incident.id}")
+            assert ("target missed" in line) == bool(result and result["status"] == "fail"), (incident.id, row)
+    assert flagged["INC-004"]["incident:INC-2026-003"]["status"] == "fail"  # open 59 hours against one day
+    assert flagged["INC-005"]["incident:INC-2026-003"]["status"] == "fail"  # level 2 never told
