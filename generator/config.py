@@ -270,7 +270,8 @@ class ClientConfig(Strict):
                                   "processors), e.g. HubSpot, Mailchimp.")
     personal_data: list[FlowDecision] = Field(default=[], description="Personal-data flows confirmed or dismissed.")
     retention: list[RetentionRule] = []
-    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
+    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA', 'ISO/IEC 27001' "
+                            "(as named in generator/checks/frameworks/*.yml); all of them when empty.")
     platforms: list[PlatformConfig] = []
     mutes: list[Mute] = []
     attestations: list[Attestation] = []

@@ -105,3 +105,19 @@ def test_check_csv_and_sarif(tmp_path):
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert uri.startswith("clients/demo/") and (tmp_path / uri.rstrip("/")).exists(), uri
     assert any(r.get("suppressions") for r in run["results"])
+
+
+def test_check_list_and_only(tmp_path):
+    listed = runner.invoke(app, ["check", "--list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0
+    assert all(c.id in listed.output for c in REGISTRY) and "ISO/IEC 27001" in listed.output
+    copy_demo(tmp_path)
+    only = runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--format", "json", "--only", "MON-001",
+                               "--only", "iso-001"])
+    assert only.exit_code == 0, only.output
+    document = json.loads(only.stdout)
+    assert [c["id"] for c in document["controls"]] == ["ISO-001", "MON-001"]
+    assert {f["check"] for f in document["findings"]} == {"MON-001"}
+    unknown = runner.invoke(app, ["check", "demo", "--root", str(tmp_path), "--only", "NOPE-9"])
+    assert unknown.exit_code == 2 and "--only NOPE-9: no such control" in unknown.output
+    assert runner.invoke(app, ["check", "--root", str(tmp_path)]).exit_code == 2  # a client or --list
