@@ -8,7 +8,7 @@ problem at once, each as `file:line: field: what was expected`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -142,6 +142,14 @@ class Contact(Strict):
     phone: str | None = None
 
 
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
 class EscalationLevel(Strict):
     level: int = Field(ge=1, le=9)
     name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
@@ -150,14 +158,10 @@ class EscalationLevel(Strict):
     channel: str = Field(description="How to reach this level: phone, Slack channel, e-mail.")
     hours: str = Field(description="When this level is reachable, e.g. 'Mon–Fri 09:00–18:00 SGT'.")
     when: str | None = Field(default=None, description="When to escalate to this level.")
-
-
-class IncidentLevel(StrEnum):
-    """How severe an incident is, as the response targets define it."""
-
-    critical = "critical"
-    high = "high"
-    standard = "standard"
+    after: dict[IncidentLevel, Duration] = Field(
+        default={}, description="How long an incident of each severity may stay unresolved before this level is "
+        "told, e.g. {critical: 0m, high: 1d}; the missed escalation check (INC-005) reads it. Severities not "
+        "named are never escalated to this level by time.")
 
 
 class ResponseTarget(Strict):
@@ -284,7 +288,6 @@ class Thresholds(Strict):
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
-    rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
     duration_factor: float = Field(default=1.5, gt=1, description="p95 run time grown by this factor since the "
                                    "previous snapshot is a slowdown alert.")
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
@@ -319,6 +322,25 @@ class Document(Strict):
         default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="The client's brand colour for the site's header and the PDF's headings, e.g. '#0f3d3e'.")
 
 
+class RotationRule(Strict):
+    credentials: list[str] = Field(min_length=1, description="Credential refs (platform:id, as on the Access "
+                                   "page), e.g. n8n:cred-stripe.")
+    every: Duration = Field(description="Rotate these at least this often, e.g. 90d for quarterly.")
+    reason: str | None = Field(default=None, description="Where the stricter rule comes from, e.g. a runbook.")
+
+
+class RotationPolicy(Strict):
+    every: Duration = Field(default="365d", description="Every credential in use is rotated at least this often; "
+                            "the default, a year, is the longest period common security policies allow.")
+    stricter: list[RotationRule] = Field(default=[], description="Shorter periods for named credentials (keys "
+                                         "the client rotates quarterly, say).")
+
+    def period_for(self, credential_ref: str) -> timedelta:
+        """The shortest period that applies to this credential."""
+        periods = [self.every] + [r.every for r in self.stricter if credential_ref in r.credentials]
+        return min(timedelta(minutes=minutes(p)) for p in periods)
+
+
 class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
@@ -332,10 +354,13 @@ class ClientConfig(Strict):
                                   "processors), e.g. HubSpot, Mailchimp.")
     personal_data: list[FlowDecision] = Field(default=[], description="Personal-data flows confirmed or dismissed.")
     retention: list[RetentionRule] = []
-    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
+    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA', 'ISO/IEC 27001' "
+                            "(as named in generator/checks/frameworks/*.yml); all of them when empty.")
     platforms: list[PlatformConfig] = []
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
+    rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "
+                                     "rotated by the client's own policy (ACCESS-007, judged at the snapshot's time).")
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
     document: Document = Document()

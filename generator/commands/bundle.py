@@ -152,7 +152,7 @@ def run(client: Client) -> Result:
         result.say(f"Built {client.slug} first (the site or PDF was older than its inputs).")
         build(client, with_pdf=True)
     evidence = gather(client)
-    files = contents(client, report.as_json(assess(evidence).findings))
+    files = contents(client, report.as_json(assess(evidence), report.Locator(client.slug, evidence.snapshot)))
     path = bundle_path(client, evidence.now)
     write(path, files, evidence.now.timetuple()[:6])
     result.say(f"{path} ({len(files)} files and a SHA-256 manifest)", "ok")
