@@ -19,10 +19,12 @@ pytestmark = pytest.mark.slow
 
 A4_W, A4_H = 595.275, 841.889
 MM = 72 / 25.4
-# The text area of print.css (@page margin 20mm 17mm 20mm), with a little slack for glyph overhang;
+# The text area of print.css (@page margin 17mm 15mm 19mm), with a little slack for glyph overhang;
 # the running header and footer sit in the margins, so they are measured apart.
-CONTENT = (17 * MM - 2, 20 * MM - 2, A4_W - 17 * MM + 2, A4_H - 20 * MM + 2)
-HEADER_BAND, FOOTER_BAND = (8 * MM, 20 * MM), (A4_H - 20 * MM, A4_H - 8 * MM)
+TOP, SIDE, BOTTOM = 17 * MM, 15 * MM, 19 * MM
+CONTENT = (SIDE - 2, TOP - 2, A4_W - SIDE + 2, A4_H - BOTTOM + 2)
+HEADER_BAND, FOOTER_BAND = (6 * MM, TOP), (A4_H - BOTTOM, A4_H - 6 * MM)
+HEADING_PT = 10.4  # h3 and larger (body text is 9 pt)
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +117,14 @@ def _lines(page):
 
 def test_no_heading_stranded_at_a_page_foot(pdf):
     _, document = pdf
-    limit = A4_H - 20 * MM - 0.15 * (A4_H - 40 * MM)
+    limit = A4_H - BOTTOM - 0.15 * (A4_H - TOP - BOTTOM)
     for index, page in enumerate(document.pages[2:-1], start=3):
         lines = _lines(page)
         for position, (top, _, size, text) in enumerate(lines):
             following = len(lines) - position - 1
-            if size >= 10.9 and top > limit and following < 3:
+            if size >= HEADING_PT and top > limit and following < 3:
                 nxt = _lines(document.pages[index])
-                starts_fresh = nxt and nxt[0][2] >= 10.9
+                starts_fresh = nxt and nxt[0][2] >= HEADING_PT
                 assert starts_fresh, f"page {index}: heading {text!r} at the foot with {following} lines under it"
 
 
