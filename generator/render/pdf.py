@@ -106,8 +106,8 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
         html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known)), docs)
         # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
         # one page while its heading is moved to the next, and contents and links must name that page.
-        html = _H1.sub(lambda m: f'{m.group(0)}<span id="{page_id(page.path)}"></span>', html, count=1) \
-            if _H1.search(html) else f'<span id="{page_id(page.path)}"></span>' + html
+        anchor = f'<span id="{page_id(page.path)}"></span>'
+        html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
         sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
                          "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
     return sections
@@ -140,6 +140,17 @@ def _narrow_figures(html: str, docs: Path) -> str:
 _FLOAT_AFTER_HEADING = re.compile(r'(<h[2-4][^>]*>[^<]*</h[2-4]>\s*)(<p><img[^>]*class="ho-figure ho-narrow"[^>]*/?></p>)')
 
 
+_TEXT = re.compile(r">[^<]+<")
+_SVG_BLOCK = re.compile(r"(<svg\b.*?</svg>)", re.S)
+_LONG = re.compile(r"[^\s<>]{18,}")  # e-mails, URLs, ids: long runs without a space
+
+
+def _breakable(match: re.Match) -> str:
+    """Break opportunities after the separators of a long identifier, so a narrow column breaks it at
+    `@`, `/`, `.` or `_` rather than between any two letters."""
+    return re.sub(r"(?<=[/@._:])(?=[^\s/@._:;&])", "<wbr>", match.group(0))
+
+
 def keep_together(html: str) -> str:
     """Mark small tables and short lists, which print.css keeps on one page (a long table breaks
     between rows and repeats its header), and key/value tables (their header row is empty)."""
@@ -148,6 +159,9 @@ def keep_together(html: str) -> str:
             ("ho-small", match.group(1).count("<tr") - 1 <= SMALL_TABLE),
             ("ho-kv", re.match(r"\s*<thead>\s*<tr>\s*(<th></th>\s*)+</tr>", match.group(1)) is not None)) if yes]
         return f'<table class="{" ".join(classes)}">{match.group(1)}</table>' if classes else match.group(0)
+    # Inline SVG (the maps) is left alone: an HTML element inside its text would drop the text.
+    html = "".join(part if part.startswith("<svg") else _TEXT.sub(lambda m: _LONG.sub(_breakable, m.group(0)), part)
+                   for part in _SVG_BLOCK.split(html))
     html = _TABLE.sub(table, html)
     html = _CAPTION.sub(r'<p class="ho-caption">\1</p>\2', html)
     return _LIST.sub(lambda m: f'<{m.group(1)} class="ho-short">{m.group(2)}</{m.group(1)}>'
