@@ -174,3 +174,11 @@ def test_metadata_and_document_control(pdf):
     assert "Document control" in control and "Revisions" in control and "Sign-off" in control
     assert "Confidential — Harbour & Pine and Fieldwork Automation only" in control
     assert "0.9" in control and "Daniel Koh" in control
+
+
+def test_no_page_holds_a_lone_line(pdf):
+    """A page with a table's last row or a list's last bullet and nothing else is a page wasted."""
+    _, document = pdf
+    for index, page in enumerate(document.pages[1:], start=2):
+        lines = _lines(page)
+        assert len(lines) >= 3, f"page {index} holds only {[text for *_, text in lines]}"

@@ -119,12 +119,15 @@ _CAPTION = re.compile(r'<p><strong>([^<]*)</strong></p>(\s*<div class="ho-diagra
 _LIST = re.compile(r"<(ul|ol)>((?:(?!<ul|<ol).)*?)</\1>", re.S)
 
 
-NARROW = 340  # px: a flowchart this narrow floats right, and the text beside it fills the page's width
+NARROW = 340  # px: a flowchart this narrow sits beside the heading and table that describe it
 _FIGURE = re.compile(r'<img([^>]*) class="ho-figure"([^>]*)>')
 _SVG_WIDTH = re.compile(r'<svg[^>]*\bwidth="([0-9.]+)"')
+_BESIDE = re.compile(r'(<h3[^>]*>[^<]*</h3>)\s*(<p><img[^>]*class="ho-figure ho-narrow"[^>]*/?></p>)\s*'
+                     r'(<table.*?</table>|<p>.*?</p>)', re.S)
 
 
 def _narrow_figures(html: str, docs: Path) -> str:
+    """A narrow flowchart and its heading and table side by side: two columns, kept on one page."""
     def mark(match: re.Match) -> str:
         src = re.search(r'src="([^"]+)"', match.group(0))
         path = docs / src.group(1) if src else None
@@ -132,12 +135,8 @@ def _narrow_figures(html: str, docs: Path) -> str:
         width = _SVG_WIDTH.search(head)
         narrow = width and float(width.group(1)) <= NARROW
         return match.group(0).replace('class="ho-figure"', 'class="ho-figure ho-narrow"') if narrow else match.group(0)
-    # A floated figure that does not fit moves to the next page: put it before its heading, so the
-    # heading stays with the text that follows it instead of being left alone at the page's foot.
-    return _FLOAT_AFTER_HEADING.sub(r"\2\1", _FIGURE.sub(mark, html))
-
-
-_FLOAT_AFTER_HEADING = re.compile(r'(<h[2-4][^>]*>[^<]*</h[2-4]>\s*)(<p><img[^>]*class="ho-figure ho-narrow"[^>]*/?></p>)')
+    return _BESIDE.sub(r'<div class="ho-beside"><div class="ho-beside-text">\1\3</div>'
+                       r'<div class="ho-beside-figure">\2</div></div>', _FIGURE.sub(mark, html))
 
 
 _TEXT = re.compile(r">[^<]+<")
