@@ -182,3 +182,23 @@ def test_no_page_holds_a_lone_line(pdf):
     for index, page in enumerate(document.pages[1:], start=2):
         lines = _lines(page)
         assert len(lines) >= 3, f"page {index} holds only {[text for *_, text in lines]}"
+
+
+TRIGGER_FILL = (0xE3, 0xF0, 0xF8)  # diagrams.STYLES["trigger"]: every flowchart starts with one
+
+
+def test_every_workflow_shows_its_flowchart(pdf):
+    """Text extraction cannot tell a drawn flowchart from its step table: look for the trigger's fill."""
+    path, _ = pdf
+    entries = outline(pypdf.PdfReader(path))
+    start = next(i for i, (d, t, _, _) in enumerate(entries) if d == 0 and t == "Workflows")
+    end = next(i for i, (d, _, _, _) in enumerate(entries) if d == 0 and i > start)
+    workflows = [(t, p) for d, t, p, _ in entries[start:end] if d == 1 and t not in ("Make", "n8n", "Zapier")]
+    following = [p for _, p in workflows[1:]] + [entries[end][2]]
+    document = pdfium.PdfDocument(path)
+    for (title, first), last in zip(workflows, following, strict=True):
+        found = 0
+        for index in range(first, last + 1):
+            image = document[index].render(scale=0.5).to_pil().convert("RGB")
+            found += sum(1 for pixel in image.get_flattened_data() if all(abs(a - b) <= 3 for a, b in zip(pixel, TRIGGER_FILL, strict=True)))
+        assert found > 300, f"{title}: no flowchart drawn on pages {first + 1}–{last + 1}"
