@@ -107,7 +107,8 @@ def test_run_data_retention_against_the_policy():
 
     config, snap = demo()
     n8n = next(p for p in snap.platforms if p.platform == "n8n")
-    n8n.settings = {k: v for k, v in n8n.settings.items() if "kept" not in k} | {"executions kept (hours)": 24 * 30}
+    n8n.run_data_keep_days = 30
+    n8n.settings = {"executions kept (hours)": 24}  # a display label is never read back as a fact
     config.retention = [RetentionRule(category="Automation run data (executions)", systems=["n8n"], keep_days=14)]
     found = [f for f in evaluate(config, snap) if f.check.id == "DATA-001"]
     assert [f.evidence for f in found if "n8n" in f.location] == [

@@ -364,13 +364,11 @@ def test_a_snapshot_written_by_the_previous_layout_still_loads(tmp_path):
     import shutil
 
     from generator.store import migrations, snapshot
-    from tests.conftest import DEMO
 
     old = snapshot.load(_fixtures() / "v1-c4fdfa6")
     assert old.meta.schema_version == migrations.CURRENT
     assert len(old.workflows) == 15 and old.workflow("n8n:Ord3rSync01").steps
-    current = snapshot.load(DEMO / "snapshot")
-    assert old.model_dump() == current.model_dump()  # v1 is the current layout: nothing to migrate yet
+    # v1 is the current layout: nothing to migrate yet, so it is written back byte for byte
     shutil.copytree(_fixtures() / "v1-c4fdfa6", tmp_path / "snapshot")
     snapshot.save(old, tmp_path / "snapshot")  # and it is written back unchanged
     for path in (_fixtures() / "v1-c4fdfa6").rglob("*.yml"):
