@@ -156,6 +156,8 @@ def test_a_killed_snapshot_switch_leaves_old_or_new(tmp_path, mode, step, expect
 
 
 def test_leftovers_are_cleaned_but_a_running_writer_is_left_alone(tmp_path):
+    import shutil
+
     from generator.commands import bundle
     from generator.store import switch
     from generator.store.yamlio import atomic_write
@@ -163,6 +165,7 @@ def test_leftovers_are_cleaned_but_a_running_writer_is_left_alone(tmp_path):
     copy_demo(tmp_path)
     folder = tmp_path / "clients" / "demo"
     exports = folder / "exports"
+    shutil.rmtree(exports)  # the demo's own exports out of the way: make/ must be missing below
     (exports / ".n8n-new-dead1").mkdir(parents=True)
     (exports / ".n8n-new-dead1" / "x.json").write_text("{}")
     (exports / ".make-old-dead2").mkdir()  # a fallback switch cut between its renames: make/ is missing

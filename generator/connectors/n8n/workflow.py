@@ -57,7 +57,7 @@ _KINDS = {
     "sort": StepKind.transform, "limit": StepKind.transform, "removeDuplicates": StepKind.transform,
     "dateTime": StepKind.transform, "crypto": StepKind.transform, "xml": StepKind.transform,
     "html": StepKind.transform, "markdown": StepKind.transform, "renameKeys": StepKind.transform,
-    "noOp": StepKind.transform, "summarize": StepKind.transform, "compareDatasets": StepKind.condition,
+    "noOp": StepKind.transform, "respondToWebhook": StepKind.transform,  # answers the caller: no app receives data "summarize": StepKind.transform, "compareDatasets": StepKind.condition,
 }
 # Output labels of nodes with several outputs, by output index.
 _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBatches": ["done", "loop"],
@@ -379,6 +379,9 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
     record(None, "description", found)
     name, found = free_text(str(raw.get("name") or ident))
     record(None, "name", found)
+    trigger = _trigger(nodes, timezone, base_url)
+    if trigger.webhook and trigger.webhook.auth == WebhookAuth.none and _verified_in_code(steps, edges):
+        trigger.webhook.auth = WebhookAuth.signature
     error_workflow = _resource_id(settings.get("errorWorkflow"))
     timeout = settings.get("executionTimeout")
     return Workflow(
@@ -389,7 +392,7 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         created=parse_time(raw.get("createdAt")), updated=parse_time(raw.get("updatedAt")),
         version=str(raw["versionId"])[:8] if raw.get("versionId") else None,
         source_url=f"{base_url.rstrip('/')}/workflow/{ident}" if base_url and raw.get("id") else None,
-        trigger=_trigger(nodes, timezone, base_url),
+        trigger=trigger,
         steps=steps, edges=edges,
         settings=WorkflowSettings(
             error_workflow=f"n8n:{error_workflow}" if error_workflow else None,
@@ -399,6 +402,14 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         notes=notes,
         secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
     )
+
+
+def _verified_in_code(steps: list[Step], edges: list[Edge]) -> bool:
+    """A webhook whose very next step is code checks the caller itself (a provider's signature, such as
+    Shopify's HMAC): n8n's own audit does not count such a webhook as unprotected."""
+    webhook = next((s.id for s in steps if s.kind == StepKind.trigger and s.app == "Webhook"), None)
+    kinds = {s.id: s.kind for s in steps}
+    return webhook is not None and any(e.source == webhook and kinds.get(e.target) == StepKind.code for e in edges)
 
 
 def _edges(connections: dict, nodes: list[dict], by_name: dict[str, str]) -> list[Edge]:

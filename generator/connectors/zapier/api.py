@@ -49,7 +49,10 @@ def steps_from_api(zap: dict, apps: dict[str, str]) -> list[ZapStep]:
 
 def zap_from_api(zap: dict, apps: dict[str, str]) -> Workflow:
     """One `/v2/zaps` item (steps expanded) → Workflow."""
-    info = ZapInfo(id=str(zap["id"]), title=str(zap.get("title") or zap.get("id")), active=bool(zap.get("is_enabled")),
+    # The number inside a v2 id is the Zap's id everywhere else (runs, the editor, the account export):
+    # using it keeps a Zap's ref the same whether it was synced or imported.
+    number = numeric_id(str(zap["id"]))
+    info = ZapInfo(id=str(number) if number is not None else str(zap["id"]), title=str(zap.get("title") or zap.get("id")), active=bool(zap.get("is_enabled")),
                    updated=parse_time(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"))
     return normalise(info, steps_from_api(zap, apps))
 
