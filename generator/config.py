@@ -301,6 +301,10 @@ class ClientConfig(Strict):
         default={}, description="Credential ref → the kind of account it is connected with, where the platform "
         "does not say (n8n does: a credential in a person's own project is personal): `personal` (someone's own "
         "login) or `service` (an integration or service account). Applied on sync.")
+    credential_scopes: dict[str, list[str]] = Field(
+        default={}, description="Credential ref → what it grants, where the platform does not say (n8n and Zapier "
+        "do not report a credential's scopes; Make does): the OAuth scopes granted, or e.g. 'full access (standard "
+        "secret key)'. Applied on sync to credentials the platform reported no scopes for.")
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
     thresholds: Thresholds = Thresholds()

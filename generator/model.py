@@ -249,7 +249,9 @@ class Credential(Strict):
     name: str
     app: str
     type: str | None = None
-    scopes: list[str] = []
+    scopes: list[str] = Field(default=[], description="What it grants. Make: from the connection; n8n and Zapier "
+                              "do not report it: client.yml credential_scopes.",
+                              json_schema_extra=entered_in("credential_scopes"))
     owner: str | None = None
     service_account: bool | None = Field(
         default=None, description="False: connected with a person's own account; True: a service account. n8n: "

@@ -298,7 +298,8 @@ def test_version_ownership_and_entered_facts(tmp_path, fake, monkeypatch):
     monkeypatch.setenv("ACME_N8N_KEY", KEY)
     c = new_client(tmp_path, f"  - kind: n8n\n    name: n8n production\n    base_url: {fake.base}\n"
                              "    api_key_env: ACME_N8N_KEY\n    run_data_keep_days: 14\n    failure_emails: false\n")
-    config = c.config_path.read_text().replace("mutes: []", "connected_as:\n  n8n:c9: personal\nmutes: []")
+    config = c.config_path.read_text().replace(
+        "mutes: []", "connected_as:\n  n8n:c9: personal\ncredential_scopes:\n  n8n:c9: [full access]\n  n8n:c1: []\nmutes: []")
     assert config != c.config_path.read_text()
     c.config_path.write_text(config)
     sync(c)
@@ -308,4 +309,5 @@ def test_version_ownership_and_entered_facts(tmp_path, fake, monkeypatch):
     assert snap.credential("n8n:c1").service_account is True  # a team project's
     assert snap.credential("n8n:c2").service_account is False and snap.credential("n8n:c2").owner == "Dana Ops"
     assert snap.credential("n8n:c9").service_account is False  # no project: as client.yml says
+    assert snap.credential("n8n:c9").scopes == ["full access"] and snap.credential("n8n:c1").scopes == []
     assert {w.settings.alerts_on_failure for w in snap.workflows} == {False}

@@ -114,7 +114,7 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
 def entered(snapshot: Snapshot, config) -> Snapshot:
     """The facts no platform reports, copied from client.yml (fields marked `entered_in` in the model):
     how long each platform keeps run data, whether it e-mails failures itself, and how credentials are
-    connected where the platform does not say."""
+    connected and what they grant where the platform does not say."""
     def settings_for(facts_or_workflow, name: str | None = None):
         kind = facts_or_workflow.platform
         same_kind = [p for p in config.platforms if p.kind == kind]
@@ -131,8 +131,13 @@ def entered(snapshot: Snapshot, config) -> Snapshot:
             settings = workflow.settings.model_copy(update={"alerts_on_failure": chosen.failure_emails})
             workflow = workflow.model_copy(update={"settings": settings})
         workflows.append(workflow)
-    credentials = [c.model_copy(update={"service_account": config.connected_as[c.ref] == "service"})
-                   if c.ref in config.connected_as else c for c in snapshot.credentials]
+    credentials = []
+    for credential in snapshot.credentials:
+        if credential.ref in config.connected_as:
+            credential = credential.model_copy(update={"service_account": config.connected_as[credential.ref] == "service"})
+        if credential.ref in config.credential_scopes and not credential.scopes:  # what the platform says wins
+            credential = credential.model_copy(update={"scopes": list(config.credential_scopes[credential.ref])})
+        credentials.append(credential)
     return snapshot.model_copy(update={"platforms": platforms, "workflows": workflows, "credentials": credentials})
 
 
