@@ -229,6 +229,14 @@ class PlatformConfig(Strict):
         default=None, description="NAME of the environment variable holding the API key (never the key)."
     )
     window_days: int = Field(default=30, ge=1, le=365, description="Days of run history to read on sync.")
+    # Facts about the platform that no platform API reports: entered here, copied into the snapshot on sync.
+    run_data_keep_days: int | None = Field(
+        default=None, ge=0, description="Days the platform keeps run data before pruning it: n8n's execution "
+        "pruning (EXECUTIONS_DATA_MAX_AGE, in hours: divide by 24), Make's execution-log retention of the plan, "
+        "Zapier's task history. No platform API reports it, so it is entered here; empty: not assessed.")
+    failure_emails: bool | None = Field(
+        default=None, description="The platform itself e-mails someone when a run fails (Zapier's Zap error "
+        "notifications, Make's scenario-error e-mails): an account setting no API reports. Empty: unknown.")
 
     @field_validator("base_url")
     @classmethod
@@ -357,6 +365,14 @@ class ClientConfig(Strict):
     compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA', 'ISO/IEC 27001' "
                             "(as named in generator/checks/frameworks/*.yml); all of them when empty.")
     platforms: list[PlatformConfig] = []
+    connected_as: dict[str, Literal["personal", "service"]] = Field(
+        default={}, description="Credential ref → the kind of account it is connected with, where the platform "
+        "does not say (n8n does: a credential in a person's own project is personal): `personal` (someone's own "
+        "login) or `service` (an integration or service account). Applied on sync.")
+    credential_scopes: dict[str, list[str]] = Field(
+        default={}, description="Credential ref → what it grants, where the platform does not say (n8n and Zapier "
+        "do not report a credential's scopes; Make does): the OAuth scopes granted, or e.g. 'full access (standard "
+        "secret key)'. Applied on sync to credentials the platform reported no scopes for.")
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
     rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "

@@ -69,7 +69,7 @@ def test_diff_covers_each_kind_of_change(repo):
     assert data["workflows_added"] == ["Monthly pack (n8n:NewOne)"]
     assert data["workflows_removed"] == ["Job applications → Drive + #hiring (zapier:318245901)"]
     assert "renamed from “Shopify orders → NetSuite sales orders”" in changed["n8n:Ord3rSync01"]
-    assert "schedule changed: Mondays at 07:00 → Mondays at 06:00" in changed["n8n:FinPack06"]
+    assert "schedule changed: Every week on Monday at 07:00 → Mondays at 06:00" in changed["n8n:FinPack06"]
     assert "deactivated" in changed["n8n:Inv3ntory02"]
     assert "step removed: “Alert finance: memo missing”" in changed["n8n:Refund05"]
     assert "step “Classify ticket” changed: operation classify text → summarise text" in changed["n8n:Tri4geAI03"]

@@ -6,20 +6,12 @@ import re
 
 from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
 
-# Settings the connectors (or the consultant) record for how long a platform keeps run data.
-_KEPT = [(re.compile(r"executions? kept \(hours\)", re.I), 1 / 24), (re.compile(r"\(days\)$", re.I), 1)]
 _RUN_DATA = re.compile(r"run data|execution|run history|run logs?|task history|workflow logs?", re.I)
 
 
-def platform_keep_days(facts) -> float | None:
-    for key, value in facts.settings.items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            continue
-        if re.search(r"kept|retention", key, re.I):
-            for pattern, factor in _KEPT:
-                if pattern.search(key):
-                    return value * factor
-    return None
+def platform_keep_days(facts) -> int | None:
+    """Days the platform keeps run data (entered in client.yml: no platform API reports it)."""
+    return facts.run_data_keep_days
 
 
 def policy_for(ctx: Context, facts):
@@ -57,11 +49,6 @@ def kept_too_long(ctx: Context):
         else:
             yield Pass(place, f"{facts.name} keeps run data {kept:g} days; “{rule.category}” allows {rule.keep_days}",
                        label=facts.name)
-        for workflow in ctx.snapshot.workflows:
-            data = workflow.settings.run_data
-            if workflow.platform == facts.platform and data and data.keep_days and data.keep_days > rule.keep_days:
-                yield Hit(workflow.ref, f"keeps its run data {data.keep_days} days; “{rule.category}” allows "
-                                        f"{rule.keep_days}")
 
 
 @check(

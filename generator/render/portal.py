@@ -171,7 +171,7 @@ class Portal:
             if data and data.successful_runs is False and data.failed_runs is False:
                 continue
             facts = next((p for p in self.snapshot.platforms if p.platform == wf.platform), None)
-            kept = (data.keep_days if data and data.keep_days else None) or (platform_keep_days(facts) if facts else None)
+            kept = platform_keep_days(facts) if facts else None
             rule = policy_for(ctx, facts) if facts else None
             saves = "successful and failed runs" if not data or data.successful_runs is not False else "failed runs"
             rows.append({"workflow": wf, "saves": saves, "kept": kept, "policy": rule,
