@@ -288,6 +288,18 @@ class PlatformUpdate(Strict):
 class NotCollected(Strict):
     section: str
     reason: str
+    kept_since: Timestamp | None = Field(default=None, description="The section kept its values from the sync "
+                                         "of this date (the key could not read it this time).")
+
+
+class NotDocumented(Strict):
+    """A workflow the sync or import could not normalise: kept at its previous version, or left out if new."""
+
+    workflow: str = Field(description="Workflow ref.")
+    name: str = Field(description="Its name, redacted.")
+    reason: str
+    kept_since: Timestamp | None = Field(default=None, description="The previous version kept, from this date; "
+                                         "none when the workflow is new (left out).")
 
 
 class PlatformFacts(Strict):
@@ -302,6 +314,8 @@ class PlatformFacts(Strict):
     not_collected: list[NotCollected] = []
     key_scopes: list[str] = Field(default=[], description="The minimal scopes the sync key needs.")
     updates: list[PlatformUpdate] = Field(default=[], description="Newer versions available, newest first.")
+    not_documented: list[NotDocumented] = Field(default=[], description="Workflows that could not be read, "
+                                                "with the reason.")
 
 
 # --------------------------------------------------------------------------------------------------

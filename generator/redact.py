@@ -142,10 +142,14 @@ def address_fingerprints(url: str) -> tuple[str, str]:
     dropped. The path alone matches when the caller reaches the webhook through another host name."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.strip() if "://" in url else "https://placeholder" + "/" + url.strip().lstrip("/"))
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host += f":{parts.port}"
+    try:
+        parts = urlsplit(url.strip() if "://" in url else "https://placeholder" + "/" + url.strip().lstrip("/"))
+        host = (parts.hostname or "").lower()
+        if parts.port and parts.port not in (80, 443):
+            host += f":{parts.port}"
+    except ValueError:  # not a URL urlsplit reads (a placeholder host such as https://[YOUR-SITE.com]/…)
+        text = url.strip()
+        return fingerprint(text), fingerprint("/" + text.split("://", 1)[-1].partition("/")[2].strip("/"))
     path = "/" + parts.path.strip("/")
     return fingerprint(f"{parts.scheme.lower()}://{host}{path}"), fingerprint(path)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, Severity, check
+from generator.model import Platform
 
 
 @check(
@@ -81,3 +82,47 @@ def older_versions(ctx: Context):
         listed = ", ".join(f"“{i.step.name}” ({i.step.app} v{i.step.version}, newest in use v{i.newest})"
                            for i in items[:4]) + (" …" if len(items) > 4 else "")
         yield Hit(ref, listed)
+
+
+@check(
+    id="PLAT-003",
+    title="Workflow not documented",
+    area="monitoring",
+    severity=Severity.medium,
+    rationale="A workflow the sync could not read is shown at its last readable version, or not at all: its "
+    "pages and checks may not match what runs.",
+    remediation="Open the workflow in the platform's editor, correct or re-save what the evidence names, then sync "
+    "again; if it is valid there, report it so the tool learns to read it.",
+    soc2=("CC7.1",),
+)
+def not_documented(ctx: Context):
+    for facts in ctx.snapshot.platforms:
+        for item in facts.not_documented:
+            kept = (f"; its version of {item.kept_since:%d %b %Y} is shown" if item.kept_since
+                    else "; it is not in the documentation")
+            yield Hit(item.workflow, f"not documented: “{item.name}” ({item.reason}){kept}", label=item.name)
+
+
+@check(
+    id="PLAT-004",
+    title="Workflow uses a credential that does not exist",
+    area="access",
+    severity=Severity.medium,
+    rationale="A step naming a credential the platform does not have fails when it runs, or was imported from "
+    "another instance and will pick up whatever credential is given the same name.",
+    remediation="Select an existing credential on the step (or create the one it needs), then sync again.",
+    soc2=("CC6.1", "CC8.1"),
+)
+def missing_credentials(ctx: Context):
+    snapshot = ctx.snapshot
+    # Only where the platform's credential list was read this time: otherwise absence proves nothing.
+    listed = {f.platform for f in snapshot.platforms
+              if f.source == "api" and not any(n.section == "credentials" for n in f.not_collected)}
+    for workflow in snapshot.workflows:
+        if workflow.platform not in listed or workflow.platform != Platform.n8n:
+            continue
+        missing = [s for s in workflow.steps if s.credential and snapshot.credential(s.credential) is None]
+        if missing:
+            steps = ", ".join(f"“{s.name}” ({s.credential.split(':', 1)[1]})" for s in missing[:4])
+            yield Hit(workflow.ref, f"workflow uses a credential that does not exist: {steps}"
+                      + (" …" if len(missing) > 4 else ""))

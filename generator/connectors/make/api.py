@@ -11,7 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Progress,
+    SyncContext,
+    api_client,
+    check_document,
+    not_documented,
+    optional,
+    parse_time,
+)
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.make.blueprint import (
     PLATFORM,
@@ -23,7 +33,7 @@ from generator.connectors.make.blueprint import (
 )
 from generator.connectors.runs import RunAggregator
 from generator.errors import InputError
-from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
+from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
 from generator.redact import redact_text
 
@@ -105,16 +115,26 @@ class MakeSync:
 
         def one(scenario: dict):
             blueprint = self.api.get(f"/scenarios/{scenario['id']}/blueprint")
-            workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
-                                 timezone=timezone)
+            try:  # one scenario that cannot be read never stops the others
+                check_document(blueprint, "its blueprint")
+                workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
+                                     timezone=timezone)
+                exported = native(blueprint)
+            except NORMALISE_ERRORS as exc:
+                return not_documented(f"make:{scenario.get('id')}", scenario.get("name"), exc), None, [], []
             logs, errors = self._logs(scenario, start) if read_logs else ([], [])
-            return workflow, native(blueprint), logs, errors
+            return workflow, exported, logs, errors
 
         workflows: list[Workflow] = []
+        failed: list[NotDocumented] = []
         exports: dict[str, dict] = {}
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
+                advance(1)
+                if isinstance(workflow, NotDocumented):
+                    failed.append(workflow)
+                    continue
                 workflows.append(workflow)
                 exports[workflow.id] = exported
                 for status, started, duration, operations, transfer in logs:
@@ -124,7 +144,6 @@ class MakeSync:
                     runs.add_error(workflow.ref, message, step, when)
                 if scenario.get("dlqCount"):
                     incomplete[workflow.ref] = int(scenario["dlqCount"])
-                advance(1)
         connections = []
         for team in teams:
             connections += self._optional("connections", "connections:read",
@@ -154,7 +173,8 @@ class MakeSync:
         if incomplete:
             settings["incomplete executions"] = sum(incomplete.values())
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=f"https://{self.host}", synced=self.now,
-                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes))
+                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
+                              not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=connections, users=users,
                          runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports)
 

@@ -8,10 +8,20 @@ import re
 from datetime import datetime, timedelta
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Progress,
+    SyncContext,
+    api_client,
+    check_document,
+    not_documented,
+    optional,
+    parse_time,
+)
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.n8n.native import native
-from generator.connectors.n8n.workflow import PLATFORM, credential_app, credentials_from_workflows, free_text, normalise
+from generator.connectors.n8n.workflow import PLATFORM, credential_app, free_text, normalise
 from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
@@ -47,6 +57,7 @@ class N8nSync:
         self.progress = progress
         self.skipped: list[NotCollected] = []
         self.updates: list[PlatformUpdate] = []
+        self.details_refused = 0  # failed runs whose detail the key may not read (execution:read)
 
     def _optional(self, section: str, scope: str, fetch):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, unavailable="this n8n version does not offer it")
@@ -63,22 +74,35 @@ class N8nSync:
                                 f"create a key with at least: {', '.join(SPEC.key_scopes)}") from None
         projects = self._optional("projects", "project:list", lambda: {
             str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
-        workflows = [normalise(raw, base_url=self.base_url, projects=projects) for raw in raws]
-        exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
+        workflows, exports, failed = [], {}, []
+        for raw in raws:  # one workflow that cannot be read never stops the others
+            ident = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                if not isinstance(raw, dict):
+                    raise ValueError("not a workflow object")
+                check_document(raw, "its definition")
+                workflow = normalise(raw, base_url=self.base_url, projects=projects)
+                exports[workflow.id] = native(raw)
+            except NORMALISE_ERRORS as exc:
+                failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
+                continue
+            workflows.append(workflow)
+        del raws
         known = {w.id for w in workflows}
 
-        listed = self._optional("credentials", "credential:list", lambda: self._credentials(projects)) or []
-        # Credentials the list did not show (no credential:list, or shared from elsewhere) are still
-        # known by the node references of the workflows that use them.
-        ids = {c.id for c in listed}
-        credentials = listed + [c for c in credentials_from_workflows(workflows, raws) if c.id not in ids]
-        del raws
-        users = self._optional("users", "user:list", self._users) or []
+        # The instance's credentials only: a node may name one that does not exist (deleted, or from an
+        # imported workflow); that is a finding, not a credential. None (not listed): keep the previous.
+        credentials = self._optional("credentials", "credential:list", lambda: self._credentials(projects))
+        users = self._optional("users", "user:list", self._users)
         tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
         variables = self._optional("variables", "variable:list",
                                    lambda: sorted(v.get("key", "") for v in self._list("/variables", "variables")))
         audit, audit_settings = self._optional("security audit", "securityAudit:generate", self._audit) or ([], {})
         aggregator = self._optional("run statistics", "execution:list", lambda: self._executions(known))
+        if self.details_refused:
+            self.skipped.append(NotCollected(
+                section="run errors", reason=f"the key lacks execution:read ({self.details_refused} failed run(s) "
+                                             "counted without their error message)"))
 
         settings: dict[str, str | int | bool] = {"workflows": len(workflows),
                                                  "active workflows": sum(w.active for w in workflows)}
@@ -92,7 +116,7 @@ class N8nSync:
         settings.update(audit_settings)
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
                               settings=settings, audit=audit, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
-                              updates=self.updates)
+                              updates=self.updates, not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
                          runs=aggregator, replace_all=True, exports=exports)
 
@@ -185,8 +209,11 @@ class N8nSync:
     def _error(self, runs: RunAggregator, workflow_id: str, execution_id: str) -> None:
         try:
             detail = self.api.get(f"/executions/{execution_id}", {"includeData": "true"})
-        except (AccessDenied, NotAvailable):
-            return  # execution:read missing, or pruned since the listing: counted, message unknown
+        except AccessDenied:
+            self.details_refused += 1  # execution:read missing: counted, message unknown, said so
+            return
+        except NotAvailable:
+            return  # pruned since the listing: counted, message unknown
         result = ((detail or {}).get("data") or {}).get("resultData") or {}
         error = result.get("error") or {}
         message = error.get("message") or error.get("description") or "(no message recorded)"

@@ -129,8 +129,32 @@ def _every(count: int, unit: str) -> str:
     return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
 
 
+def expression(value) -> str:
+    """An n8n expression (`={{ $json.hour }}`) as shown: its text without the `=`, secrets redacted."""
+    text = " ".join(redact_text(str(value)[1:])[0].split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _two(value, default: int = 0) -> str:
+    """A clock field (hour, minute) as two digits; an expression (which n8n accepts there) as it is."""
+    if _is_expression(value):
+        return expression(value)
+    try:
+        return f"{int(value or default):02d}"
+    except (TypeError, ValueError):
+        return f"{default:02d}"
+
+
+def _whole(value, default: int = 1) -> int:
+    """A count that may be an expression or text: the number, else `default`."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def _at(rule: dict) -> str:
-    return f" at {int(rule.get('triggerAtHour', 0) or 0):02d}:{int(rule.get('triggerAtMinute', 0) or 0):02d}"
+    return f" at {_two(rule.get('triggerAtHour'))}:{_two(rule.get('triggerAtMinute'))}"
 
 
 def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
@@ -143,8 +167,10 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         except (TypeError, ValueError):
             return 1
     if unit == "cronExpression":
-        expression = str(rule.get("expression", "")).strip()
-        return f"Cron {expression}", expression or None, None
+        cron = str(rule.get("expression", "")).strip()
+        if _is_expression(cron):
+            return f"Cron set by the expression {expression(cron)}", None, None
+        return f"Cron {cron}", cron or None, None
     if unit == "seconds":
         n = count("secondsInterval")
         return _every(n, "second"), None, 1
@@ -153,7 +179,7 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         return _every(n, "minute"), None, n
     if unit == "hours":
         n = count("hoursInterval")
-        return _every(n, "hour") + f" at :{int(rule.get('triggerAtMinute', 0) or 0):02d}", None, n * 60
+        return _every(n, "hour") + f" at :{_two(rule.get('triggerAtMinute'))}", None, n * 60
     if unit == "weeks":
         n = count("weeksInterval")
         days = rule.get("triggerAtDay") or [1]
@@ -161,7 +187,9 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         return _every(n, "week") + f" on {names}" + _at(rule), None, n * 7 * 1440
     if unit == "months":
         n = count("monthsInterval")
-        return _every(n, "month") + f" on day {rule.get('triggerAtDayOfMonth', 1)}" + _at(rule), None, n * 31 * 1440
+        day = rule.get("triggerAtDayOfMonth", 1)
+        return (_every(n, "month") + f" on day {expression(day) if _is_expression(day) else day}" + _at(rule), None,
+                n * 31 * 1440)
     n = count("daysInterval")
     return _every(n, "day") + _at(rule), None, n * 1440
 
@@ -180,15 +208,15 @@ def _schedule(node: dict, timezone: str | None) -> Schedule:
             elif mode == "everyMinute":
                 rules.append(("Every minute", None, 1))
             elif mode == "everyHour":
-                rules.append((f"Every hour at :{int(item.get('minute', 0)):02d}", None, 60))
+                rules.append((f"Every hour at :{_two(item.get('minute'))}", None, 60))
             elif mode == "everyX":
-                minutes = int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1)
+                minutes = max(1, _whole(item.get("value", 1))) * (60 if item.get("unit") == "hours" else 1)
                 rules.append((f"Every {item.get('value', 1)} {item.get('unit', 'minutes')}", None, minutes))
             else:
                 rules.append(("Every day" + _at({"triggerAtHour": item.get("hour", 0),
                                                  "triggerAtMinute": item.get("minute", 0)}), None, 1440))
     elif name == "interval":
-        value = int(params.get("interval", 1) or 1)
+        value = max(1, _whole(params.get("interval", 1) or 1))
         unit = params.get("unit", "seconds")
         minutes = {"seconds": max(1, value // 60), "minutes": value, "hours": value * 60}.get(unit, value)
         rules.append((f"Every {value} {unit}", None, minutes))
@@ -234,8 +262,7 @@ def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> T
         shown, address = _webhook_address(base_url, "/form" if name == "formTrigger" else "/webhook", str(path))
         auth = _WEBHOOK_AUTH.get(params.get("authentication", "none"), WebhookAuth.none)
         return Trigger(kind=TriggerKind.webhook, app=app, webhook=Webhook(
-            path=shown, method=params.get("httpMethod", "GET") if name == "webhook" else "POST", auth=auth,
-            address=address))
+            path=shown, method=_methods(params) if name == "webhook" else "POST", auth=auth, address=address))
     if name == "errorTrigger":
         return Trigger(kind=TriggerKind.error, app=app)
     if name == "manualTrigger":
@@ -249,10 +276,18 @@ def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> T
     for item in (params.get("pollTimes") or {}).get("item") or []:
         mode = item.get("mode")
         polling = {"everyMinute": 1, "everyHour": 60}.get(mode) or (
-            int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1) if mode == "everyX" else 1440)
+            max(1, _whole(item.get("value", 1))) * (60 if item.get("unit") == "hours" else 1) if mode == "everyX" else 1440)
         break
     return Trigger(kind=TriggerKind.app_event, app=app.removesuffix(" Trigger"),
                    event=str(events) if events and not _is_expression(events) else None, polling_minutes=polling)
+
+
+def _methods(params: dict) -> str:
+    """A Webhook's HTTP method: one, several (v2 `multipleMethods`: a list), or an expression."""
+    method = params.get("httpMethod") or "GET"
+    if isinstance(method, list):
+        return ", ".join(str(m) for m in method) or "GET"
+    return expression(method) if _is_expression(method) else str(method)
 
 
 def _operation(name: str, params: dict) -> str | None:
