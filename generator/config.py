@@ -19,7 +19,7 @@ from generator.model import Strict
 from generator.platforms import Platform
 from generator.redact import looks_like_secret
 
-SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # use with re.fullmatch: `$` alone also matches before a final newline
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
@@ -245,6 +245,35 @@ class Thresholds(Strict):
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
+class Revision(Strict):
+    revision: str = Field(description="The document's revision label, e.g. '1.0' or 'draft 2'.")
+    date: date
+    author: str = Field(description="Who made this revision.")
+    summary: str = Field(description="What changed, in a line.")
+
+
+class Signatory(Strict):
+    role: str = Field(description="Why this person signs, e.g. 'Prepared by', 'Accepted for the client'.")
+    name: str | None = Field(default=None, description="Empty leaves a line to write the name on.")
+    organisation: str | None = None
+
+
+class Document(Strict):
+    """How the handover document presents itself (PDF cover, footer and document control)."""
+
+    confidentiality: str | None = Field(
+        default=None, description="The marking printed on every PDF page and the cover; empty for "
+        "'Confidential — prepared for <client name>'.")
+    revisions: list[Revision] = Field(
+        default=[], description="The version table, oldest first; empty lists the current build alone.")
+    sign_off: list[Signatory] = Field(
+        default=[], description="Who signs the handover off; empty for the consultant and a client representative.")
+    keywords: list[str] = Field(default=[], description="Extra PDF keywords (the platforms are always listed).")
+    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The document's language (BCP 47), for the PDF metadata.")
+    primary_colour: str | None = Field(
+        default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="The client's brand colour for the site's header and the PDF's headings, e.g. '#0f3d3e'.")
+
+
 class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
@@ -264,6 +293,7 @@ class ClientConfig(Strict):
     attestations: list[Attestation] = []
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
+    document: Document = Document()
 
     @field_validator("escalation")
     @classmethod

@@ -376,9 +376,13 @@ class RunStats(Strict):
 # The snapshot as a whole
 
 
+SCHEMA_VERSION = 1  # of the snapshot files; raise it with a migration in store/migrations.py
+
+
 class SnapshotMeta(Strict):
     taken: Timestamp = Field(description="When the newest source in this snapshot was collected.")
-    schema_version: int = 1
+    schema_version: int = Field(default=SCHEMA_VERSION, description="The layout of the snapshot files; older "
+                                "ones are migrated when read.")
 
 
 class Snapshot(Strict):

@@ -209,3 +209,7 @@ def test_pdf_reuses_unchanged_parts_and_equals_a_clean_build(repo):
     shutil.rmtree(c.build_dir)
     build(c)
     assert c.pdf_path.read_bytes() == incremental  # the same bytes as a clean build
+    for entry in (c.build_dir / ".cache").rglob("*.*"):  # every cache entry damaged: each is a miss
+        entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 2])
+    build(c, force=True)
+    assert c.pdf_path.read_bytes() == incremental

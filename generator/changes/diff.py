@@ -1,66 +1,17 @@
 """What changed between two snapshots: `handover diff`, the change log and each workflow's history.
 
-A snapshot at a Git revision is read by extracting `clients/<client>/snapshot/` as it was committed
-(`git archive`) and loading it like any other, so old and new go through the same model.
+Both sides are evidence gathered by `evidence.gather` (the working tree or a Git revision) and judged by
+the whole baseline.
 """
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
-import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from generator.checks import assess
-from generator.errors import InputError
 from generator.evidence import Evidence
 from generator.evidence.run_health import health
-from generator.model import Snapshot, Workflow
-from generator.store import snapshot as store
-from generator.store.workspace import Client
-
-
-class HistoryError(InputError):
-    """A revision that cannot be read (not in Git, unknown revision): exit 2."""
-
-
-def _git(client: Client, *args: str, binary: bool = False, cwd: Path | None = None):
-    run = subprocess.run(["git", *args], cwd=cwd or client.dir, capture_output=True, timeout=60, text=not binary)
-    if run.returncode != 0:
-        message = run.stderr if not binary else run.stderr.decode(errors="replace")
-        raise HistoryError(message.strip().splitlines()[-1] if message.strip() else f"git {args[0]} failed")
-    return run.stdout
-
-
-def snapshot_at(client: Client, revision: str | None) -> Snapshot:
-    """The client's snapshot at a Git revision; None means the working tree."""
-    if revision is None:
-        return store.load(client.snapshot_dir)
-    top = Path(_git(client, "rev-parse", "--show-toplevel").strip())
-    relative = client.snapshot_dir.resolve().relative_to(top.resolve()).as_posix()
-    try:
-        archive = _git(client, "archive", "--format=tar", revision, "--", relative, binary=True, cwd=top)
-    except HistoryError as exc:
-        raise HistoryError(f"no snapshot of {client.slug} at {revision}: {exc}") from None
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        try:
-            return store.load(Path(tmp) / relative)
-        except InputError as exc:
-            raise HistoryError(f"the snapshot at {revision} does not load: {exc.problems[0]}") from None
-
-
-def previous_revision(client: Client) -> str | None:
-    """The revision holding the snapshot before the current one: HEAD when the working tree changed it,
-    else the commit before the last one that touched it (a sync commits, then health compares)."""
-    dirty = _git(client, "status", "--porcelain", "--", str(client.snapshot_dir))
-    if dirty.strip():
-        return "HEAD"
-    commits = _git(client, "log", "-2", "--format=%H", "--", str(client.snapshot_dir)).split()
-    return commits[1] if len(commits) > 1 else None
+from generator.model import Workflow
 
 
 @dataclass

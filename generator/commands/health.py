@@ -15,11 +15,11 @@ from email.message import EmailMessage
 import httpx
 
 from generator.changes import alerts
-from generator.changes.diff import previous_revision
 from generator.commands import Result
 from generator.config import ClientConfig
 from generator.errors import EXIT_PLATFORM, InputError
 from generator.evidence import gather
+from generator.store.snapshot import previous_revision
 from generator.store.workspace import Client
 
 

@@ -27,9 +27,9 @@ from pydantic import Field
 from generator.config import IncidentLevel, minutes
 from generator.errors import InputError
 from generator.model import Strict, Timestamp
-from generator.store.yamlio import atomic_write, model_to_yaml, read_yaml, validate
+from generator.store import frontmatter
+from generator.store.yamlio import atomic_write, model_to_yaml, validate
 
-FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")
 PLACEHOLDER = "_To be completed._"
 SIGNIFICANT = (IncidentLevel.critical, IncidentLevel.high)
@@ -87,14 +87,13 @@ def load(directory: Path) -> list[Incident]:
     """Every incident, newest first; header problems reported as file:line: field."""
     incidents, problems, seen = [], [], {}
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
-        text = path.read_text(encoding="utf-8-sig")
-        match = FRONT.match(text)
-        if not match:
-            problems.append(f"{path}:1: an incident starts with a YAML header between '---' lines (id, title, severity, …)")
-            continue
         try:
-            # A leading newline keeps the header's line numbers equal to the file's.
-            header = validate(read_yaml(path, "\n" + match.group(1)), IncidentHeader)
+            document = frontmatter.parse(path)
+            if document.header is None:
+                problems.append(f"{path}:1: an incident starts with a YAML header between '---' lines (id, title, "
+                                "severity, …)")
+                continue
+            header = validate(document.header, IncidentHeader)
         except InputError as exc:
             problems += exc.problems
             continue
@@ -102,7 +101,7 @@ def load(directory: Path) -> list[Incident]:
             problems.append(f"{path}:2: id {header.id} is also used by {seen[header.id]}")
             continue
         seen[header.id] = path.name
-        incidents.append(Incident(header, text[match.end():], path))
+        incidents.append(Incident(header, document.body, path))
     if problems:
         raise InputError(problems)
     return sorted(incidents, key=lambda i: (i.detected, i.id), reverse=True)
