@@ -196,6 +196,15 @@ class SecretRef(Strict):
     fingerprint: str
 
 
+class Draft(Strict):
+    """n8n 2.x: a newer version saved in the editor but not published. The workflow documented (and
+    exported) is the published one, which is what runs."""
+
+    version: str = Field(description="The draft's version id (first 8 characters).")
+    saved: Timestamp | None = None
+    changes: list[str] = Field(default=[], description="What the draft changes: nodes added, removed or edited.")
+
+
 class Workflow(Strict):
     platform: Platform
     id: str
@@ -210,6 +219,7 @@ class Workflow(Strict):
     updated: Timestamp | None = None
     version: str | None = None
     source_url: str | None = None
+    draft: Draft | None = Field(default=None, description="n8n 2.x: a newer unpublished draft exists.")
     trigger: Trigger
     steps: list[Step] = Field(default=[], description="Empty for a workflow saved with no nodes yet.")
     edges: list[Edge] = []

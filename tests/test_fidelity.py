@@ -146,3 +146,63 @@ def test_a_sync_without_change_writes_no_file(acme, fake):
     changed = {p.relative_to(acme.dir).as_posix() for p in acme.dir.rglob("*")
                if p.is_file() and p.name != "audit.log" and (p not in files or files[p][0] != p.read_bytes())}
     assert changed == {"snapshot/meta.yml", "snapshot/platforms.yml", "snapshot/runs/n8n/wf0.yml"}
+
+
+def test_what_runs_is_documented_and_exported_never_the_draft(acme, fake):
+    live = fake.workflows[0]
+    published = {"versionId": "live-0001", "workflowId": "wf0", "nodes": json.loads(json.dumps(live["nodes"])),
+                 "connections": live["connections"], "authors": "Dana Ops", "createdAt": "2026-11-01T00:00:00.000Z"}
+    live.update(activeVersionId="live-0001", activeVersion=published, versionId="draft-0002")
+    live["nodes"].append(_node("wf0-new", "Post to partner", "n8n-nodes-base.httpRequest",
+                               {"url": "https://partner.example/api", "method": "POST"}, 4.2))
+    live["nodes"][1]["parameters"]["url"] = "https://api.example.com/other"
+    sync(acme)
+    wf = snapshot.load(acme.snapshot_dir).workflow("n8n:wf0")
+    assert [s.name for s in wf.steps] == ["Every hour", "HTTP Request"] and wf.version == "live-000"
+    assert wf.draft.version == "draft-00" and wf.draft.changes == ["“Post to partner” added", "“HTTP Request” edited"]
+    exported = json.loads((acme.dir / "exports/n8n/wf0.json").read_text())
+    assert [n["name"] for n in exported["nodes"]] == ["Every hour", "HTTP Request"]
+    assert exported["nodes"][1]["parameters"]["url"] == "https://api.example.com/items"
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)
+    (draft,) = [f for f in findings if f["check"] == "PLAT-005"]
+    assert draft["location"] == "n8n:wf0" and "“Post to partner” added" in draft["evidence"]
+
+
+def test_triggers_and_reachability(acme, fake):
+    imap = simple_workflow("imap", "Read the inbox")
+    imap["nodes"][0] = _node("imap-t", "Email Trigger (IMAP)", "n8n-nodes-base.emailReadImap",
+                             {"mailbox": "INBOX"}, 2)
+    imap["connections"] = {"Email Trigger (IMAP)": imap["connections"].pop("Every hour")}
+    hooks = []
+    for ident, active, archived in (("open-live", True, False), ("open-off", False, False),
+                                    ("open-archived", False, True)):
+        hook = simple_workflow(ident, ident, active=active)
+        hook["isArchived"] = archived
+        hook["nodes"][0] = _node(f"{ident}-t", "Every hour", "n8n-nodes-base.webhook",
+                                 {"httpMethod": "POST", "path": f"{ident}-7c1d9e2f4a"}, 2)
+        hooks.append(hook)
+    fake.workflows += [imap, *hooks]
+    sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    trigger = snap.workflow("n8n:imap").trigger
+    assert trigger.kind == "app_event" and trigger.app == "Email (IMAP)"
+    assert snap.workflow("n8n:open-archived").archived
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)
+    # only a webhook n8n would answer: the workflow active, not archived
+    assert [f["location"] for f in findings if f["check"] == "ACCESS-006"] == ["n8n:open-live"]
+
+
+def test_an_error_handler_alerts_only_when_it_sends_a_message():
+    from generator.checks.monitoring import sends_alert
+    from generator.connectors.n8n import normalise
+
+    logs = normalise({"id": "h1", "name": "Handler", "nodes": [
+        _node("t", "Error Trigger", "n8n-nodes-base.errorTrigger", {}), _node("n", "Log it", "n8n-nodes-base.noOp", {})],
+        "connections": {}})
+    slack = normalise({"id": "h2", "name": "Handler", "nodes": [
+        _node("t", "Error Trigger", "n8n-nodes-base.errorTrigger", {}),
+        _node("s", "Tell support", "n8n-nodes-base.slack", {"resource": "message", "operation": "post"}, 2)],
+        "connections": {}})
+    assert not sends_alert(logs) and sends_alert(slack)

@@ -133,7 +133,9 @@ def expiring(ctx: Context):
 def open_webhooks(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         hook = workflow.trigger.webhook
-        if workflow.trigger.kind == TriggerKind.webhook and hook and hook.auth == WebhookAuth.none:
+        # only a webhook that can be called: n8n registers it while the workflow is active, never archived
+        if (workflow.trigger.kind == TriggerKind.webhook and hook and hook.auth == WebhookAuth.none
+                and workflow.active and not workflow.archived):
             yield Hit(workflow.ref, f"webhook {hook.path} accepts unauthenticated calls")
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from generator.checks import Context, Hit, Severity, check
 from generator.evidence.run_health import is_degrading, is_idle, silence_allowed, trend
 from generator.formats import format_rate
 from generator.model import Workflow
 
 HANDLED = {"continue", "retry", "resume", "ignore", "break", "rollback", "commit"}
+# Apps whose steps tell a person something (a message, a mail, a page, an incident).
+_MESSAGING = re.compile(r"slack|e-?mail|gmail|outlook|teams|telegram|discord|mattermost|rocket\.?chat|google chat|"
+                        r"webex|zulip|matrix|pagerduty|opsgenie|twilio|sms|pushover|ntfy|whatsapp|signal|incident",
+                        re.I)
+
+
+def sends_alert(workflow: Workflow) -> bool:
+    """True when the workflow has an enabled step that sends a message (an error handler that only logs
+    tells nobody)."""
+    return any(not step.disabled and step.kind not in ("trigger", "search") and step.access != "read"
+               and _MESSAGING.search(step.app) for step in workflow.steps)
 
 
 def has_error_path(workflow: Workflow) -> bool:

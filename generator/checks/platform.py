@@ -126,3 +126,20 @@ def missing_credentials(ctx: Context):
             steps = ", ".join(f"“{s.name}” ({s.credential.split(':', 1)[1]})" for s in missing[:4])
             yield Hit(workflow.ref, f"workflow uses a credential that does not exist: {steps}"
                       + (" …" if len(missing) > 4 else ""))
+
+
+@check(
+    id="PLAT-005",
+    title="Workflow has unpublished changes",
+    area="backups",
+    severity=Severity.low,
+    rationale="What runs is the published version; a draft saved in the editor is neither running nor in the "
+    "export a restore would use, and is easily published by accident or lost.",
+    remediation="Publish the draft through the change process, or discard it in the editor.",
+    soc2=("CC8.1",),
+)
+def unpublished_draft(ctx: Context):
+    for workflow in ctx.snapshot.workflows:
+        if workflow.draft:
+            changes = "; ".join(workflow.draft.changes[:4]) or "no node changed"
+            yield Hit(workflow.ref, f"a newer draft ({workflow.draft.version}) is not published: {changes}")

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.checks import AREAS
+from generator.checks.monitoring import sends_alert
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
 from generator.platforms import SPECS
@@ -63,6 +64,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
+    env.tests["alerting"] = sends_alert
     env.filters["authored"] = lambda text: Markup(text or "")
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))

@@ -21,7 +21,7 @@ from generator.connectors.base import (
 )
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.n8n.native import native
-from generator.connectors.n8n.workflow import PLATFORM, credential_app, free_text, normalise
+from generator.connectors.n8n.workflow import PLATFORM, credential_app, free_text, normalise, published
 from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
@@ -81,8 +81,11 @@ class N8nSync:
                 if not isinstance(raw, dict):
                     raise ValueError("not a workflow object")
                 check_document(raw, "its definition")
-                workflow = normalise(raw, base_url=self.base_url, projects=projects)
-                exports[workflow.id] = native(raw)
+                running, draft = published(raw)  # document and export what runs, never a draft
+                workflow = normalise(running, base_url=self.base_url, projects=projects)
+                if draft:
+                    workflow = workflow.model_copy(update={"draft": draft})
+                exports[workflow.id] = native(running)
             except NORMALISE_ERRORS as exc:
                 failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
                 continue

@@ -14,6 +14,7 @@ from generator.model import (
     Access,
     Address,
     Credential,
+    Draft,
     Edge,
     Platform,
     RunDataSaving,
@@ -47,6 +48,7 @@ _APP_NAMES = {
     "chatTrigger": "Chat Trigger", "awsS3": "AWS S3", "ssh": "SSH", "ftp": "FTP", "xml": "XML", "html": "HTML",
     "graphql": "GraphQL", "quickbooks": "QuickBooks", "woocommerce": "WooCommerce", "clickUp": "ClickUp",
     "mongoDb": "MongoDB", "openAiAssistant": "OpenAI Assistant", "toolHttpRequest": "HTTP Request Tool",
+    "emailReadImap": "Email (IMAP)",
 }
 _KINDS = {
     "if": StepKind.condition, "switch": StepKind.router, "filter": StepKind.condition, "code": StepKind.code,
@@ -67,7 +69,8 @@ CODE_KEYS = frozenset({"jsCode", "pythonCode", "functionCode", "code", "command"
                         "jsonHeaders", "jsonQuery", "query", "text", "content"})
 _WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
                  "jwtAuth": WebhookAuth.jwt}
-_LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start"}
+# Trigger nodes whose type name does not end in "Trigger" (n8n marks triggers by their node group).
+_LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start", "emailReadImap"}
 
 
 def slug(text: str) -> str:
@@ -434,6 +437,32 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         notes=notes,
         secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
     )
+
+
+def published(raw: dict) -> tuple[dict, Draft | None]:
+    """What runs, and the draft beside it. n8n 2.x keeps the published version (`activeVersionId`,
+    `activeVersion` with its nodes and connections) apart from the editor's latest save (`versionId`,
+    `nodes`, `connections`); a workflow never published is its draft, and nothing of it runs."""
+    live = raw.get("activeVersion")
+    live_id = raw.get("activeVersionId")
+    if not isinstance(live, dict) or not live_id or live_id == raw.get("versionId") or not isinstance(
+            live.get("nodes"), list):
+        return raw, None
+    running = dict(raw, nodes=live["nodes"], connections=live.get("connections") or {}, versionId=live_id)
+    return running, Draft(version=str(raw.get("versionId") or "?")[:8], saved=parse_time(raw.get("updatedAt")),
+                          changes=_changes(live["nodes"], raw.get("nodes") or []))
+
+
+def _changes(before: list, after: list) -> list[str]:
+    """Nodes the draft adds, removes or edits, by name (redacted)."""
+    old = {n.get("name"): n for n in before if isinstance(n, dict)}
+    new = {n.get("name"): n for n in after if isinstance(n, dict)}
+    shown = lambda name: f"“{free_text(str(name))[0]}”"  # noqa: E731
+    out = [f"{shown(n)} added" for n in new if n not in old]
+    out += [f"{shown(n)} removed" for n in old if n not in new]
+    out += [f"{shown(n)} edited" for n in new if n in old and {k: v for k, v in new[n].items() if k != "position"}
+            != {k: v for k, v in old[n].items() if k != "position"}]
+    return out[:20]
 
 
 def _edges(connections: dict, nodes: list[dict], by_name: dict[str, str]) -> list[Edge]:
