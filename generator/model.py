@@ -205,6 +205,15 @@ class Draft(Strict):
     changes: list[str] = Field(default=[], description="What the draft changes: nodes added, removed or edited.")
 
 
+class WorkflowVersion(Strict):
+    """One saved version from the platform's history (n8n 2.x `GET /workflows/{id}/history`), kept across
+    syncs beyond the platform's own retention."""
+
+    version: str = Field(description="Version id (first 8 characters).")
+    saved: Timestamp | None = None
+    authors: str | None = None
+
+
 class Workflow(Strict):
     platform: Platform
     id: str
@@ -220,6 +229,7 @@ class Workflow(Strict):
     version: str | None = None
     source_url: str | None = None
     draft: Draft | None = Field(default=None, description="n8n 2.x: a newer unpublished draft exists.")
+    history: list[WorkflowVersion] = Field(default=[], description="Saved versions, newest first.")
     trigger: Trigger
     steps: list[Step] = Field(default=[], description="Empty for a workflow saved with no nodes yet.")
     edges: list[Edge] = []

@@ -140,12 +140,17 @@ def test_a_sync_without_change_writes_no_file(acme, fake):
     # a new run changes that workflow's runs file, and only the files it concerns
     newest = max(int(e["id"]) for e in fake.executions)
     fake.executions.insert(0, {"id": str(newest + 1), "status": "success", "workflowId": "wf0",
-                               "startedAt": "2026-11-28T12:10:00.000Z", "stoppedAt": "2026-11-28T12:10:01.000Z"})
+                               "startedAt": "2026-11-28T12:10:00.250Z", "stoppedAt": "2026-11-28T12:10:01.750Z"})
     (outcome,) = sync(acme, now=NOW + timedelta(minutes=40))
     assert outcome.changed
     changed = {p.relative_to(acme.dir).as_posix() for p in acme.dir.rglob("*")
                if p.is_file() and p.name != "audit.log" and (p not in files or files[p][0] != p.read_bytes())}
     assert changed == {"snapshot/meta.yml", "snapshot/platforms.yml", "snapshot/runs/n8n/wf0.yml"}
+    # the platform's times carry milliseconds the files do not: still no change the next time
+    files = {p: p.read_bytes() for p in acme.dir.rglob("*") if p.is_file() and p.name != "audit.log"}
+    (outcome,) = sync(acme, now=NOW + timedelta(minutes=50))
+    assert outcome.changed is False
+    assert {p: p.read_bytes() for p in acme.dir.rglob("*") if p.is_file() and p.name != "audit.log"} == files
 
 
 def test_what_runs_is_documented_and_exported_never_the_draft(acme, fake):

@@ -93,7 +93,7 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     held = {n.workflow for n in undocumented if n.workflow in old}
     kept = [w for w in before.workflows
             if w.platform != platform or w.ref in held or (not collected.replace_all and w.id not in mine)]
-    workflows = kept + collected.workflows
+    workflows = kept + [_with_history(w, old.get(w.ref)) for w in collected.workflows]
 
     if collected.credentials is None:  # not read this time: the previous ones stay
         credentials = list(before.credentials)
@@ -142,13 +142,24 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
                     credentials=credentials, users=users, runs=runs)
 
 
+def _with_history(workflow: Workflow, before: Workflow | None, keep: int = 200) -> Workflow:
+    """The platform's version history joined with what earlier syncs kept (the platform prunes its own)."""
+    if before is None or not before.history:
+        return workflow
+    seen = {v.version for v in workflow.history}
+    joined = workflow.history + [v for v in before.history if v.version not in seen]
+    joined.sort(key=lambda v: (v.saved is not None, v.saved), reverse=True)
+    return workflow.model_copy(update={"history": joined[:keep]})
+
+
 def _same_window(stats: RunStats, old: RunStats | None) -> RunStats:
     """The previous statistics when only the window moved (no run came or left): a sync without change
     rewrites no runs file."""
     if old is None:
         return stats
     moved = stats.model_copy(update={"window_start": old.window_start, "window_end": old.window_end})
-    return old if moved == old else stats
+    # compared as written: the platform's times have milliseconds the files do not keep
+    return old if moved.model_dump(mode="json") == old.model_dump(mode="json") else stats
 
 
 def _previous(directory: Path) -> Snapshot | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from itertools import islice
 
 from generator.config import PlatformConfig
 from generator.connectors.base import (
@@ -30,12 +31,15 @@ from generator.model import (
     PlatformFacts,
     PlatformUpdate,
     User,
+    WorkflowVersion,
 )
 from generator.platforms import SPECS
 from generator.redact import redact_text
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
+HISTORY_PER_WORKFLOW = 50  # newest versions read per sync; older ones stay in the snapshot from earlier syncs
+HISTORY_PAGE = 50
 
 
 def _status(value) -> str:
@@ -96,6 +100,8 @@ class N8nSync:
         # The instance's credentials only: a node may name one that does not exist (deleted, or from an
         # imported workflow); that is a finding, not a credential. None (not listed): keep the previous.
         credentials = self._optional("credentials", "credential:list", lambda: self._credentials(projects))
+        history = self._optional("workflow history", "workflow:read", lambda: self._history(workflows)) or {}
+        workflows = [w.model_copy(update={"history": history[w.id]}) if history.get(w.id) else w for w in workflows]
         users = self._optional("users", "user:list", self._users)
         tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
         variables = self._optional("variables", "variable:list",
@@ -140,6 +146,25 @@ class N8nSync:
                 shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
                 created=parse_time(item.get("createdAt")), updated=parse_time(item.get("updatedAt")),
             ))
+        return out
+
+    def _history(self, workflows: list) -> dict[str, list[WorkflowVersion]]:
+        """The newest saved versions of each workflow, with their authors (n8n 2.x)."""
+        out: dict[str, list[WorkflowVersion]] = {}
+        advance = self.progress("workflow history", len(workflows))
+        for workflow in workflows:
+            try:
+                items = list(islice(self.api.cursor(f"/workflows/{workflow.id}/history", {"limit": HISTORY_PAGE}),
+                                    HISTORY_PER_WORKFLOW))
+            except NotAvailable:
+                if not out:
+                    raise  # this n8n has no history API
+                continue  # deleted since the listing
+            out[workflow.id] = [WorkflowVersion(
+                version=str(item.get("versionId"))[:8], saved=parse_time(item.get("createdAt")),
+                authors=free_text(str(item.get("authors") or ""))[0] or None) for item in items
+                if isinstance(item, dict) and item.get("versionId")]
+            advance(1)
         return out
 
     def _users(self) -> list[User]:
