@@ -211,3 +211,23 @@ def test_an_error_handler_alerts_only_when_it_sends_a_message():
         _node("s", "Tell support", "n8n-nodes-base.slack", {"resource": "message", "operation": "post"}, 2)],
         "connections": {}})
     assert not sends_alert(logs) and sends_alert(slack)
+
+
+def test_a_build_after_an_unchanged_sync_is_skipped(acme, fake):
+    fake.history["wf1"] = [{"versionId": "v2-abcdefgh", "workflowId": "wf1", "authors": "Dana Ops",
+                            "createdAt": "2026-11-20T09:00:00.000Z"},
+                           {"versionId": "v1-abcdefgh", "workflowId": "wf1", "authors": "Olive Owner",
+                            "createdAt": "2026-10-01T09:00:00.000Z"}]
+    sync(acme)
+    assert [v.version for v in snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history] == ["v2-abcde",
+                                                                                                   "v1-abcde"]
+    built = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert built.exit_code == 0, built.output
+    page = next(p for p in (acme.root / "build/acme/docs").rglob("*.md") if "Saved versions (2)" in p.read_text())
+    assert "Olive Owner" in page.read_text()
+    # n8n prunes its history: what the snapshot kept stays
+    fake.history["wf1"] = fake.history["wf1"][:1]
+    sync(acme, now=NOW + timedelta(minutes=10))
+    again = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert again.exit_code == 0 and "up to date, nothing to rebuild" in again.output, again.output
+    assert len(snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history) == 2
