@@ -324,10 +324,10 @@ def test_a_real_estate_is_read_whole(built, estate, n8n, acme, monkeypatch):
     # credentials are the instance's: the deleted one is a finding, not a credential
     assert snap.credential("n8n:gone0000credential") is None
     findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
-                                              str(acme.root)]).stdout)
+                                              str(acme.root)]).stdout)["findings"]
     by_check: dict[str, set] = {}
     for f in findings:
-        by_check.setdefault(f["check"], set()).add(f["location"])
+        by_check.setdefault(f["check"], set()).add(f["resource"])
     assert f"n8n:{estate['ghost']}" in by_check["PLAT-004"]
     assert f"n8n:{estate['draft']}" in by_check["PLAT-005"]
     assert f"n8n:{estate['archived']}" not in by_check.get("ACCESS-006", set())

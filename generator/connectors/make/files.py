@@ -16,6 +16,7 @@ from generator.connectors.base import (
 from generator.connectors.make.api import base_url
 from generator.connectors.make.blueprint import PLATFORM, credentials_from_workflows, native, normalise, unwrap
 from generator.model import PlatformFacts
+from generator.redact import redact_document
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -34,16 +35,17 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
             continue
         try:
             # A blueprint carries no scenario id: the id is derived from the file and its content.
-            workflow = ids.assign(normalise(document, host=host, fallback_id="blueprint"), label, unwrap(document),
-                                  platform_id=False)
+            redacted = redact_document(document)  # the one boundary: nothing below sees the raw blueprint
+            workflow = ids.assign(normalise(redacted, host=host, fallback_id="blueprint"), label,
+                                  unwrap(redacted.tree), platform_id=False)
             if workflow is None:
                 continue
-            exports[workflow.id] = native(document)
+            exports[workflow.id] = native(redacted)
         except NORMALISE_ERRORS as exc:
             rejected.append(f"{label}: {failure(exc)}")
             continue
         workflows.append(workflow)
-        raws.append(document)
+        raws.append(redacted.tree)
     if not workflows:
         raise nothing_importable("Make blueprint", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=ctx.now,

@@ -22,7 +22,7 @@ from generator.connectors.base import (
 )
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.n8n.native import native
-from generator.connectors.n8n.workflow import PLATFORM, credential_app, free_text, normalise, published
+from generator.connectors.n8n.workflow import PLATFORM, credential_app, normalise, published
 from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
@@ -34,7 +34,7 @@ from generator.model import (
     WorkflowVersion,
 )
 from generator.platforms import SPECS
-from generator.redact import redact_text
+from generator.redact import Redacted, redact_document, redact_text
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
@@ -66,13 +66,18 @@ class N8nSync:
     def _optional(self, section: str, scope: str, fetch):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, unavailable="this n8n version does not offer it")
 
+    def _documents(self, path: str, label: str, params: dict | None = None) -> list[Redacted]:
+        """Every item of a list, each redacted as the document it is (the one boundary)."""
+        return [redact_document(item) for item in self.api.cursor(
+            path, params, on_page=self.progress(label, None), hint="is the base URL an n8n instance's address?")]
+
     def _list(self, path: str, label: str, params: dict | None = None) -> list[dict]:
-        return list(self.api.cursor(path, params, on_page=self.progress(label, None),
-                                    hint="is the base URL an n8n instance's address?"))
+        return [document.tree for document in self._documents(path, label, params)]
 
     def collect(self) -> Collected:
         try:
-            raws = self._list("/workflows", "workflows")
+            raws = list(self.api.cursor("/workflows", None, on_page=self.progress("workflows", None),
+                                        hint="is the base URL an n8n instance's address?"))
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the key cannot list workflows", exc.status,
                                 f"create a key with at least: {', '.join(SPEC.key_scopes)}") from None
@@ -86,10 +91,11 @@ class N8nSync:
                     raise ValueError("not a workflow object")
                 check_document(raw, "its definition")
                 running, draft = published(raw)  # document and export what runs, never a draft
-                workflow = normalise(running, base_url=self.base_url, projects=projects)
+                document = redact_document(running)  # the one redaction boundary, per workflow
+                workflow = normalise(document, base_url=self.base_url, projects=projects)
                 if draft:
                     workflow = workflow.model_copy(update={"draft": draft})
-                exports[workflow.id] = native(running)
+                exports[workflow.id] = native(document)
             except NORMALISE_ERRORS as exc:
                 failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
                 continue
@@ -162,7 +168,7 @@ class N8nSync:
                 continue  # deleted since the listing
             out[workflow.id] = [WorkflowVersion(
                 version=str(item.get("versionId"))[:8], saved=parse_time(item.get("createdAt")),
-                authors=free_text(str(item.get("authors") or ""))[0] or None) for item in items
+                authors=redact_text(str(item.get("authors") or ""))[0] or None) for item in items
                 if isinstance(item, dict) and item.get("versionId")]
             advance(1)
         return out
@@ -177,7 +183,7 @@ class N8nSync:
         return users
 
     def _audit(self) -> tuple[list[AuditFinding], dict]:
-        report = self.api.post("/audit", {"additionalOptions": {"categories": []}})
+        report = redact_document(self.api.post("/audit", {"additionalOptions": {"categories": []}})).tree
         findings, settings = [], {}
         if not isinstance(report, dict):  # [] when the instance has no risk at all
             return findings, settings
@@ -189,7 +195,7 @@ class N8nSync:
                             version=str(version["name"]), released=parse_time(version.get("createdAt")),
                             security_fix=bool(version.get("hasSecurityFix") or version.get("hasSecurityIssue")),
                             breaking_change=bool(version.get("hasBreakingChange")),
-                            description=redact_text(str(version.get("description") or ""))[0][:300] or None))
+                            description=str(version.get("description") or "")[:300] or None))
                 if section.get("settings"):
                     for group, values in sorted(section["settings"].items()):
                         for key, value in sorted((values or {}).items()):
@@ -242,12 +248,13 @@ class N8nSync:
             return
         except NotAvailable:
             return  # pruned since the listing: counted, message unknown
-        result = ((detail or {}).get("data") or {}).get("resultData") or {}
+        data = (detail or {}).get("data") or {}
+        result = redact_document({"resultData": {k: v for k, v in (data.get("resultData") or {}).items()
+                                                 if k != "runData"}}).tree["resultData"]  # run data: never read
         error = result.get("error") or {}
         message = error.get("message") or error.get("description") or "(no message recorded)"
         node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
-        step, _ = free_text(node)
-        runs.add_error(f"n8n:{workflow_id}", str(message), step, parse_time(detail.get("stoppedAt")))
+        runs.add_error(f"n8n:{workflow_id}", str(message), node, parse_time(detail.get("stoppedAt")))
 
 
 def sync(platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:

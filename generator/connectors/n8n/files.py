@@ -16,6 +16,7 @@ from generator.connectors.base import (
 from generator.connectors.n8n.native import native
 from generator.connectors.n8n.workflow import PLATFORM, credentials_from_workflows, normalise
 from generator.model import PlatformFacts, Workflow
+from generator.redact import redact_document
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -42,15 +43,17 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                 rejected.append(f"{where}: expected a workflow object (with 'nodes' and 'connections')")
                 continue
             try:
-                workflow = ids.assign(normalise(raw, base_url=base_url), where, raw, platform_id=bool(raw.get("id")))
+                redacted = redact_document(raw)  # the one boundary: nothing below sees the raw workflow
+                workflow = ids.assign(normalise(redacted, base_url=base_url), where, redacted.tree,
+                                      platform_id=bool(raw.get("id")))
                 if workflow is not None:
-                    exports[workflow.id] = native(raw)
+                    exports[workflow.id] = native(redacted)
             except NORMALISE_ERRORS as exc:
                 rejected.append(f"{where}: {failure(exc)}")
                 continue
             if workflow is not None:
                 workflows.append(workflow)
-                raws.append(raw)
+                raws.append(redacted.tree)
     if not workflows:
         raise nothing_importable("n8n workflow", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=ctx.now, source="import")
