@@ -133,6 +133,9 @@ def not_documented(ctx: Context):
             kept = (f"; its version of {item.kept_since:%d %b %Y} is shown" if item.kept_since
                     else "; it is not in the documentation")
             yield Hit(item.workflow, f"not documented: “{item.name}” ({item.reason}){kept}", label=item.name)
+        if not facts.not_documented:
+            yield Pass(f"{facts.platform.value}:{facts.name}", "every workflow was read and documented",
+                       label=facts.name)
 
 
 @check(
@@ -157,6 +160,8 @@ def missing_credentials(ctx: Context):
             steps = ", ".join(f"“{s.name}” ({s.credential.split(':', 1)[1]})" for s in missing[:4])
             yield Hit(workflow.ref, f"workflow uses a credential that does not exist: {steps}"
                       + (" …" if len(missing) > 4 else ""))
+        elif any(s.credential for s in workflow.steps):
+            yield Pass(workflow.ref, "every credential its steps name exists on the instance")
 
 
 @check(
@@ -169,7 +174,10 @@ def missing_credentials(ctx: Context):
     remediation="Publish the draft through the change process, or discard it in the editor.",
 )
 def unpublished_draft(ctx: Context):
+    synced = {f.platform for f in ctx.snapshot.platforms if f.source == "api"}  # an export file cannot tell
     for workflow in ctx.snapshot.workflows:
         if workflow.draft:
             changes = "; ".join(workflow.draft.changes[:4]) or "no node changed"
             yield Hit(workflow.ref, f"a newer draft ({workflow.draft.version}) is not published: {changes}")
+        elif workflow.platform == Platform.n8n and workflow.platform in synced:
+            yield Pass(workflow.ref, "what runs is the latest saved version (no unpublished draft)")
