@@ -223,6 +223,9 @@ def import_exports(
     keep_literals: Annotated[bool, typer.Option(
         "--keep-literals", help="Zapier: keep non-secret literal step values (dropped by default: they can be "
                                 "customer data).")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Let a workflow in the files replace a different one that has the same id (by default "
+                          "it gets an id of its own, reported).")] = False,
     root: RootOpt = None,
 ):
     """Import exported workflow files into the snapshot: for clients without API access, or to add
@@ -233,7 +236,7 @@ def import_exports(
     from generator.commands import imports as command
 
     clients = _clients(client, False, root)
-    execute(lambda: command.run(clients[0], platform, list(files), keep_literals), clients, "import")
+    execute(lambda: command.run(clients[0], platform, list(files), keep_literals, replace), clients, "import")
 
 
 @app.command()

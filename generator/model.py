@@ -205,6 +205,24 @@ class SecretRef(Strict):
     fingerprint: str
 
 
+class Draft(Strict):
+    """n8n 2.x: a newer version saved in the editor but not published. The workflow documented (and
+    exported) is the published one, which is what runs."""
+
+    version: str = Field(description="The draft's version id (first 8 characters).")
+    saved: Timestamp | None = None
+    changes: list[str] = Field(default=[], description="What the draft changes: nodes added, removed or edited.")
+
+
+class WorkflowVersion(Strict):
+    """One saved version from the platform's history (n8n 2.x `GET /workflows/{id}/history`), kept across
+    syncs beyond the platform's own retention."""
+
+    version: str = Field(description="Version id (first 8 characters).")
+    saved: Timestamp | None = None
+    authors: str | None = None
+
+
 class Workflow(Strict):
     platform: Platform
     id: str
@@ -219,6 +237,8 @@ class Workflow(Strict):
     updated: Timestamp | None = None
     version: str | None = None
     source_url: str | None = None
+    draft: Draft | None = Field(default=None, description="n8n 2.x: a newer unpublished draft exists.")
+    history: list[WorkflowVersion] = Field(default=[], description="Saved versions, newest first.")
     trigger: Trigger
     steps: list[Step] = Field(default=[], description="Empty for a workflow saved with no nodes yet.")
     edges: list[Edge] = []
@@ -303,6 +323,18 @@ class PlatformUpdate(Strict):
 class NotCollected(Strict):
     section: str
     reason: str
+    kept_since: Timestamp | None = Field(default=None, description="The section kept its values from the sync "
+                                         "of this date (the key could not read it this time).")
+
+
+class NotDocumented(Strict):
+    """A workflow the sync or import could not normalise: kept at its previous version, or left out if new."""
+
+    workflow: str = Field(description="Workflow ref.")
+    name: str = Field(description="Its name, redacted.")
+    reason: str
+    kept_since: Timestamp | None = Field(default=None, description="The previous version kept, from this date; "
+                                         "none when the workflow is new (left out).")
 
 
 class PlatformFacts(Strict):
@@ -320,6 +352,8 @@ class PlatformFacts(Strict):
     not_collected: list[NotCollected] = []
     key_scopes: list[str] = Field(default=[], description="The minimal scopes the sync key needs.")
     updates: list[PlatformUpdate] = Field(default=[], description="Newer versions available, newest first.")
+    not_documented: list[NotDocumented] = Field(default=[], description="Workflows that could not be read, "
+                                                "with the reason.")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ SPECS: dict[Platform, PlatformSpec] = {
         kind=Platform.n8n, label="n8n", workflow_noun="workflow",
         required=("api_key_env", "base_url"),
         # Only workflow:list is essential; each other scope adds a section.
-        key_scopes=("workflow:list", "execution:list", "execution:read", "credential:list", "project:list",
+        key_scopes=("workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list", "project:list",
                     "user:list", "tag:list", "variable:list", "securityAudit:generate"),
         credential_word="key",
         rate_limit=None,

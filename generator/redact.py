@@ -696,7 +696,10 @@ def address_fingerprints(url: str) -> tuple[str, str]:
     from urllib.parse import urlsplit
 
     url = _MARKER.sub(lambda m: "redacted-" + m.group(0)[-13:-1], url.strip())  # a marker for a host or path
-    parts = urlsplit(url if "://" in url else "https://placeholder" + "/" + url.lstrip("/"))
+    try:
+        parts = urlsplit(url if "://" in url else "https://placeholder" + "/" + url.lstrip("/"))
+    except ValueError:  # not a URL urlsplit reads (a placeholder host such as https://[YOUR-SITE.com]/…)
+        return fingerprint(url), fingerprint("/" + url.split("://", 1)[-1].partition("/")[2].strip("/"))
     try:
         host, port = (parts.hostname or "").lower(), parts.port
     except ValueError:

@@ -27,6 +27,7 @@ ALL_SCOPES = {"workflow:list", "workflow:read", "execution:list", "execution:rea
               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate"}
 ROUTES = [  # (method, path pattern, scope)
     ("GET", r"/api/v1/workflows", "workflow:list"),
+    ("GET", r"/api/v1/workflows/(?P<wf>[^/]+)/history", "workflow:read"),
     ("GET", r"/api/v1/executions", "execution:list"),
     ("GET", r"/api/v1/executions/(?P<id>[^/]+)", "execution:read"),
     ("GET", r"/api/v1/credentials", "credential:list"),
@@ -86,6 +87,7 @@ class FakeN8n(FakeApi):
         self.tags: list[dict] = []
         self.variables: list[dict] = []
         self.audit: dict | list = []
+        self.history: dict[str, list[dict]] = {}  # workflow id → versions, newest first
         self.legacy_credentials = False  # n8n < 2.8: GET /credentials is not allowed
         self.max_page = 250
 
@@ -103,6 +105,8 @@ class FakeN8n(FakeApi):
             return 405, {"message": "GET method not allowed"}, {}
         if path == "/api/v1/audit":
             return 200, self.audit, {}
+        if match.groupdict().get("wf"):
+            return 200, {"data": self._history(match.group("wf")), "nextCursor": None}, {}
         if match.groupdict().get("id"):
             return self._execution(match.group("id"), query)
         try:
@@ -136,6 +140,15 @@ class FakeN8n(FakeApi):
             next_cursor = cursor or next_cursor or encode_cursor({"limit": limit, "offset": 0})
             self.fault(f"GET {path}", kind="loop-cursor")  # and again, for ever
         return 200, {"data": page, "nextCursor": next_cursor}, {}
+
+    def _history(self, workflow_id: str) -> list[dict]:
+        """`history` when set for the workflow, else its one current version (n8n 2.x keeps every save)."""
+        if workflow_id in self.history:
+            return self.history[workflow_id]
+        found = next((w for w in self.workflows if w["id"] == workflow_id), None)
+        return [{"versionId": found["versionId"], "workflowId": workflow_id, "authors": "Dana Ops", "name": None,
+                 "description": None, "createdAt": found["updatedAt"], "updatedAt": found["updatedAt"]}] \
+            if found and found.get("versionId") else []
 
     def _collection(self, path: str):
         return {"/api/v1/workflows": self.workflows, "/api/v1/executions": self.executions,

@@ -25,7 +25,8 @@ def invoke(*args):
 
 
 def n8n_file(path, name, nodes=None):
-    path.write_text(json.dumps({"id": path.stem, "name": name, "nodes": nodes or [], "connections": {}}))
+    # active: the findings that name the workflow (an open webhook) are for workflows that run
+    path.write_text(json.dumps({"id": path.stem, "name": name, "nodes": nodes or [], "connections": {}, "active": True}))
     return path
 
 

@@ -4,6 +4,7 @@ null mappers, Integromat-era files, files over 1 MB; secrets redacted, errors lo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,20 @@ def imported(tmp_path):
     return tmp_path, snapshot.load(tmp_path / "clients/acme/snapshot")
 
 
+def named(snap, slug: str):
+    """A workflow by its name as a slug: blueprints carry no id, so the stored id is derived from the file."""
+    (found,) = [w for w in snap.workflows if re.sub(r"[^a-z0-9]+", "-", w.name.lower()).strip("-") == slug]
+    assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", found.id)
+    return found
+
+
 def edges(workflow) -> set[tuple[str, str, str | None, bool]]:
     return {(e.source, e.target, e.label, e.error) for e in workflow.edges}
 
 
 def test_api_wrapped_blueprint_with_nested_routers(imported):
     _, snap = imported
-    wf = snap.workflow("make:lead-intake-crm")
+    wf = named(snap, "lead-intake-crm")
     assert wf.trigger.kind == "webhook" and wf.settings.sequential and wf.settings.max_errors == 3
     assert wf.settings.store_incomplete is True and wf.settings.allow_data_loss is False
     assert wf.updated.isoformat() == "2026-09-22T09:40:31+00:00"
@@ -50,7 +58,7 @@ def test_api_wrapped_blueprint_with_nested_routers(imported):
 
 def test_if_else_directives_and_null_mappers(imported):
     _, snap = imported
-    wf = snap.workflow("make:invoice-approval")  # a {"blueprint": …} file with a byte-order mark
+    wf = named(snap, "invoice-approval")  # a {"blueprint": …} file with a byte-order mark
     assert wf.trigger.kind == "app_event" and wf.trigger.app == "Quickbooks"
     assert wf.settings.run_data.confidential is True
     steps = {s.id: s for s in wf.steps}
@@ -63,7 +71,7 @@ def test_if_else_directives_and_null_mappers(imported):
 
 def test_integromat_era_file(imported):
     _, snap = imported
-    wf = snap.workflow("make:integromat-typeform-to-airtable")
+    wf = named(snap, "integromat-typeform-to-airtable")
     assert wf.trigger.kind == "app_event" and wf.trigger.app == "Typeform"
     assert [s.operation for s in wf.steps] == ["watch responses new", "create record", "GET"]
     assert [(s.step, s.field, s.kind) for s in wf.secrets] == [("3", "mapper.url", "url_query_secret")]
@@ -71,7 +79,7 @@ def test_integromat_era_file(imported):
 
 def test_secrets_never_written(imported):
     root, snap = imported
-    lead = snap.workflow("make:lead-intake-crm")
+    lead = named(snap, "lead-intake-crm")
     assert {(s.step, s.field, s.kind) for s in lead.secrets} == {
         ("3", "mapper.headers[0].value", "jwt"), ("10", "mapper.note", "hubspot_token")}
     written = b"".join(p.read_bytes() for p in (root / "clients/acme").rglob("*") if p.is_file()).decode()
@@ -88,7 +96,7 @@ def test_a_file_over_a_megabyte(tmp_path):
     assert big.stat().st_size > 1_000_000
     result = runner.invoke(app, ["import", "acme", "make", str(big), "--root", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    wf = snapshot.load(tmp_path / "clients/acme/snapshot").workflow("make:big-one")
+    wf = named(snapshot.load(tmp_path / "clients/acme/snapshot"), "big-one")
     assert len(wf.steps) == 699 and len(wf.edges) == 698
 
 
@@ -99,10 +107,16 @@ def test_a_file_over_a_megabyte(tmp_path):
 ])
 def test_bad_blueprints_fail_clearly(tmp_path, content, expected):
     assert runner.invoke(app, ["init", "acme", "--root", str(tmp_path)]).exit_code == 0
-    before = {p: p.read_bytes() for p in (tmp_path / "clients/acme/snapshot").rglob("*") if p.is_file()}
+    snapshot_dir = tmp_path / "clients/acme/snapshot"
+    before = {p: p.read_bytes() for p in snapshot_dir.rglob("*") if p.is_file()}
     bad = tmp_path / "bad.json"
     bad.write_text(content)
+    # alone: nothing importable, exit 2, nothing written
+    result = runner.invoke(app, ["import", "acme", "make", str(bad), "--root", str(tmp_path)])
+    assert result.exit_code == 2 and expected in result.output and "bad.json" in result.output
+    assert {p: p.read_bytes() for p in snapshot_dir.rglob("*") if p.is_file()} == before
+    # with a good one: that one is imported, the bad one named, exit 2
     result = runner.invoke(app, ["import", "acme", "make", str(FIXTURES / "lead-router.json"), str(bad),
                                  "--root", str(tmp_path)])
     assert result.exit_code == 2 and expected in result.output and "bad.json" in result.output
-    assert {p: p.read_bytes() for p in (tmp_path / "clients/acme/snapshot").rglob("*") if p.is_file()} == before
+    assert len(snapshot.load(snapshot_dir).workflows) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,12 @@ def imported(tmp_path):
 def test_every_shape_imports(imported):
     _, snap, output = imported
     ids = sorted(w.id for w in snap.workflows if w.platform == "n8n")
-    # one editor download, a CLI export holding two, one without an id (legacy), one with a BOM
-    assert ids == ["Nightly02", "Ord3rs01", "bom-file", "errH4ndl3r", "support-triage-ai"]
+    # one editor download, a CLI export holding two, one with a BOM and one legacy export without ids:
+    # their ids are derived from the file and its content (never from the name), the mapping shown
+    derived = [i for i in ids if i not in ("Nightly02", "Ord3rs01", "errH4ndl3r")]
+    assert len(ids) == 5 and len(derived) == 2 and all(re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", i) for i in derived)
+    assert not any("support" in i for i in derived)
+    assert all(f"n8n:{i} (the file gives no id)" in output for i in derived)
     assert "5 n8n workflow(s)" in output and "3 hardcoded secret(s)" in output
 
 
@@ -102,7 +107,7 @@ def test_cli_export_schedule_calls_and_resource_locators(imported):
 
 def test_langchain_community_legacy_nodes(imported):
     _, snap, _ = imported
-    wf = snap.workflow("n8n:support-triage-ai")
+    (wf,) = [w for w in snap.workflows if w.name == "Support triage (AI)"]
     assert not wf.active and wf.trigger.schedule.interval_minutes == 15  # legacy Cron node, everyX
     steps = {s.id: s for s in wf.steps}
     assert steps["ai-agent"].kind == "ai" and steps["openai-chat-model"].kind == "ai"
@@ -141,18 +146,26 @@ def test_reimport_updates_and_keeps_the_others(imported):
     ('{"name": "no nodes here"}', "'nodes' is missing"),
     ("[1, 2]", "item 0: expected a workflow object"),
     (b"\xff\xfe\x00junk", "not UTF-8"),
+    ("[]", "an empty list"),
 ])
-def test_bad_files_fail_clearly_and_change_nothing(tmp_path, content, expected):
+def test_bad_files_are_rejected_by_name_and_the_good_ones_imported(tmp_path, content, expected):
     assert runner.invoke(app, ["init", "acme", "--root", str(tmp_path)]).exit_code == 0
-    before = {p: p.read_bytes() for p in (tmp_path / "clients/acme/snapshot").rglob("*") if p.is_file()}
+    snapshot_dir = tmp_path / "clients/acme/snapshot"
+    before = {p: p.read_bytes() for p in snapshot_dir.rglob("*") if p.is_file()}
     bad = tmp_path / "bad.json"
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
-    good = FIXTURES / "orders-webhook.json"
-    result = runner.invoke(app, ["import", "acme", "n8n", str(good), str(bad), "--root", str(tmp_path)])
+    # alone, nothing is importable: exit 2, nothing written
+    result = runner.invoke(app, ["import", "acme", "n8n", str(bad), "--root", str(tmp_path)])
     assert result.exit_code == 2
     assert expected in result.output and "bad.json" in result.output and "Traceback" not in result.output
-    after = {p: p.read_bytes() for p in (tmp_path / "clients/acme/snapshot").rglob("*") if p.is_file()}
-    assert after == before
+    assert {p: p.read_bytes() for p in snapshot_dir.rglob("*") if p.is_file()} == before
+    # with a good file: the good one is imported, the bad one named, exit 2
+    good = FIXTURES / "orders-webhook.json"
+    result = runner.invoke(app, ["import", "acme", "n8n", str(good), str(bad), "--root", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "bad.json" in result.output and "Traceback" not in result.output
+    assert [w.id for w in snapshot.load(snapshot_dir).workflows] == ["Ord3rs01"]
+    assert not list(tmp_path.rglob(".*-new-*")) and not list(tmp_path.rglob("*.tmp"))
 
 
 def test_normalise_is_deterministic_and_needs_no_network():

@@ -240,7 +240,9 @@ def test_old_n8n_without_credential_list(acme, fake):
     fake.legacy_credentials = True
     sync(acme)
     snap = snapshot.load(acme.snapshot_dir)
-    assert [c.id for c in snap.credentials] == ["c1"]  # from the workflows' node references
+    # node references are not the instance's credentials: none are listed, the steps still name theirs
+    assert snap.credentials == []
+    assert any(s.credential == "n8n:c1" for w in snap.workflows for s in w.steps)
     assert any("credentials" == n.section for n in snap.platforms[0].not_collected)
 
 

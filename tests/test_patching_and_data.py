@@ -100,12 +100,18 @@ def test_patching_page(tmp_path):
     assert "staging instance" in page and "Tuesdays 20:00" in page
 
 
+def typeform(snap) -> str:
+    """The Integromat-era blueprint's ref: blueprints carry no id, so it is derived from the file."""
+    (ref,) = [w.ref for w in snap.workflows if w.name.lower() == "integromat: typeform to airtable"]
+    return ref
+
+
 def test_personal_data_flows_from_definitions(tmp_path):
     folder = imported(tmp_path)
     config, snap = load_client(folder / "client.yml"), snapshot.load(folder / "snapshot")
     found = {(f.ref, f.destination): f for f in flows(config, snap)}
-    typeform = found[("make:integromat-typeform-to-airtable", "Airtable")]
-    assert typeform.sources == ["Typeform"] and typeform.categories == ["e-mail"]
+    flow = found[(typeform(snap), "Airtable")]
+    assert flow.sources == ["Typeform"] and flow.categories == ["e-mail"]
     hubspot = found[("zapier:289877647", "HubSpot")]
     assert set(hubspot.categories) >= {"e-mail", "name"}
     assert ("n8n:Nightly02", "HTTP Request") not in found  # stock levels are not personal data
@@ -117,11 +123,11 @@ def test_decisions_processors_and_the_check(tmp_path):
     assert "DATA-003" not in {f.check.id for f in evaluate(config, snap)}  # no processor list yet
     config.processors = ["HubSpot", "Google Sheets", "Slack"]
     hits = {(f.location, f.evidence.split(" to ")[-1]) for f in evaluate(config, snap) if f.check.id == "DATA-003"}
-    assert ("make:integromat-typeform-to-airtable", "Airtable, which is not in the approved processors") in hits
+    assert (typeform(snap), "Airtable, which is not in the approved processors") in hits
     assert not any("HubSpot" in e.split(",")[0] for _, e in hits)
-    config.personal_data = [FlowDecision(workflow="make:integromat-typeform-to-airtable", app="Airtable",
+    config.personal_data = [FlowDecision(workflow=typeform(snap), app="Airtable",
                                          status="dismissed", note="only form ids")]
-    assert "make:integromat-typeform-to-airtable" not in {
+    assert typeform(snap) not in {
         f.location for f in evaluate(config, snap) if f.check.id == "DATA-003"}
 
 

@@ -156,7 +156,8 @@ def expiring(ctx: Context):
 def open_webhooks(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         hook = workflow.trigger.webhook
-        if workflow.trigger.kind != TriggerKind.webhook or not hook:
+        # only a webhook that can be called: n8n registers it while the workflow is active, never archived
+        if workflow.trigger.kind != TriggerKind.webhook or not hook or not workflow.active or workflow.archived:
             continue
         if hook.auth == WebhookAuth.none:
             yield Hit(workflow.ref, f"webhook {hook.path} accepts unauthenticated calls")

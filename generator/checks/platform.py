@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
+from generator.model import Platform
 
 
 def security_fixes(facts) -> list:
@@ -114,3 +115,69 @@ def older_versions(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         if workflow.ref not in by_workflow and any(s.version for s in workflow.steps):
             yield Pass(workflow.ref, "every versioned step on the newest version the client uses")
+
+
+@check(
+    id="PLAT-003",
+    title="Workflow not documented",
+    area="monitoring",
+    severity=Severity.medium,
+    rationale="A workflow the sync could not read is shown at its last readable version, or not at all: its "
+    "pages and checks may not match what runs.",
+    remediation="Open the workflow in the platform's editor, correct or re-save what the evidence names, then sync "
+    "again; if it is valid there, report it so the tool learns to read it.",
+)
+def not_documented(ctx: Context):
+    for facts in ctx.snapshot.platforms:
+        for item in facts.not_documented:
+            kept = (f"; its version of {item.kept_since:%d %b %Y} is shown" if item.kept_since
+                    else "; it is not in the documentation")
+            yield Hit(item.workflow, f"not documented: “{item.name}” ({item.reason}){kept}", label=item.name)
+        if not facts.not_documented:
+            yield Pass(f"{facts.platform.value}:{facts.name}", "every workflow was read and documented",
+                       label=facts.name)
+
+
+@check(
+    id="PLAT-004",
+    title="Workflow uses a credential that does not exist",
+    area="access",
+    severity=Severity.medium,
+    rationale="A step naming a credential the platform does not have fails when it runs, or was imported from "
+    "another instance and will pick up whatever credential is given the same name.",
+    remediation="Select an existing credential on the step (or create the one it needs), then sync again.",
+)
+def missing_credentials(ctx: Context):
+    snapshot = ctx.snapshot
+    # Only where the platform's credential list was read this time: otherwise absence proves nothing.
+    listed = {f.platform for f in snapshot.platforms
+              if f.source == "api" and not any(n.section == "credentials" for n in f.not_collected)}
+    for workflow in snapshot.workflows:
+        if workflow.platform not in listed or workflow.platform != Platform.n8n:
+            continue
+        missing = [s for s in workflow.steps if s.credential and snapshot.credential(s.credential) is None]
+        if missing:
+            steps = ", ".join(f"“{s.name}” ({s.credential.split(':', 1)[1]})" for s in missing[:4])
+            yield Hit(workflow.ref, f"workflow uses a credential that does not exist: {steps}"
+                      + (" …" if len(missing) > 4 else ""))
+        elif any(s.credential for s in workflow.steps):
+            yield Pass(workflow.ref, "every credential its steps name exists on the instance")
+
+
+@check(
+    id="PLAT-005",
+    title="Workflow has unpublished changes",
+    area="backups",
+    severity=Severity.low,
+    rationale="What runs is the published version; a draft saved in the editor is neither running nor in the "
+    "export a restore would use, and is easily published by accident or lost.",
+    remediation="Publish the draft through the change process, or discard it in the editor.",
+)
+def unpublished_draft(ctx: Context):
+    synced = {f.platform for f in ctx.snapshot.platforms if f.source == "api"}  # an export file cannot tell
+    for workflow in ctx.snapshot.workflows:
+        if workflow.draft:
+            changes = "; ".join(workflow.draft.changes[:4]) or "no node changed"
+            yield Hit(workflow.ref, f"a newer draft ({workflow.draft.version}) is not published: {changes}")
+        elif workflow.platform == Platform.n8n and workflow.platform in synced:
+            yield Pass(workflow.ref, "what runs is the latest saved version (no unpublished draft)")

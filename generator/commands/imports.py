@@ -7,16 +7,24 @@ from pathlib import Path
 from generator.commands import Result
 from generator.commands.sync import summary
 from generator.connectors import import_files
-from generator.errors import InputError
+from generator.errors import EXIT_INPUT, InputError
 from generator.store.workspace import Client
 
 
-def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False) -> Result:
+def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False, replace: bool = False) -> Result:
+    options: dict = {"replace": True} if replace else {}
+    if keep_literals and platform == "zapier":
+        options["keep_literals"] = True
     try:
-        outcome = import_files(client, platform, files,
-                               options={"keep_literals": True} if keep_literals and platform == "zapier" else None)
+        outcome = import_files(client, platform, files, options=options or None)
     except InputError as exc:
         raise InputError(exc.problems, exc.hint or "the snapshot was not changed") from None
     result = Result().say(f"Imported {outcome.workflows} {platform} workflow(s) into {client.snapshot_dir}", "ok")
     summary(result, [outcome])
-    return result.record(client, "import", "ok", f"{platform}: {outcome.workflows} workflows from {len(files)} file(s)")
+    if outcome.rejected:  # the good ones are in; the exit status says some were not
+        result.say(f"{len(outcome.rejected)} file(s) or workflow(s) rejected (listed above); the others were "
+                   "imported", "error")
+        result.exit_code = EXIT_INPUT
+    return result.record(client, "import", "partial" if outcome.rejected else "ok",
+                         f"{platform}: {outcome.workflows} workflows from {len(files)} file(s)"
+                         + (f", {len(outcome.rejected)} rejected" if outcome.rejected else ""))

@@ -19,9 +19,27 @@ def summary(result: Result, outcomes: list[Outcome]) -> None:
     for o in outcomes:
         for skipped in o.skipped:
             result.say(f"not collected ({o.name}) {skipped}", "warn")
+        for line in o.not_documented:
+            result.say(f"not documented ({o.name}) {line}", "warn")
+        for line in o.renamed:
+            result.say(f"id ({o.name}) {line}", "note")
+        for line in o.rejected:
+            result.say(f"rejected ({o.name}) {line}", "error")
         if o.secrets:
             result.say(f"{o.secrets} hardcoded secret(s) found in {o.name} definitions: redacted in the snapshot; "
                        "`handover check` lists where", "error")
+
+
+def audit_detail(outcomes: list[Outcome], changed: bool) -> str:
+    """One line for the audit log: counts per platform, and the workflows not documented by ref (the
+    audit line is cut at 300 characters: the refs come first, the reasons are in the snapshot)."""
+    parts = []
+    for o in outcomes:
+        part = f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
+        if o.not_documented:
+            part += f", not documented: {', '.join(line.split(' ', 1)[0] for line in o.not_documented)}"
+        parts.append(part)
+    return "; ".join(parts) + ("" if changed else "; no change")
 
 
 def run(clients: list[Client], platform: str | None = None, window_days: int | None = None, progress=None) -> Result:
@@ -38,8 +56,9 @@ def run(clients: list[Client], platform: str | None = None, window_days: int | N
             result.record(c, "sync", "failed", problems[0])
             result.exit_code = max(result.exit_code, code)
             continue
-        result.say(f"Synced {c.slug} → {c.snapshot_dir}", "ok")
+        changed = any(o.changed for o in outcomes)
+        result.say(f"Synced {c.slug} → {c.snapshot_dir}" if changed else
+                   f"Synced {c.slug}: no change since the last sync; no file was written", "ok")
         summary(result, outcomes)
-        result.record(c, "sync", "ok", "; ".join(f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
-                                                 for o in outcomes))
+        result.record(c, "sync", "ok", audit_detail(outcomes, changed))
     return result

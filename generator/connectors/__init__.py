@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.connectors import make, n8n, zapier
 from generator.connectors.base import Collected, Connector, SyncContext, now_utc, problem
 from generator.errors import InputError, PlatformError
-from generator.model import Credential, Platform, Snapshot, SnapshotMeta, StepRef, Workflow
+from generator.model import Credential, Platform, RunStats, Snapshot, SnapshotMeta, StepRef, Workflow
 from generator.store import exports
 from generator.store import snapshot as store
 
@@ -36,6 +36,10 @@ class Outcome:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     secrets: int = 0
+    not_documented: list[str] = field(default_factory=list)  # "<ref> “name”: reason (kept …/left out)"
+    rejected: list[str] = field(default_factory=list)  # import: files or workflows left out, with the reason
+    renamed: list[str] = field(default_factory=list)  # import: workflows given another id than the platform's
+    changed: bool = True  # False: the snapshot and exports already held exactly this; nothing was written
 
 
 # --------------------------------------------------------------------------------------------------
@@ -66,7 +70,9 @@ def relink_usage(credentials: list[Credential], workflows: list[Workflow]) -> li
 
 
 def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Snapshot:
-    """The previous snapshot with one platform's part replaced (sync) or updated (import)."""
+    """The previous snapshot with one platform's part replaced (sync) or updated (import). What the
+    platform did not give this time keeps its previous values: a workflow that could not be read, and
+    a section the key could not read (users, credentials, run statistics), each marked since when."""
     platform: Platform = collected.facts.platform
     before = previous or Snapshot(meta=SnapshotMeta(taken=now))
     mine = {w.id for w in collected.workflows}
@@ -76,11 +82,22 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
         hint = "sync again; if it repeats, check the files or report it"
         # A sync's list comes from the platform; an import's from the user's files.
         raise PlatformError(message, None, hint) if collected.replace_all else problem(message, hint)
-    kept = [w for w in before.workflows
-            if w.platform != platform or (not collected.replace_all and w.id not in mine)]
-    workflows = kept + collected.workflows
+    previous_facts = next((p for p in before.platforms if p.platform == platform), None)
+    since = (previous_facts.synced if previous_facts else None) or before.meta.taken
 
-    if collected.replace_all:
+    # Workflows that could not be normalised stay at their previous version (new ones are left out).
+    old = {w.ref: w for w in before.workflows if w.platform == platform}
+    earlier = {n.workflow: n.kept_since for n in (previous_facts.not_documented if previous_facts else [])}
+    undocumented = [n.model_copy(update={"kept_since": (earlier.get(n.workflow) or since) if n.workflow in old else None})
+                    for n in collected.facts.not_documented]
+    held = {n.workflow for n in undocumented if n.workflow in old}
+    kept = [w for w in before.workflows
+            if w.platform != platform or w.ref in held or (not collected.replace_all and w.id not in mine)]
+    workflows = kept + [_with_history(w, old.get(w.ref)) for w in collected.workflows]
+
+    if collected.credentials is None:  # not read this time: the previous ones stay
+        credentials = list(before.credentials)
+    elif collected.replace_all:
         credentials = [c for c in before.credentials if c.platform != platform] + collected.credentials
     else:  # an import knows only names and types; what a sync learnt about a credential stays
         known = {c.ref for c in before.credentials}
@@ -90,10 +107,23 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     users = before.users if collected.users is None else (
         [u for u in before.users if u.platform != platform] + collected.users)
 
-    previous_facts = next((p for p in before.platforms if p.platform == platform), None)
     facts = collected.facts
     if collected.facts.source == "import" and previous_facts is not None:
         facts = previous_facts  # an import does not know the instance; keep what the last sync learnt
+    else:
+        had = {"users": any(u.platform == platform for u in before.users) and collected.users is None,
+               "credentials": any(c.platform == platform for c in before.credentials) and collected.credentials is None,
+               "run statistics": any(r.workflow.startswith(f"{platform.value}:") for r in before.runs)
+               and collected.runs is None}
+        gaps = {n.section: n.kept_since for n in (previous_facts.not_collected if previous_facts else [])}
+        facts = facts.model_copy(update={"not_collected": [
+            n.model_copy(update={"kept_since": gaps.get(n.section) or since}) if had.get(n.section) else n
+            for n in facts.not_collected]})
+    # A sync's list is the whole story; an import adds to the previous one (less what it now read).
+    fresh = {f"{platform.value}:{i}" for i in mine} | {n.workflow for n in undocumented}
+    carried = [] if collected.replace_all or previous_facts is None else [
+        n for n in previous_facts.not_documented if n.workflow not in fresh]
+    facts = facts.model_copy(update={"not_documented": sorted(carried + undocumented, key=lambda n: n.workflow)})
     platforms = [p for p in before.platforms if p.platform != platform] + [facts]
 
     old_runs = {r.workflow: r for r in before.runs}
@@ -101,9 +131,10 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     for workflow in workflows:
         if workflow.platform != platform:
             continue
-        if collected.runs is not None and (collected.replace_all or workflow.id in mine):
+        if collected.runs is not None and workflow.id in mine:
             stats = collected.runs.stats(workflow.ref, old_runs.get(workflow.ref))
-            runs.append(stats.model_copy(update={"incomplete": collected.incomplete.get(workflow.ref)}))
+            stats = stats.model_copy(update={"incomplete": collected.incomplete.get(workflow.ref)})
+            runs.append(_same_window(stats, old_runs.get(workflow.ref)))
         elif workflow.ref in old_runs:
             runs.append(old_runs[workflow.ref])
 
@@ -141,6 +172,26 @@ def entered(snapshot: Snapshot, config) -> Snapshot:
     return snapshot.model_copy(update={"platforms": platforms, "workflows": workflows, "credentials": credentials})
 
 
+def _with_history(workflow: Workflow, before: Workflow | None, keep: int = 200) -> Workflow:
+    """The platform's version history joined with what earlier syncs kept (the platform prunes its own)."""
+    if before is None or not before.history:
+        return workflow
+    seen = {v.version for v in workflow.history}
+    joined = workflow.history + [v for v in before.history if v.version not in seen]
+    joined.sort(key=lambda v: (v.saved is not None, v.saved), reverse=True)
+    return workflow.model_copy(update={"history": joined[:keep]})
+
+
+def _same_window(stats: RunStats, old: RunStats | None) -> RunStats:
+    """The previous statistics when only the window moved (no run came or left): a sync without change
+    rewrites no runs file."""
+    if old is None:
+        return stats
+    moved = stats.model_copy(update={"window_start": old.window_start, "window_end": old.window_end})
+    # compared as written: the platform's times have milliseconds the files do not keep
+    return old if moved.model_dump(mode="json") == old.model_dump(mode="json") else stats
+
+
 def _previous(directory: Path) -> Snapshot | None:
     if not (directory / "meta.yml").exists():
         return None
@@ -156,9 +207,21 @@ def _outcome(name: str, collected: Collected, seconds: float) -> Outcome:
         name=name, workflows=len(collected.workflows),
         runs_read=getattr(collected.runs, "runs_read", 0) if collected.runs is not None else 0,
         requests=collected.requests, throttled=collected.throttled, seconds=seconds,
-        skipped=[f"{n.section}: {n.reason}" for n in collected.facts.not_collected],
         secrets=sum(len(w.secrets) for w in collected.workflows),
+        rejected=list(collected.rejected), renamed=list(collected.renamed),
     )
+
+
+def _describe(outcome: Outcome, snapshot: Snapshot, platform: Platform) -> None:
+    """What the merged snapshot says of this platform's gaps, for the summary."""
+    facts = next((p for p in snapshot.platforms if p.platform == platform), None)
+    if facts is None:
+        return
+    outcome.skipped = [f"{n.section}: {n.reason}" + (f" — previous values kept, not refreshed since {n.kept_since:%Y-%m-%d}"
+                                                     if n.kept_since else "") for n in facts.not_collected]
+    outcome.not_documented = [
+        f"{n.workflow} “{n.name}”: {n.reason} — " + (f"kept at its version of {n.kept_since:%Y-%m-%d}" if n.kept_since
+                                                    else "left out (new)") for n in facts.not_documented]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,19 +259,42 @@ def sync_client(client, ctx: SyncContext | None = None, *, only: str | None = No
     snapshot = previous
     for _, collected in results:
         snapshot = merge(snapshot, collected, ctx.now)
-    save(client, entered(snapshot, config), [c for _, c in results])
+    snapshot = entered(snapshot, config)
+    changed = save(client, snapshot, [c for _, c in results], previous)
+    for outcome, collected in results:
+        _describe(outcome, snapshot, collected.facts.platform)
+        outcome.changed = changed
     return [outcome for outcome, _ in results]
 
 
-def save(client, snapshot: Snapshot, collected: list[Collected]) -> None:
+def _timeless(snapshot: Snapshot, like: Snapshot) -> dict[str, str]:
+    """The snapshot's files with the collection times of `like` (meta.taken, each platform's synced):
+    what decides whether a sync changed anything."""
+    synced = {p.platform: p.synced for p in like.platforms}
+    return store.render_files(snapshot.model_copy(update={
+        "meta": like.meta,
+        "platforms": [p.model_copy(update={"synced": synced.get(p.platform, p.synced)}) for p in snapshot.platforms]}))
+
+
+def save(client, snapshot: Snapshot, collected: list[Collected], previous: Snapshot | None = None) -> bool:
     """The snapshot and the native exports, together: every export folder is written beside the current
     one first, then the snapshot is swapped in, then the export folders; a failure before the swaps
-    changes nothing."""
+    changes nothing. When neither differs from what is there (but for the collection times), nothing
+    is written and False is returned: an unchanged sync leaves every file as it was."""
+    planned = []
+    for part in collected:
+        platform = part.facts.platform
+        facts = next((p for p in snapshot.platforms if p.platform == platform), None)
+        keep = frozenset(n.workflow.split(":", 1)[1] for n in (facts.not_documented if facts else []) if n.kept_since)
+        planned.append((exports.planned(client.dir, platform.value, part.exports, part.replace_all, keep),
+                        platform.value))
+    if previous is not None and _timeless(snapshot, previous) == store.render_files(previous) and all(
+            exports.unchanged(client.dir, platform, files) for files, platform in planned):
+        return False
     staged = []
     try:
-        for part in collected:
-            platform = part.facts.platform.value
-            staged.append((exports.prepare(client.dir, platform, part.exports, part.replace_all), platform))
+        for files, platform in planned:
+            staged.append((exports.prepare(client.dir, files, platform), platform))
         store.save(snapshot, client.snapshot_dir)
     except BaseException:
         for staging, _ in staged:
@@ -216,12 +302,15 @@ def save(client, snapshot: Snapshot, collected: list[Collected]) -> None:
         raise
     for staging, platform in staged:
         exports.commit(staging, client.dir, platform)
+    return True
 
 
 def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | None = None, *,
                  options: dict | None = None) -> Outcome:
     """Import export files of one platform into the snapshot (adding or updating those workflows).
-    `options` are the user's import choices: {"keep_literals": True} (Zapier)."""
+    `options` are the user's import choices: {"keep_literals": True} (Zapier), {"replace": True}.
+    A file or workflow that cannot be read is rejected (`Outcome.rejected`) and the others imported;
+    nothing importable at all is an InputError and nothing is written."""
     try:
         kind = Platform(platform)
     except ValueError:
@@ -232,9 +321,13 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
         ctx = replace(ctx, **options)
     connector = CONNECTORS[kind]
     configured = next((p for p in client.config.platforms if p.kind == kind), None)
+    previous = _previous(client.snapshot_dir)
+    ctx = replace(ctx, previous=tuple(w for w in (previous.workflows if previous else []) if w.platform == kind))
     documents = connector.read_files(paths)
     started = time.monotonic()
     collected = connector.import_documents(documents, configured, ctx)
-    snapshot = merge(_previous(client.snapshot_dir), collected, ctx.now)
-    save(client, entered(snapshot, client.config), [collected])
-    return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)
+    snapshot = entered(merge(previous, collected, ctx.now), client.config)
+    outcome = _outcome(configured.name if configured else platform, collected, time.monotonic() - started)
+    outcome.changed = save(client, snapshot, [collected], previous)
+    _describe(outcome, snapshot, kind)
+    return outcome

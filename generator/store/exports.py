@@ -11,7 +11,6 @@ restore guide lists what to set again.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,16 +32,34 @@ def path_for(client_dir: Path, platform: str, ident: str) -> Path:
     return folder(client_dir) / platform / f"{file_stem(ident)}.json"
 
 
-def prepare(client_dir: Path, platform: str, documents: dict[str, dict], replace_all: bool) -> Path:
-    """The platform's export folder as it will be, written beside the current one; `commit()` swaps it in.
-    A sync replaces the folder (workflows gone from the platform go, Git keeps them); an import adds."""
+def planned(client_dir: Path, platform: str, documents: dict[str, dict], replace_all: bool,
+            keep: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    """File name → bytes of the platform's export folder as it will be. A sync replaces the folder
+    (workflows gone from the platform go, Git keeps them) but for the `keep` ids (workflows kept at
+    their previous version); an import adds."""
+    target = folder(client_dir) / platform
+    current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
+    keep_names = {f"{file_stem(i)}.json" for i in keep}
+    files = {name: path.read_bytes() for name, path in current.items() if not replace_all or name in keep_names}
+    files.update({f"{file_stem(ident)}.json": render(document).encode() for ident, document in documents.items()})
+    return files
+
+
+def unchanged(client_dir: Path, platform: str, files: dict[str, bytes]) -> bool:
+    """True when the folder already holds exactly `files`."""
+    target = folder(client_dir) / platform
+    current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
+    return current.keys() == files.keys() and all(current[n].read_bytes() == b for n, b in files.items())
+
+
+def prepare(client_dir: Path, files: dict[str, bytes], platform: str) -> Path:
+    """The platform's export folder as `planned()` gave it, written beside the current one; `commit()`
+    swaps it in."""
     target = folder(client_dir) / platform
     staging = switch.stage(target)
     try:
-        if target.is_dir() and not replace_all:
-            shutil.copytree(target, staging, dirs_exist_ok=True)
-        for ident, document in documents.items():
-            atomic_write(staging / f"{file_stem(ident)}.json", render(document))
+        for name, data in files.items():
+            atomic_write(staging / name, data)
     except BaseException:
         switch.discard(staging)
         raise

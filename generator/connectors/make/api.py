@@ -11,7 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Progress,
+    SyncContext,
+    api_client,
+    check_document,
+    not_documented,
+    optional,
+    parse_time,
+)
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.make.blueprint import (
     PLATFORM,
@@ -23,7 +33,7 @@ from generator.connectors.make.blueprint import (
 )
 from generator.connectors.runs import RunAggregator
 from generator.errors import InputError
-from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
+from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document
 
@@ -112,17 +122,28 @@ class MakeSync:
         advance = self.progress("scenarios", len(scenarios))
 
         def one(scenario: Redacted):
-            blueprint = redact_document(self.api.get(f"/scenarios/{scenario.tree['id']}/blueprint"))
-            workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
-                                 timezone=timezone)
+            raw = self.api.get(f"/scenarios/{scenario.tree['id']}/blueprint")
+            try:  # one scenario that cannot be read never stops the others
+                check_document(raw, "its blueprint")
+                blueprint = redact_document(raw)
+                workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
+                                     timezone=timezone)
+                exported = native(blueprint)
+            except NORMALISE_ERRORS as exc:
+                return not_documented(f"make:{scenario.tree.get('id')}", scenario.tree.get("name"), exc), None, [], []
             logs, errors = self._logs(scenario.tree, start) if read_logs else ([], [])
-            return workflow, native(blueprint), logs, errors
+            return workflow, exported, logs, errors
 
         workflows: list[Workflow] = []
+        failed: list[NotDocumented] = []
         exports: dict[str, dict] = {}
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
+                advance(1)
+                if isinstance(workflow, NotDocumented):
+                    failed.append(workflow)
+                    continue
                 workflows.append(workflow)
                 exports[workflow.id] = exported
                 for status, started, duration, operations, transfer in logs:
@@ -132,7 +153,6 @@ class MakeSync:
                     runs.add_error(workflow.ref, message, step, when)
                 if scenario.tree.get("dlqCount"):
                     incomplete[workflow.ref] = int(scenario.tree["dlqCount"])
-                advance(1)
         connections = []
         for team in teams:
             connections += self._optional("connections", "connections:read",
@@ -162,7 +182,8 @@ class MakeSync:
         if incomplete:
             settings["incomplete executions"] = sum(incomplete.values())
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=f"https://{self.host}", synced=self.now,
-                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes))
+                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
+                              not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=connections, users=users,
                          runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports)
 

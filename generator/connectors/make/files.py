@@ -3,33 +3,53 @@
 from __future__ import annotations
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Documents, SyncContext, problem
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Documents,
+    ImportIds,
+    Rejected,
+    SyncContext,
+    failure,
+    nothing_importable,
+)
 from generator.connectors.make.api import base_url
-from generator.connectors.make.blueprint import PLATFORM, credentials_from_workflows, native, normalise
+from generator.connectors.make.blueprint import PLATFORM, credentials_from_workflows, native, normalise, unwrap
 from generator.model import PlatformFacts
 from generator.redact import redact_document
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
-    """Parsed blueprint files (label, JSON) → Collected; `platform` is the client's Make platform, if any."""
+    """Parsed blueprint files (label, JSON) → Collected; `platform` is the client's Make platform, if any.
+    A file that cannot be read is rejected with its reason; the others are imported."""
     name = platform.name if platform else "Make"
     host = base_url(platform)[1] if platform and (platform.base_url or platform.zone) else None
-    problems, workflows, exports, raws = [], [], {}, []
+    ids = ImportIds(ctx)
+    rejected, workflows, exports, raws = [], [], {}, []
     for label, document in documents:
+        if isinstance(document, Rejected):
+            rejected.append(document.reason)
+            continue
         if not isinstance(document, dict):
-            problems.append(f"{label}: expected a blueprint object (with 'flow')")
+            rejected.append(f"{label}: expected a blueprint object (with 'flow')")
             continue
-        redacted = redact_document(document)  # the one boundary: nothing below sees the raw blueprint
         try:
-            workflows.append(normalise(redacted, host=host))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.append(f"{label}: {exc}")
+            # A blueprint carries no scenario id: the id is derived from the file and its content.
+            redacted = redact_document(document)  # the one boundary: nothing below sees the raw blueprint
+            workflow = ids.assign(normalise(redacted, host=host, fallback_id="blueprint"), label,
+                                  unwrap(redacted.tree), platform_id=False)
+            if workflow is None:
+                continue
+            exports[workflow.id] = native(redacted)
+        except NORMALISE_ERRORS as exc:
+            rejected.append(f"{label}: {failure(exc)}")
             continue
-        exports[workflows[-1].id] = native(redacted)
+        workflows.append(workflow)
         raws.append(redacted.tree)
-    if problems:
-        raise problem("; ".join(problems), "fix or leave out these files and import again")
+    if not workflows:
+        raise nothing_importable("Make blueprint", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=ctx.now,
                           source="import")
     return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, raws),
-                     users=None, runs=None, replace_all=False, exports=exports)
+                     users=None, runs=None, replace_all=False, exports=exports, rejected=rejected,
+                     renamed=ids.renamed)

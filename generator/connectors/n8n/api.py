@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from itertools import islice
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Progress,
+    SyncContext,
+    api_client,
+    check_document,
+    not_documented,
+    optional,
+    parse_time,
+)
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.n8n.native import native
-from generator.connectors.n8n.workflow import PLATFORM, credential_app, credentials_from_workflows, normalise
+from generator.connectors.n8n.workflow import PLATFORM, credential_app, normalise, published
 from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
@@ -20,12 +31,15 @@ from generator.model import (
     PlatformFacts,
     PlatformUpdate,
     User,
+    WorkflowVersion,
 )
 from generator.platforms import SPECS
-from generator.redact import Redacted, redact_document
+from generator.redact import Redacted, redact_document, redact_text
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
+HISTORY_PER_WORKFLOW = 50  # newest versions read per sync; older ones stay in the snapshot from earlier syncs
+HISTORY_PAGE = 50
 
 
 def _status(value) -> str:
@@ -48,6 +62,7 @@ class N8nSync:
         self.skipped: list[NotCollected] = []
         self.updates: list[PlatformUpdate] = []
         self.version: str | None = None  # the audit's "Outdated instance" names it; the public API has no endpoint for it
+        self.details_refused = 0  # failed runs whose detail the key may not read (execution:read)
 
     def _optional(self, section: str, scope: str, fetch):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, unavailable="this n8n version does not offer it")
@@ -62,29 +77,48 @@ class N8nSync:
 
     def collect(self) -> Collected:
         try:
-            raws = self._documents("/workflows", "workflows")
+            raws = list(self.api.cursor("/workflows", None, on_page=self.progress("workflows", None),
+                                        hint="is the base URL an n8n instance's address?"))
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the key cannot list workflows", exc.status,
                                 f"create a key with at least: {', '.join(SPEC.key_scopes)}") from None
         projects = self._optional("projects", "project:list", lambda: {
             str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
-        workflows = [normalise(raw, base_url=self.base_url, projects=projects) for raw in raws]
-        exports = {w.id: native(raw) for w, raw in zip(workflows, raws, strict=True)}
+        workflows, exports, failed = [], {}, []
+        for raw in raws:  # one workflow that cannot be read never stops the others
+            ident = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                if not isinstance(raw, dict):
+                    raise ValueError("not a workflow object")
+                check_document(raw, "its definition")
+                running, draft = published(raw)  # document and export what runs, never a draft
+                document = redact_document(running)  # the one redaction boundary, per workflow
+                workflow = normalise(document, base_url=self.base_url, projects=projects)
+                if draft:
+                    workflow = workflow.model_copy(update={"draft": draft})
+                exports[workflow.id] = native(document)
+            except NORMALISE_ERRORS as exc:
+                failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
+                continue
+            workflows.append(workflow)
+        del raws
         known = {w.id for w in workflows}
 
-        listed = self._optional("credentials", "credential:list", lambda: self._credentials(projects)) or []
-        # Credentials the list did not show (no credential:list, or shared from elsewhere) are still
-        # known by the node references of the workflows that use them.
-        ids = {c.id for c in listed}
-        credentials = listed + [c for c in credentials_from_workflows(workflows, [r.tree for r in raws])
-                                if c.id not in ids]
-        del raws
-        users = self._optional("users", "user:list", self._users) or []
+        # The instance's credentials only: a node may name one that does not exist (deleted, or from an
+        # imported workflow); that is a finding, not a credential. None (not listed): keep the previous.
+        credentials = self._optional("credentials", "credential:list", lambda: self._credentials(projects))
+        history = self._optional("workflow history", "workflow:read", lambda: self._history(workflows)) or {}
+        workflows = [w.model_copy(update={"history": history[w.id]}) if history.get(w.id) else w for w in workflows]
+        users = self._optional("users", "user:list", self._users)
         tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
         variables = self._optional("variables", "variable:list",
                                    lambda: sorted(v.get("key", "") for v in self._list("/variables", "variables")))
         audit, audit_settings = self._optional("security audit", "securityAudit:generate", self._audit) or ([], {})
         aggregator = self._optional("run statistics", "execution:list", lambda: self._executions(known))
+        if self.details_refused:
+            self.skipped.append(NotCollected(
+                section="run errors", reason=f"the key lacks execution:read ({self.details_refused} failed run(s) "
+                                             "counted without their error message)"))
 
         settings: dict[str, str | int | bool] = {"workflows": len(workflows),
                                                  "active workflows": sum(w.active for w in workflows)}
@@ -98,7 +132,7 @@ class N8nSync:
         settings.update(audit_settings)
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
                               settings=settings, audit=audit, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
-                              updates=self.updates, version=self.version)
+                              updates=self.updates, version=self.version, not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
                          runs=aggregator, replace_all=True, exports=exports)
 
@@ -122,6 +156,25 @@ class N8nSync:
                 shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
                 created=parse_time(item.get("createdAt")), updated=parse_time(item.get("updatedAt")),
             ))
+        return out
+
+    def _history(self, workflows: list) -> dict[str, list[WorkflowVersion]]:
+        """The newest saved versions of each workflow, with their authors (n8n 2.x)."""
+        out: dict[str, list[WorkflowVersion]] = {}
+        advance = self.progress("workflow history", len(workflows))
+        for workflow in workflows:
+            try:
+                items = list(islice(self.api.cursor(f"/workflows/{workflow.id}/history", {"limit": HISTORY_PAGE}),
+                                    HISTORY_PER_WORKFLOW))
+            except NotAvailable:
+                if not out:
+                    raise  # this n8n has no history API
+                continue  # deleted since the listing
+            out[workflow.id] = [WorkflowVersion(
+                version=str(item.get("versionId"))[:8], saved=parse_time(item.get("createdAt")),
+                authors=redact_text(str(item.get("authors") or ""))[0] or None) for item in items
+                if isinstance(item, dict) and item.get("versionId")]
+            advance(1)
         return out
 
     def _users(self) -> list[User]:
@@ -197,8 +250,11 @@ class N8nSync:
     def _error(self, runs: RunAggregator, workflow_id: str, execution_id: str) -> None:
         try:
             detail = self.api.get(f"/executions/{execution_id}", {"includeData": "true"})
-        except (AccessDenied, NotAvailable):
-            return  # execution:read missing, or pruned since the listing: counted, message unknown
+        except AccessDenied:
+            self.details_refused += 1  # execution:read missing: counted, message unknown, said so
+            return
+        except NotAvailable:
+            return  # pruned since the listing: counted, message unknown
         data = (detail or {}).get("data") or {}
         result = redact_document({"resultData": {k: v for k, v in (data.get("resultData") or {}).items()
                                                  if k != "runData"}}).tree["resultData"]  # run data: never read

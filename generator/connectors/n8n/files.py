@@ -3,38 +3,60 @@
 from __future__ import annotations
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Documents, SyncContext, problem
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Documents,
+    ImportIds,
+    Rejected,
+    SyncContext,
+    failure,
+    nothing_importable,
+)
 from generator.connectors.n8n.native import native
 from generator.connectors.n8n.workflow import PLATFORM, credentials_from_workflows, normalise
 from generator.model import PlatformFacts, Workflow
-from generator.redact import Redacted, redact_document
+from generator.redact import redact_document
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
-    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them.
-    `platform` is the client's n8n platform, if any (for the instance URL)."""
+    """Parsed export files (label, JSON) → Collected. A file holds one workflow or a list of them; each
+    that cannot be read is rejected with its reason and the others are imported. `platform` is the
+    client's n8n platform, if any (for the instance URL)."""
     name = platform.name if platform else "n8n"
     base_url = platform.base_url if platform else None
-    raws: list[Redacted] = []
-    problems: list[str] = []
+    ids = ImportIds(ctx)
+    raws: list[dict] = []
+    rejected: list[str] = []
     workflows: list[Workflow] = []
+    exports: dict[str, dict] = {}
     for label, document in documents:
+        if isinstance(document, Rejected):
+            rejected.append(document.reason)
+            continue
         items = document if isinstance(document, list) else [document]
+        if not items:
+            rejected.append(f"{label}: an empty list; expected a workflow (with 'nodes' and 'connections')")
         for index, raw in enumerate(items):
             where = label if len(items) == 1 else f"{label}: item {index}"
             if not isinstance(raw, dict):
-                problems.append(f"{where}: expected a workflow object (with 'nodes' and 'connections')")
+                rejected.append(f"{where}: expected a workflow object (with 'nodes' and 'connections')")
                 continue
-            redacted = redact_document(raw)  # the one boundary: nothing below sees the raw workflow
             try:
-                workflows.append(normalise(redacted, base_url=base_url))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                problems.append(f"{where}: {exc}")
+                redacted = redact_document(raw)  # the one boundary: nothing below sees the raw workflow
+                workflow = ids.assign(normalise(redacted, base_url=base_url), where, redacted.tree,
+                                      platform_id=bool(raw.get("id")))
+                if workflow is not None:
+                    exports[workflow.id] = native(redacted)
+            except NORMALISE_ERRORS as exc:
+                rejected.append(f"{where}: {failure(exc)}")
                 continue
-            raws.append(redacted)
-    exports = {w.id: native(r) for w, r in zip(workflows, raws, strict=True)}
-    if problems:
-        raise problem("; ".join(problems), "fix or leave out these files and import again")
+            if workflow is not None:
+                workflows.append(workflow)
+                raws.append(redacted.tree)
+    if not workflows:
+        raise nothing_importable("n8n workflow", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=ctx.now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, [r.tree for r in raws]),
-                     users=None, runs=None, replace_all=False, exports=exports)
+    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, raws),
+                     users=None, runs=None, replace_all=False, exports=exports, rejected=rejected,
+                     renamed=ids.renamed)

@@ -14,6 +14,7 @@ from generator.model import (
     Access,
     Address,
     Credential,
+    Draft,
     Edge,
     Platform,
     RunDataSaving,
@@ -28,7 +29,7 @@ from generator.model import (
     Workflow,
     WorkflowSettings,
 )
-from generator.redact import Redacted, address_fingerprints, field_names, render_path
+from generator.redact import Redacted, address_fingerprints, field_names, redact_text, render_path
 
 PLATFORM = Platform.n8n
 
@@ -47,6 +48,7 @@ _APP_NAMES = {
     "chatTrigger": "Chat Trigger", "awsS3": "AWS S3", "ssh": "SSH", "ftp": "FTP", "xml": "XML", "html": "HTML",
     "graphql": "GraphQL", "quickbooks": "QuickBooks", "woocommerce": "WooCommerce", "clickUp": "ClickUp",
     "mongoDb": "MongoDB", "openAiAssistant": "OpenAI Assistant", "toolHttpRequest": "HTTP Request Tool",
+    "emailReadImap": "Email (IMAP)",
 }
 _KINDS = {
     "if": StepKind.condition, "switch": StepKind.router, "filter": StepKind.condition, "code": StepKind.code,
@@ -65,7 +67,8 @@ _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBa
 _READ_OPS = re.compile(r"^(get|getAll|getMany|search|list|lookup|read|download|find|fetch|query)", re.I)
 _WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
                  "jwtAuth": WebhookAuth.jwt}
-_LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start"}
+# Trigger nodes whose type name does not end in "Trigger" (n8n marks triggers by their node group).
+_LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start", "emailReadImap"}
 
 
 def slug(text: str) -> str:
@@ -120,8 +123,32 @@ def _every(count: int, unit: str) -> str:
     return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
 
 
+def expression(value) -> str:
+    """An n8n expression (`={{ $json.hour }}`) as shown: its text without the `=`, secrets redacted."""
+    text = " ".join(redact_text(str(value)[1:])[0].split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _two(value, default: int = 0) -> str:
+    """A clock field (hour, minute) as two digits; an expression (which n8n accepts there) as it is."""
+    if _is_expression(value):
+        return expression(value)
+    try:
+        return f"{int(value or default):02d}"
+    except (TypeError, ValueError):
+        return f"{default:02d}"
+
+
+def _whole(value, default: int = 1) -> int:
+    """A count that may be an expression or text: the number, else `default`."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def _at(rule: dict) -> str:
-    return f" at {int(rule.get('triggerAtHour', 0) or 0):02d}:{int(rule.get('triggerAtMinute', 0) or 0):02d}"
+    return f" at {_two(rule.get('triggerAtHour'))}:{_two(rule.get('triggerAtMinute'))}"
 
 
 def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
@@ -134,8 +161,10 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         except (TypeError, ValueError):
             return 1
     if unit == "cronExpression":
-        expression = str(rule.get("expression", "")).strip()
-        return f"Cron {expression}", expression or None, None
+        cron = str(rule.get("expression", "")).strip()
+        if _is_expression(cron):
+            return f"Cron set by the expression {expression(cron)}", None, None
+        return f"Cron {cron}", cron or None, None
     if unit == "seconds":
         n = count("secondsInterval")
         return _every(n, "second"), None, 1
@@ -144,7 +173,7 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         return _every(n, "minute"), None, n
     if unit == "hours":
         n = count("hoursInterval")
-        return _every(n, "hour") + f" at :{int(rule.get('triggerAtMinute', 0) or 0):02d}", None, n * 60
+        return _every(n, "hour") + f" at :{_two(rule.get('triggerAtMinute'))}", None, n * 60
     if unit == "weeks":
         n = count("weeksInterval")
         days = rule.get("triggerAtDay") or [1]
@@ -152,7 +181,9 @@ def schedule_rule(rule: dict) -> tuple[str, str | None, int | None]:
         return _every(n, "week") + f" on {names}" + _at(rule), None, n * 7 * 1440
     if unit == "months":
         n = count("monthsInterval")
-        return _every(n, "month") + f" on day {rule.get('triggerAtDayOfMonth', 1)}" + _at(rule), None, n * 31 * 1440
+        day = rule.get("triggerAtDayOfMonth", 1)
+        return (_every(n, "month") + f" on day {expression(day) if _is_expression(day) else day}" + _at(rule), None,
+                n * 31 * 1440)
     n = count("daysInterval")
     return _every(n, "day") + _at(rule), None, n * 1440
 
@@ -171,15 +202,15 @@ def _schedule(node: dict, timezone: str | None) -> Schedule:
             elif mode == "everyMinute":
                 rules.append(("Every minute", None, 1))
             elif mode == "everyHour":
-                rules.append((f"Every hour at :{int(item.get('minute', 0)):02d}", None, 60))
+                rules.append((f"Every hour at :{_two(item.get('minute'))}", None, 60))
             elif mode == "everyX":
-                minutes = int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1)
+                minutes = max(1, _whole(item.get("value", 1))) * (60 if item.get("unit") == "hours" else 1)
                 rules.append((f"Every {item.get('value', 1)} {item.get('unit', 'minutes')}", None, minutes))
             else:
                 rules.append(("Every day" + _at({"triggerAtHour": item.get("hour", 0),
                                                  "triggerAtMinute": item.get("minute", 0)}), None, 1440))
     elif name == "interval":
-        value = int(params.get("interval", 1) or 1)
+        value = max(1, _whole(params.get("interval", 1) or 1))
         unit = params.get("unit", "seconds")
         minutes = {"seconds": max(1, value // 60), "minutes": value, "hours": value * 60}.get(unit, value)
         rules.append((f"Every {value} {unit}", None, minutes))
@@ -225,8 +256,7 @@ def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> T
         shown, address = _webhook_address(base_url, "/form" if name == "formTrigger" else "/webhook", str(path))
         auth = _WEBHOOK_AUTH.get(params.get("authentication", "none"), WebhookAuth.none)
         return Trigger(kind=TriggerKind.webhook, app=app, webhook=Webhook(
-            path=shown, method=params.get("httpMethod", "GET") if name == "webhook" else "POST", auth=auth,
-            address=address))
+            path=shown, method=_methods(params) if name == "webhook" else "POST", auth=auth, address=address))
     if name == "errorTrigger":
         return Trigger(kind=TriggerKind.error, app=app)
     if name == "manualTrigger":
@@ -240,10 +270,18 @@ def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> T
     for item in (params.get("pollTimes") or {}).get("item") or []:
         mode = item.get("mode")
         polling = {"everyMinute": 1, "everyHour": 60}.get(mode) or (
-            int(item.get("value", 1)) * (60 if item.get("unit") == "hours" else 1) if mode == "everyX" else 1440)
+            max(1, _whole(item.get("value", 1))) * (60 if item.get("unit") == "hours" else 1) if mode == "everyX" else 1440)
         break
     return Trigger(kind=TriggerKind.app_event, app=app.removesuffix(" Trigger"),
                    event=str(events) if events and not _is_expression(events) else None, polling_minutes=polling)
+
+
+def _methods(params: dict) -> str:
+    """A Webhook's HTTP method: one, several (v2 `multipleMethods`: a list), or an expression."""
+    method = params.get("httpMethod") or "GET"
+    if isinstance(method, list):
+        return ", ".join(str(m) for m in method) or "GET"
+    return expression(method) if _is_expression(method) else str(method)
 
 
 def _operation(name: str, params: dict) -> str | None:
@@ -386,6 +424,32 @@ def normalise(document: Redacted, *, base_url: str | None = None, projects: dict
         notes=notes,
         secrets=secrets,
     )
+
+
+def published(raw: dict) -> tuple[dict, Draft | None]:
+    """What runs, and the draft beside it. n8n 2.x keeps the published version (`activeVersionId`,
+    `activeVersion` with its nodes and connections) apart from the editor's latest save (`versionId`,
+    `nodes`, `connections`); a workflow never published is its draft, and nothing of it runs."""
+    live = raw.get("activeVersion")
+    live_id = raw.get("activeVersionId")
+    if not isinstance(live, dict) or not live_id or live_id == raw.get("versionId") or not isinstance(
+            live.get("nodes"), list):
+        return raw, None
+    running = dict(raw, nodes=live["nodes"], connections=live.get("connections") or {}, versionId=live_id)
+    return running, Draft(version=str(raw.get("versionId") or "?")[:8], saved=parse_time(raw.get("updatedAt")),
+                          changes=_changes(live["nodes"], raw.get("nodes") or []))
+
+
+def _changes(before: list, after: list) -> list[str]:
+    """Nodes the draft adds, removes or edits, by name (redacted)."""
+    old = {n.get("name"): n for n in before if isinstance(n, dict)}
+    new = {n.get("name"): n for n in after if isinstance(n, dict)}
+    shown = lambda name: f"“{redact_text(str(name))[0]}”"  # noqa: E731  (the draft is not redacted)
+    out = [f"{shown(n)} added" for n in new if n not in old]
+    out += [f"{shown(n)} removed" for n in old if n not in new]
+    out += [f"{shown(n)} edited" for n in new if n in old and {k: v for k, v in new[n].items() if k != "position"}
+            != {k: v for k, v in old[n].items() if k != "position"}]
+    return out[:20]
 
 
 def secret_refs(document: Redacted, step_of: dict[int, str]) -> list[SecretRef]:

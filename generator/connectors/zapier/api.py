@@ -9,7 +9,17 @@ import re
 from datetime import datetime, timedelta
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
+from generator.connectors.base import (
+    NORMALISE_ERRORS,
+    Collected,
+    Progress,
+    SyncContext,
+    api_client,
+    check_document,
+    not_documented,
+    optional,
+    parse_time,
+)
 from generator.connectors.http import AccessDenied, ApiClient, PlatformError, unwrap_one
 from generator.connectors.runs import RunAggregator
 from generator.connectors.zapier.native import native_api
@@ -75,9 +85,13 @@ class ZapierSync:
     def _optional(self, section: str, scope: str, fetch, default=None):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, generic=("scope",), default=default)
 
+    def _raw(self, path: str, params: dict, label: str):
+        """The items of a linked list as the platform gave them: each is redacted before it is read."""
+        return self.api.link(path, params, limit=PAGE, on_page=self.progress(label, None))
+
     def _documents(self, path: str, params: dict, label: str):
         """The items of a linked list, each redacted as the document it is (the one boundary)."""
-        for item in self.api.link(path, params, limit=PAGE, on_page=self.progress(label, None)):
+        for item in self._raw(path, params, label):
             yield redact_document(item)
 
     def _pages(self, path: str, params: dict, label: str):
@@ -89,21 +103,36 @@ class ZapierSync:
         expand = {"expand": "steps.action,steps.authentication"}
         try:
             try:
-                documents = list(self._documents("/v2/zaps", dict(expand, include_shared="true"), "zaps"))
+                documents = list(self._raw("/v2/zaps", dict(expand, include_shared="true"), "zaps"))
             except AccessDenied:  # shared Zaps need zap:account:all; the user's own need zap:all
                 self.skipped.append(NotCollected(section="shared Zaps", reason="the token lacks zap:account:all"))
-                documents = list(self._documents("/v2/zaps", expand, "zaps"))
+                documents = list(self._raw("/v2/zaps", expand, "zaps"))
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the token cannot read Zaps", exc.status,
                                 f"authorise with at least: {', '.join(SPEC.key_scopes)}") from None
-        zaps = [d.tree for d in documents]
-        app_ids = sorted({(s.get("action") or {}).get("app") if not isinstance((s.get("action") or {}).get("app"), dict)
-                          else s["action"]["app"].get("id") for z in zaps for s in z.get("steps") or []
-                          if isinstance(s.get("action"), dict)} - {None})
+        zaps = documents
+        app_ids = sorted({s["action"].get("app") if not isinstance(s["action"].get("app"), dict)
+                          else s["action"]["app"].get("id") for z in zaps if isinstance(z, dict)
+                          for s in (z.get("steps") if isinstance(z.get("steps"), list) else [])
+                          if isinstance(s, dict) and isinstance(s.get("action"), dict)} - {None})
+        app_ids = [str(a) for a in app_ids if isinstance(a, (str, int))]
         apps = self._optional("apps", "zap", lambda: {a["id"]: a.get("title") for a in self._pages(
             "/v2/apps", {"ids": ",".join(app_ids)}, "apps")}, {}) if app_ids else {}
-        workflows = [zap_from_api(d, apps or {}) for d in documents]
-        exports = {w.id: native_api(d) for w, d in zip(workflows, documents, strict=True)}
+        workflows, exports, failed, read = [], {}, [], []
+        for zap in zaps:  # one Zap that cannot be read never stops the others
+            if not isinstance(zap, dict):
+                failed.append(not_documented("zapier:?", None, ValueError("not a Zap object")))
+                continue
+            try:
+                check_document(zap, "its definition")
+                document = redact_document(zap)  # the one boundary, per Zap
+                workflow = zap_from_api(document, apps or {})
+                exports[workflow.id] = native_api(document)
+            except NORMALISE_ERRORS as exc:
+                failed.append(not_documented(f"zapier:{zap.get('id')}", zap.get("title"), exc))
+                continue
+            workflows.append(workflow)
+            read.append(document.tree)
 
         credentials: dict[str, Credential] = {}
         for app in app_ids:
@@ -112,7 +141,7 @@ class ZapierSync:
                 credentials[str(auth["id"])] = self._credential(auth, apps or {}, profile)
             if any(n.section == "authentications" for n in self.skipped):
                 break
-        for zap in zaps:  # authentications shown expanded on steps but not listed (shared ones)
+        for zap in read:  # authentications shown expanded on steps but not listed (shared ones)
             for step in zap.get("steps") or []:
                 auth = step.get("authentication")
                 if isinstance(auth, dict) and str(auth.get("id")) not in credentials:
@@ -132,7 +161,8 @@ class ZapierSync:
         if profile.get("timezone"):
             settings["time zone"] = str(profile["timezone"])
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url="https://zapier.com", synced=self.now,
-                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes))
+                              source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
+                              not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
                          users=users or None, runs=runs, replace_all=True, exports=exports)
 

@@ -3,14 +3,26 @@ holding them."""
 
 from __future__ import annotations
 
-import io
-import json
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Documents, SyncContext, parse_time, problem, read_json
+from generator.connectors.base import (
+    MAX_FILE_BYTES,
+    NORMALISE_ERRORS,
+    Collected,
+    Documents,
+    ImportIds,
+    Rejected,
+    SyncContext,
+    check_document,
+    failure,
+    load_json_bytes,
+    nothing_importable,
+    parse_time,
+    read_json,
+)
 from generator.connectors.runs import RunAggregator
 from generator.connectors.zapier.native import native_export
 from generator.connectors.zapier.zap import (
@@ -41,14 +53,16 @@ def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
     for kids in children.values():
         kids.sort(key=lambda n: (n.get("sort_order") or 0, str(n.get("id"))))
     order: list[dict] = []
-
-    def visit(node: dict) -> None:
+    placed: set[int] = set()
+    stack = list(reversed(children.get(None, [])))
+    while stack:  # depth first, iterative: a chain of thousands of steps is one long path
+        node = stack.pop()
+        if id(node) in placed:
+            continue
+        placed.add(id(node))
         order.append(node)
-        for child in children.get(str(node.get("id")), []):
-            visit(child)
-    for root in children.get(None, []):
-        visit(root)
-    order += [n for n in nodes if n not in order]  # a node whose parent is missing still shows
+        stack.extend(reversed(children.get(str(node.get("id")), [])))
+    order += [n for n in nodes if id(n) not in placed]  # a node whose parent is missing (or a loop) still shows
 
     steps = []
     for node in order:
@@ -101,30 +115,63 @@ def credentials_from_workflows(workflows: list[Workflow], raws: list[dict]) -> l
 def _zaps(document) -> list[dict]:
     if isinstance(document, dict):
         document = document.get("zaps", document.get("data", []))
-    return [z for z in document or [] if isinstance(z, dict)]
+    return [z for z in document if isinstance(z, dict)] if isinstance(document, list) else []
 
 
 def _is_history(document) -> bool:
-    items = document if isinstance(document, list) else (document or {}).get("data") or (document or {}).get("results")
+    items = document if isinstance(document, list) else (
+        (document.get("data") or document.get("results")) if isinstance(document, dict) else None)
     return isinstance(items, list) and bool(items) and isinstance(items[0], dict) and "zap_id" in items[0]
+
+
+# What one export archive may expand to: Zapier's account export is a few megabytes.
+MAX_MEMBERS = 10_000
+MAX_EXPANDED = 512 * 1024 * 1024  # bytes, all JSON members together
+MAX_RATIO = 200  # expanded size over compressed size, per member (a "ZIP bomb" is thousands)
+
+
+def _archive(path: Path) -> Documents:
+    """The JSON members of a ZIP, each checked against the limits before it is expanded."""
+    documents: Documents = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".json") and not m.is_dir()]
+            if len(archive.infolist()) > MAX_MEMBERS:
+                raise InputError(f"{path}: {len(archive.infolist()):,} members; an export archive has at most "
+                                 f"{MAX_MEMBERS:,}")
+            total = 0
+            for member in sorted(members, key=lambda m: m.filename):
+                label = f"{path}!{member.filename}"
+                total += member.file_size
+                if member.file_size > MAX_FILE_BYTES or total > MAX_EXPANDED:
+                    raise InputError(f"{label}: expands to more than the archive may hold "
+                                     f"({MAX_FILE_BYTES // 2**20} MB a file, {MAX_EXPANDED // 2**20} MB in all)")
+                if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                    raise InputError(f"{label}: compressed {member.file_size // max(member.compress_size, 1):,} to 1, "
+                                     f"more than the {MAX_RATIO} to 1 an export is; refused as a possible ZIP bomb")
+                with archive.open(member) as handle:
+                    raw = handle.read(MAX_FILE_BYTES + 1)  # the header's size may lie: never read past the cap
+                if len(raw) > MAX_FILE_BYTES:
+                    raise InputError(f"{label}: larger than its archive entry says; refused")
+                try:
+                    documents.append((label, load_json_bytes(raw, label)))
+                except InputError as exc:
+                    documents.append((label, Rejected("; ".join(exc.problems))))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a ZIP archive that can be read ({exc})") from None
+    if not members:
+        raise InputError(f"{path}: the archive holds no JSON file; expected Zapier's account export")
+    return documents
 
 
 def read_files(paths: list[Path]) -> Documents:
     """The JSON documents in the files given: JSON files as they are, ZIPs opened (every .json inside)."""
     documents: Documents = []
     for path in paths:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                for member in sorted(archive.namelist()):
-                    if member.lower().endswith(".json"):
-                        raw = archive.read(member)
-                        try:
-                            documents.append((f"{path}!{member}", json.load(io.TextIOWrapper(
-                                io.BytesIO(raw), encoding="utf-8-sig"))))
-                        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                            raise InputError(f"{path}!{member}: not valid JSON ({exc})") from None
-        else:
-            documents.append((str(path), read_json(path)))
+        try:
+            documents += _archive(path) if zipfile.is_zipfile(path) else [(str(path), read_json(path))]
+        except InputError as exc:
+            documents.append((str(path), Rejected("; ".join(exc.problems))))
     return documents
 
 
@@ -138,7 +185,9 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     for label, raw in documents:
         document = redact_document(raw).tree if _is_history(raw) else raw  # Zaps are redacted one by one below
         base = Path(label.split("!")[-1]).name.lower()
-        if _is_history(document):
+        if isinstance(document, Rejected):
+            problems.append(document.reason)
+        elif _is_history(document):
             items = document if isinstance(document, list) else document.get("data") or document.get("results")
             history += items
         elif base.startswith("zap_data"):
@@ -146,30 +195,38 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
         elif _zaps(document):
             zapfile += _zaps(document)
         else:
-            problems.append(f"{label}: expected Zapfile.json, zap_data.json or a task-history file (no 'zaps' found)")
+            what = "the top level is not an object or a list" if not isinstance(document, (dict, list)) else \
+                "no 'zaps' found"
+            problems.append(f"{label}: expected Zapfile.json, zap_data.json or a task-history file ({what})")
     if not zapfile and details:  # only zap_data.json given: it describes the same Zaps
         zapfile = list(details.values())
-    if problems:
-        raise problem("; ".join(problems), "give the files from Zapier's account export (or its ZIP)")
-    workflows, exports = [], {}
-    trees = []
+    ids = ImportIds(ctx)
+    workflows, exports, origin, trees = [], {}, {}, []
     for zap in zapfile:
-        redacted = redact_document(zap)  # the one boundary: nothing below sees the raw Zap
-        trees.append(redacted.tree)
+        where = f"Zap {str(zap.get('id'))[:40]}"
         try:
-            workflows.append(zap_from_export(redacted, details.get(str(redacted.tree.get("id"))), ctx.keep_literals))
-            exports[workflows[-1].id] = native_export(redacted, ctx.keep_literals)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.append(f"Zap {redacted.tree.get('id')}: {exc}")
-    if problems:
-        raise InputError("; ".join(problems))
+            check_document(zap, where)
+            redacted = redact_document(zap)  # the one boundary: nothing below sees the raw Zap
+            workflow = ids.assign(zap_from_export(redacted, details.get(str(redacted.tree.get("id"))),
+                                                  ctx.keep_literals), where, redacted.tree,
+                                  platform_id=zap.get("id") not in (None, ""))
+            if workflow is None:
+                continue
+            exports[workflow.id] = native_export(redacted, ctx.keep_literals)
+        except NORMALISE_ERRORS as exc:
+            problems.append(f"{where}: {failure(exc)}")
+            continue
+        workflows.append(workflow)
+        trees.append(redacted.tree)
+        origin.setdefault(str(zap.get("id")), workflow)
+    if not workflows:
+        raise nothing_importable("Zap", problems)
     runs = None
     if history:
         window = (platform.window_days if platform else 30)
         runs = RunAggregator(ctx.now - timedelta(days=window), ctx.now)
-        known = {w.id: w for w in workflows}
         for item in history:
-            workflow = known.get(str(item.get("zap_id")))
+            workflow = origin.get(str(item.get("zap_id"))) if isinstance(item, dict) else None
             if workflow is None:
                 continue
             status = RUN_STATUS.get(str(item.get("status")).lower(), "unknown")
@@ -178,4 +235,5 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     facts = PlatformFacts(platform=PLATFORM, name=platform.name if platform else "Zapier", url="https://zapier.com",
                           synced=ctx.now, source="import")
     return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, trees),
-                     users=None, runs=runs, replace_all=False, exports=exports)
+                     users=None, runs=runs, replace_all=False, exports=exports, rejected=problems,
+                     renamed=ids.renamed)

@@ -1,0 +1,219 @@
+"""Platform fidelity against the fake n8n (a real HTTP server on 127.0.0.1): one workflow n8n accepts
+but the tool cannot read never stops a sync; expressions where n8n takes them; a narrower key keeps
+what it cannot read; credentials are the instance's; a sync without change writes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from generator.cli import app
+from generator.store import snapshot
+
+from .fake_n8n import simple_workflow
+from .test_n8n_sync import NOW, sync
+
+runner = CliRunner()
+pytest_plugins = ["tests.test_n8n_sync"]  # its fake and acme fixtures
+
+
+def _node(ident, name, node_type, parameters, version=1, **extra):
+    return {"id": ident, "name": name, "type": node_type, "typeVersion": version, "position": [0, 0],
+            "parameters": parameters, **extra}
+
+
+def odd_workflows() -> list[dict]:
+    """Workflows n8n accepts that aborted the sync of a real estate."""
+    expression = simple_workflow("expr", "Hour from an expression")
+    expression["nodes"][0]["parameters"] = {"rule": {"interval": [
+        {"field": "days", "triggerAtHour": "={{ $vars.REPORT_HOUR }}", "triggerAtMinute": "={{ 5 * 3 }}"}]}}
+    methods = simple_workflow("methods", "Several methods")
+    methods["nodes"][0] = _node("methods-t", "Every hour", "n8n-nodes-base.webhook",
+                                {"multipleMethods": True, "httpMethod": ["GET", "POST"], "path": "orders-in-4f9e2a",
+                                 "authentication": "headerAuth"}, 2, webhookId="5f0c1d3e-hook")
+    placeholder = simple_workflow("placeholder", "Placeholder host")
+    placeholder["nodes"][1]["parameters"]["url"] = "https://[YOUR-SITE.com]/wp-json/wp/v2/posts"
+    empty = simple_workflow("empty", "Nothing yet")
+    empty["nodes"], empty["connections"] = [], {}
+    broken = simple_workflow("broken", "Broken sk_live_51HxYzAbCdEfGhIjKlMnOpQr")
+    broken["nodes"] = "not a list"
+    deep = simple_workflow("deep", "Deeply nested")
+    value: dict = {}
+    for _ in range(600):
+        value = {"x": value}
+    deep["nodes"][1]["parameters"]["body"] = value
+    return [expression, methods, placeholder, empty, broken, deep]
+
+
+def test_one_unreadable_workflow_never_stops_the_sync(acme, fake):
+    fake.workflows += odd_workflows()
+    result = runner.invoke(app, ["sync", "acme", "--root", str(acme.root)])
+    assert result.exit_code == 0, result.output
+    snap = snapshot.load(acme.snapshot_dir)
+    expression = snap.workflow("n8n:expr").trigger.schedule
+    assert expression.description == "Every day at {{ $vars.REPORT_HOUR }}:{{ 5 * 3 }}"
+    hook = snap.workflow("n8n:methods").trigger.webhook
+    assert hook.method == "GET, POST" and "4f9e2a" not in hook.path
+    assert snap.workflow("n8n:placeholder").steps[1].target.url.startswith("sha256:")
+    assert snap.workflow("n8n:empty").steps == [] and snap.workflow("n8n:empty").trigger.kind == "manual"
+    # the two it cannot read are named, with the reason, in the summary, the audit log and the snapshot
+    assert snap.workflow("n8n:broken") is None and snap.workflow("n8n:deep") is None
+    (facts,) = snap.platforms
+    reasons = {n.workflow: n for n in facts.not_documented}
+    assert set(reasons) == {"n8n:broken", "n8n:deep"}
+    assert "'nodes' is missing or not a list" in reasons["n8n:broken"].reason
+    assert "nested more than 200 levels" in reasons["n8n:deep"].reason
+    assert reasons["n8n:broken"].kept_since is None and "sk_live" not in reasons["n8n:broken"].name
+    output = " ".join(result.output.split())
+    assert "not documented (n8n production) n8n:broken" in output and "left out (new)" in output
+    audit = (acme.dir / "audit.log").read_text()
+    assert "not documented: n8n:broken, n8n:deep" in audit
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)["findings"]
+    plat = [f for f in findings if f["check"] == "PLAT-003"]
+    assert sorted(f["resource"] for f in plat) == ["n8n:broken", "n8n:deep"]
+    assert all(f["evidence"].startswith("not documented: ") for f in plat)
+    assert "sk_live" not in "".join(p.read_text() for p in acme.dir.rglob("*") if p.is_file())
+
+
+def test_a_workflow_that_breaks_keeps_its_previous_version(acme, fake):
+    sync(acme)
+    before = snapshot.load(acme.snapshot_dir)
+    export = (acme.dir / "exports/n8n/wf1.json").read_bytes()
+    fake.workflows[1]["nodes"] = {"oops": True}
+    fake.workflows[1]["name"] = "Workflow 1 (edited)"
+    (outcome,) = sync(acme, now=NOW + timedelta(days=1))
+    assert outcome.not_documented == ["n8n:wf1 “Workflow 1 (edited)”: 'nodes' is missing or not a list; is this an "
+                                      "n8n workflow export? — kept at its version of 2026-11-28"]
+    after = snapshot.load(acme.snapshot_dir)
+    assert after.workflow("n8n:wf1") == before.workflow("n8n:wf1")
+    assert after.runs_for("n8n:wf1") == before.runs_for("n8n:wf1")
+    assert (acme.dir / "exports/n8n/wf1.json").read_bytes() == export
+    (gap,) = after.platforms[0].not_documented
+    assert gap.kept_since == NOW
+    # still broken a day later: still kept from the same date
+    sync(acme, now=NOW + timedelta(days=2))
+    assert snapshot.load(acme.snapshot_dir).platforms[0].not_documented[0].kept_since == NOW
+
+
+def test_a_narrower_key_keeps_what_it_cannot_read(acme, fake):
+    sync(acme)
+    first = snapshot.load(acme.snapshot_dir)
+    assert first.users and first.credentials
+    fake.scopes -= {"user:list", "credential:list", "execution:read"}
+    (outcome,) = sync(acme, now=NOW + timedelta(days=1))
+    snap = snapshot.load(acme.snapshot_dir)
+    assert snap.users == first.users
+    assert [c.model_copy(update={"used_by": []}) for c in snap.credentials] == \
+        [c.model_copy(update={"used_by": []}) for c in first.credentials]
+    gaps = {n.section: n for n in snap.platforms[0].not_collected}
+    assert gaps["users"].kept_since == NOW and gaps["credentials"].kept_since == NOW
+    assert "users: the key lacks user:list — previous values kept, not refreshed since 2026-11-28" in outcome.skipped
+    # failed runs whose detail the key may not read: counted, and said so
+    assert gaps["run errors"].reason.startswith("the key lacks execution:read (")
+    assert sum(r.failed for r in snap.runs) == 3
+
+
+def test_credentials_are_the_instances_own(acme, fake):
+    fake.workflows[2]["nodes"][1]["credentials"] = {"httpHeaderAuth": {"id": "c404", "name": "Gone"}}
+    sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    assert sorted(c.id for c in snap.credentials) == ["c1", "c9"]  # what n8n lists; the reference is not one
+    assert snap.credential("n8n:c1").shared_with == []  # owned by Finance, shared with nobody
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)["findings"]
+    (missing,) = [f for f in findings if f["check"] == "PLAT-004"]
+    assert missing["resource"] == "n8n:wf2"
+    assert missing["evidence"] == "workflow uses a credential that does not exist: “HTTP Request” (c404)"
+
+
+def test_a_sync_without_change_writes_no_file(acme, fake):
+    sync(acme)
+    files = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in acme.dir.rglob("*")
+             if p.is_file() and p.name != "audit.log"}
+    (outcome,) = sync(acme, now=NOW + timedelta(minutes=30))
+    assert outcome.changed is False
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in acme.dir.rglob("*")
+            if p.is_file() and p.name != "audit.log"} == files
+    # a new run changes that workflow's runs file, and only the files it concerns
+    newest = max(int(e["id"]) for e in fake.executions)
+    fake.executions.insert(0, {"id": str(newest + 1), "status": "success", "workflowId": "wf0",
+                               "startedAt": "2026-11-28T12:10:00.250Z", "stoppedAt": "2026-11-28T12:10:01.750Z"})
+    (outcome,) = sync(acme, now=NOW + timedelta(minutes=40))
+    assert outcome.changed
+    changed = {p.relative_to(acme.dir).as_posix() for p in acme.dir.rglob("*")
+               if p.is_file() and p.name != "audit.log" and (p not in files or files[p][0] != p.read_bytes())}
+    assert changed == {"snapshot/meta.yml", "snapshot/platforms.yml", "snapshot/runs/n8n/wf0.yml"}
+    # the platform's times carry milliseconds the files do not: still no change the next time
+    files = {p: p.read_bytes() for p in acme.dir.rglob("*") if p.is_file() and p.name != "audit.log"}
+    (outcome,) = sync(acme, now=NOW + timedelta(minutes=50))
+    assert outcome.changed is False
+    assert {p: p.read_bytes() for p in acme.dir.rglob("*") if p.is_file() and p.name != "audit.log"} == files
+
+
+def test_what_runs_is_documented_and_exported_never_the_draft(acme, fake):
+    live = fake.workflows[0]
+    published = {"versionId": "live-0001", "workflowId": "wf0", "nodes": json.loads(json.dumps(live["nodes"])),
+                 "connections": live["connections"], "authors": "Dana Ops", "createdAt": "2026-11-01T00:00:00.000Z"}
+    live.update(activeVersionId="live-0001", activeVersion=published, versionId="draft-0002")
+    live["nodes"].append(_node("wf0-new", "Post to partner", "n8n-nodes-base.httpRequest",
+                               {"url": "https://partner.example/api", "method": "POST"}, 4.2))
+    live["nodes"][1]["parameters"]["url"] = "https://api.example.com/other"
+    sync(acme)
+    wf = snapshot.load(acme.snapshot_dir).workflow("n8n:wf0")
+    assert [s.name for s in wf.steps] == ["Every hour", "HTTP Request"] and wf.version == "live-000"
+    assert wf.draft.version == "draft-00" and wf.draft.changes == ["“Post to partner” added", "“HTTP Request” edited"]
+    exported = json.loads((acme.dir / "exports/n8n/wf0.json").read_text())
+    assert [n["name"] for n in exported["nodes"]] == ["Every hour", "HTTP Request"]
+    assert exported["nodes"][1]["parameters"]["url"] == "https://api.example.com/items"
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)["findings"]
+    (draft,) = [f for f in findings if f["check"] == "PLAT-005"]
+    assert draft["resource"] == "n8n:wf0" and "“Post to partner” added" in draft["evidence"]
+
+
+def test_triggers_and_reachability(acme, fake):
+    imap = simple_workflow("imap", "Read the inbox")
+    imap["nodes"][0] = _node("imap-t", "Email Trigger (IMAP)", "n8n-nodes-base.emailReadImap",
+                             {"mailbox": "INBOX"}, 2)
+    imap["connections"] = {"Email Trigger (IMAP)": imap["connections"].pop("Every hour")}
+    hooks = []
+    for ident, active, archived in (("open-live", True, False), ("open-off", False, False),
+                                    ("open-archived", False, True)):
+        hook = simple_workflow(ident, ident, active=active)
+        hook["isArchived"] = archived
+        hook["nodes"][0] = _node(f"{ident}-t", "Every hour", "n8n-nodes-base.webhook",
+                                 {"httpMethod": "POST", "path": f"{ident}-7c1d9e2f4a"}, 2)
+        hooks.append(hook)
+    fake.workflows += [imap, *hooks]
+    sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    trigger = snap.workflow("n8n:imap").trigger
+    assert trigger.kind == "app_event" and trigger.app == "Email (IMAP)"
+    assert snap.workflow("n8n:open-archived").archived
+    findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
+                                              str(acme.root)]).stdout)["findings"]
+    # only a webhook n8n would answer: the workflow active, not archived
+    assert [f["resource"] for f in findings if f["check"] == "ACCESS-006"] == ["n8n:open-live"]
+
+
+def test_a_build_after_an_unchanged_sync_is_skipped(acme, fake):
+    fake.history["wf1"] = [{"versionId": "v2-abcdefgh", "workflowId": "wf1", "authors": "Dana Ops",
+                            "createdAt": "2026-11-20T09:00:00.000Z"},
+                           {"versionId": "v1-abcdefgh", "workflowId": "wf1", "authors": "Olive Owner",
+                            "createdAt": "2026-10-01T09:00:00.000Z"}]
+    sync(acme)
+    assert [v.version for v in snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history] == ["v2-abcde",
+                                                                                                   "v1-abcde"]
+    built = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert built.exit_code == 0, built.output
+    page = next(p for p in (acme.root / "build/acme/docs").rglob("*.md") if "Saved versions (2)" in p.read_text())
+    assert "Olive Owner" in page.read_text()
+    # n8n prunes its history: what the snapshot kept stays
+    fake.history["wf1"] = fake.history["wf1"][:1]
+    sync(acme, now=NOW + timedelta(minutes=10))
+    again = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert again.exit_code == 0 and "up to date, nothing to rebuild" in again.output, again.output
+    assert len(snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history) == 2
