@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench serve clean
+.PHONY: demo demo-data test test-fast lint bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	./scripts/system-deps.sh
 	$(BIN)/handover build demo
+
+## Regenerate clients/demo/snapshot/ and exports/ by syncing the seed (tests/fixtures/demo/) from the fake APIs
+demo-data: $(STAMP)
+	$(BIN)/python scripts/regenerate-demo.py
 
 ## The whole test suite, slow end-to-end tests (real MkDocs, WeasyPrint, Chromium) included
 test: $(STAMP)

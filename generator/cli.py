@@ -313,14 +313,17 @@ class CheckFormat(StrEnum):
 
 @app.command()
 def check(
-    client: ClientArg,
+    client: ClientArg = None,
     root: RootOpt = None,
     format: Annotated[CheckFormat, typer.Option(
         "--format", help="table for people; json, csv (spreadsheets) or sarif (code-scanning dashboards) for "
                          "tools.")] = CheckFormat.table,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when an open finding is at or above this severity.")] = FailOn.never,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this control (repeat for more), e.g. --only MON-001.", show_default=False)] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every control of the baseline and exit (no client needed).")] = False,
 ):
-    """Evaluate the security baseline against the snapshot and list the findings.
+    """Judge every control of the security baseline against the snapshot: pass, fail, not assessed (with
+    the reason) or not applicable, with the evidence for each resource; list the findings.
 
     Also compares this client with every other client under clients/ (the same secret, webhook or
     account in two snapshots) and records the result in `clients/<client>/isolation.yml`, which the
@@ -328,9 +331,12 @@ def check(
     """
     from generator.commands import check as command
 
+    if list_:
+        execute(command.catalogue)
+        return
     clients = _clients(client, False, root)
-    execute(lambda: command.run(clients[0], format.value, None if fail_on == FailOn.never else fail_on.value),
-            clients, "check")
+    execute(lambda: command.run(clients[0], format.value, None if fail_on == FailOn.never else fail_on.value,
+                                [i.upper() for i in only] if only else None), clients, "check")
 
 
 @app.command()

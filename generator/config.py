@@ -8,7 +8,7 @@ problem at once, each as `file:line: field: what was expected`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -19,7 +19,7 @@ from generator.model import Strict
 from generator.platforms import Platform
 from generator.redact import looks_like_secret
 
-SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # use with re.fullmatch: `$` alone also matches before a final newline
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
@@ -142,6 +142,14 @@ class Contact(Strict):
     phone: str | None = None
 
 
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
 class EscalationLevel(Strict):
     level: int = Field(ge=1, le=9)
     name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
@@ -150,14 +158,10 @@ class EscalationLevel(Strict):
     channel: str = Field(description="How to reach this level: phone, Slack channel, e-mail.")
     hours: str = Field(description="When this level is reachable, e.g. 'Mon–Fri 09:00–18:00 SGT'.")
     when: str | None = Field(default=None, description="When to escalate to this level.")
-
-
-class IncidentLevel(StrEnum):
-    """How severe an incident is, as the response targets define it."""
-
-    critical = "critical"
-    high = "high"
-    standard = "standard"
+    after: dict[IncidentLevel, Duration] = Field(
+        default={}, description="How long an incident of each severity may stay unresolved before this level is "
+        "told, e.g. {critical: 0m, high: 1d}; the missed escalation check (INC-005) reads it. Severities not "
+        "named are never escalated to this level by time.")
 
 
 class ResponseTarget(Strict):
@@ -225,6 +229,14 @@ class PlatformConfig(Strict):
         default=None, description="NAME of the environment variable holding the API key (never the key)."
     )
     window_days: int = Field(default=30, ge=1, le=365, description="Days of run history to read on sync.")
+    # Facts about the platform that no platform API reports: entered here, copied into the snapshot on sync.
+    run_data_keep_days: int | None = Field(
+        default=None, ge=0, description="Days the platform keeps run data before pruning it: n8n's execution "
+        "pruning (EXECUTIONS_DATA_MAX_AGE, in hours: divide by 24), Make's execution-log retention of the plan, "
+        "Zapier's task history. No platform API reports it, so it is entered here; empty: not assessed.")
+    failure_emails: bool | None = Field(
+        default=None, description="The platform itself e-mails someone when a run fails (Zapier's Zap error "
+        "notifications, Make's scenario-error e-mails): an account setting no API reports. Empty: unknown.")
 
     @field_validator("base_url")
     @classmethod
@@ -284,10 +296,57 @@ class Thresholds(Strict):
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
-    rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
     duration_factor: float = Field(default=1.5, gt=1, description="p95 run time grown by this factor since the "
                                    "previous snapshot is a slowdown alert.")
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
+
+
+class Revision(Strict):
+    revision: str = Field(description="The document's revision label, e.g. '1.0' or 'draft 2'.")
+    date: date
+    author: str = Field(description="Who made this revision.")
+    summary: str = Field(description="What changed, in a line.")
+
+
+class Signatory(Strict):
+    role: str = Field(description="Why this person signs, e.g. 'Prepared by', 'Accepted for the client'.")
+    name: str | None = Field(default=None, description="Empty leaves a line to write the name on.")
+    organisation: str | None = None
+
+
+class Document(Strict):
+    """How the handover document presents itself (PDF cover, footer and document control)."""
+
+    confidentiality: str | None = Field(
+        default=None, description="The marking printed on every PDF page and the cover; empty for "
+        "'Confidential — prepared for <client name>'.")
+    revisions: list[Revision] = Field(
+        default=[], description="The version table, oldest first; empty lists the current build alone.")
+    sign_off: list[Signatory] = Field(
+        default=[], description="Who signs the handover off; empty for the consultant and a client representative.")
+    keywords: list[str] = Field(default=[], description="Extra PDF keywords (the platforms are always listed).")
+    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The document's language (BCP 47), for the PDF metadata.")
+    primary_colour: str | None = Field(
+        default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="The client's brand colour for the site's header and the PDF's headings, e.g. '#0f3d3e'.")
+
+
+class RotationRule(Strict):
+    credentials: list[str] = Field(min_length=1, description="Credential refs (platform:id, as on the Access "
+                                   "page), e.g. n8n:cred-stripe.")
+    every: Duration = Field(description="Rotate these at least this often, e.g. 90d for quarterly.")
+    reason: str | None = Field(default=None, description="Where the stricter rule comes from, e.g. a runbook.")
+
+
+class RotationPolicy(Strict):
+    every: Duration = Field(default="365d", description="Every credential in use is rotated at least this often; "
+                            "the default, a year, is the longest period common security policies allow.")
+    stricter: list[RotationRule] = Field(default=[], description="Shorter periods for named credentials (keys "
+                                         "the client rotates quarterly, say).")
+
+    def period_for(self, credential_ref: str) -> timedelta:
+        """The shortest period that applies to this credential."""
+        periods = [self.every] + [r.every for r in self.stricter if credential_ref in r.credentials]
+        return min(timedelta(minutes=minutes(p)) for p in periods)
 
 
 class ClientConfig(Strict):
@@ -303,12 +362,24 @@ class ClientConfig(Strict):
                                   "processors), e.g. HubSpot, Mailchimp.")
     personal_data: list[FlowDecision] = Field(default=[], description="Personal-data flows confirmed or dismissed.")
     retention: list[RetentionRule] = []
-    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
+    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA', 'ISO/IEC 27001' "
+                            "(as named in generator/checks/frameworks/*.yml); all of them when empty.")
     platforms: list[PlatformConfig] = []
+    connected_as: dict[str, Literal["personal", "service"]] = Field(
+        default={}, description="Credential ref → the kind of account it is connected with, where the platform "
+        "does not say (n8n does: a credential in a person's own project is personal): `personal` (someone's own "
+        "login) or `service` (an integration or service account). Applied on sync.")
+    credential_scopes: dict[str, list[str]] = Field(
+        default={}, description="Credential ref → what it grants, where the platform does not say (n8n and Zapier "
+        "do not report a credential's scopes; Make does): the OAuth scopes granted, or e.g. 'full access (standard "
+        "secret key)'. Applied on sync to credentials the platform reported no scopes for.")
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
+    rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "
+                                     "rotated by the client's own policy (ACCESS-007, judged at the snapshot's time).")
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
+    document: Document = Document()
 
     @field_validator("escalation")
     @classmethod

@@ -42,3 +42,13 @@ class PlatformError(HandoverError):
         super().__init__(message, hint)
         self.status = status
         self.detail = detail
+
+
+class GitError(InputError):
+    """Git could not answer: an unknown or malformed revision, a failing or stuck git command (exit 2:
+    it is about the folder or revision the user gave)."""
+
+
+class NotInGit(GitError):
+    """The folder is not in a Git repository, or Git is not installed. Callers that work without Git
+    (freshness labels, the change log, runbook staleness) catch this one explicitly."""

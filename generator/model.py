@@ -39,6 +39,12 @@ Timestamp = Annotated[
 ]
 
 
+def entered_in(where: str) -> dict:
+    """Field metadata for a fact no platform reports: the consultant enters it in client.yml (`where`)
+    and the sync copies it into the snapshot. `tests/test_field_coverage.py` reads this marker."""
+    return {"entered_in": where}
+
+
 class Strict(BaseModel):
     """Base for client.yml sections and snapshot objects: unknown keys are errors, so a typo never
     passes silently."""
@@ -167,14 +173,17 @@ class RunDataSaving(Strict):
     successful_runs: bool | None = None
     failed_runs: bool | None = None
     manual_runs: bool | None = None
-    keep_days: int | None = None
+    keep_days: int | None = Field(default=None, deprecated="no platform keeps run data per workflow for a set time: "
+                                  "read PlatformFacts.run_data_keep_days", description="Not filled; kept so older "
+                                  "snapshots load.")
     confidential: bool | None = Field(default=None, description="Make: run data not stored.")
 
 
 class WorkflowSettings(Strict):
     error_workflow: str | None = Field(default=None, description="Workflow ref run when this one fails.")
     alerts_on_failure: bool | None = Field(
-        default=None, description="The platform notifies someone on failure (Zapier error e-mails, Make alerts)."
+        default=None, description="The platform notifies someone on failure (Zapier error e-mails, Make alerts).",
+        json_schema_extra=entered_in("platforms[].failure_emails"),
     )
     timeout_seconds: int | None = None
     timezone: str | None = None
@@ -240,9 +249,14 @@ class Credential(Strict):
     name: str
     app: str
     type: str | None = None
-    scopes: list[str] = []
+    scopes: list[str] = Field(default=[], description="What it grants. Make: from the connection; n8n and Zapier "
+                              "do not report it: client.yml credential_scopes.",
+                              json_schema_extra=entered_in("credential_scopes"))
     owner: str | None = None
-    service_account: bool | None = None
+    service_account: bool | None = Field(
+        default=None, description="False: connected with a person's own account; True: a service account. n8n: "
+        "from the owning project (personal or team); elsewhere entered in client.yml.",
+        json_schema_extra=entered_in("connected_as"))
     shared_with: list[str] = []
     used_by: list[StepRef] = []
     created: Timestamp | None = None
@@ -261,7 +275,8 @@ class User(Strict):
     email: str | None = None
     role: str
     service_account: bool = False
-    disabled: bool = False
+    disabled: bool = Field(default=False, deprecated="no platform API reports a disabled user", description="Not "
+                           "filled; kept so older snapshots load.")
     last_active: Timestamp | None = None
 
 
@@ -297,7 +312,10 @@ class PlatformFacts(Strict):
     version: str | None = None
     synced: Timestamp | None = None
     source: str = Field(default="api", description="api or import.")
-    settings: dict[str, str | int | bool] = {}
+    settings: dict[str, str | int | bool] = Field(default={}, description="What the platform reports about itself, "
+                                                  "for display only: checks read typed fields, never these labels.")
+    run_data_keep_days: int | None = Field(default=None, description="Days the platform keeps run data before pruning it.",
+                                           json_schema_extra=entered_in("platforms[].run_data_keep_days"))
     audit: list[AuditFinding] = []
     not_collected: list[NotCollected] = []
     key_scopes: list[str] = Field(default=[], description="The minimal scopes the sync key needs.")
@@ -362,9 +380,13 @@ class RunStats(Strict):
 # The snapshot as a whole
 
 
+SCHEMA_VERSION = 1  # of the snapshot files; raise it with a migration in store/migrations.py
+
+
 class SnapshotMeta(Strict):
     taken: Timestamp = Field(description="When the newest source in this snapshot was collected.")
-    schema_version: int = 1
+    schema_version: int = Field(default=SCHEMA_VERSION, description="The layout of the snapshot files; older "
+                                "ones are migrated when read.")
 
 
 class Snapshot(Strict):

@@ -152,7 +152,7 @@ def test_missing_exports_are_a_finding(tmp_path):
     folder = import_all(tmp_path)
     (folder / "exports/n8n/Nightly02.json").unlink()
     result = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(tmp_path)])
-    (hit,) = [f for f in json.loads(result.stdout) if f["check"] == "BACKUP-002"]
+    (hit,) = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "BACKUP-002"]
     assert hit["evidence"].startswith("1 of 5 n8n workflows have no native export: “Nightly stock sync”")
 
 

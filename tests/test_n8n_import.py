@@ -80,8 +80,10 @@ def test_secrets_are_recorded_by_location_and_never_written(imported):
     for secret in PLANTED:
         assert secret not in written
     check = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(root)])
-    findings = [f for f in json.loads(check.stdout) if f["check"] == "SEC-001"]
-    assert len(findings) == 3 and all(secret not in check.output for secret in PLANTED)
+    findings = [f for f in json.loads(check.stdout)["findings"] if f["check"] == "SEC-001"]
+    # one finding per workflow, naming the three places
+    assert len(findings) == 1 and findings[0]["evidence"].count("fingerprint sha256:") == 3
+    assert all(secret not in check.output for secret in PLANTED)
 
 
 def test_cli_export_schedule_calls_and_resource_locators(imported):

@@ -163,7 +163,7 @@ def test_transient_faults_are_retried(acme, fake, fault, route):
 
 def test_retry_after_as_http_date_is_honoured(acme, fake):
     from email.utils import format_datetime
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
     fake.fault("GET /api/v1/workflows", kind="status", status=429, headers={"Retry-After": when})
     sync(acme)
     first, second = fake.requests_to("/api/v1/workflows")[:2]
@@ -227,7 +227,7 @@ def test_missing_scopes_skip_sections_with_a_note(acme, fake):
     assert gaps == {"run statistics": "the key lacks execution:list", "users": "the key lacks user:list",
                     "security audit": "the key lacks securityAudit:generate"}
     result = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(acme.root)])
-    assert any("execution:list" in f["evidence"] for f in json.loads(result.stdout))
+    assert any("execution:list" in f["evidence"] for f in json.loads(result.stdout)["findings"])
 
 
 def test_without_workflow_list_the_sync_fails(acme, fake):
@@ -285,3 +285,29 @@ def test_synced_client_builds(acme, fake):
     assert result.exit_code == 0, result.output
     page = (acme.root / "build/acme/site/workflows/n8n-wf1.html")
     assert page.is_file() and "Workflow 1" in page.read_text()
+
+
+def test_version_ownership_and_entered_facts(tmp_path, fake, monkeypatch):
+    """The instance's version comes from its own audit, a credential's kind of owner from its project; what no
+    API reports (retention, failure e-mails, how an account is connected) is copied from client.yml."""
+    fake.audit["Instance Risk Report"]["sections"].append(
+        {"title": "Outdated instance", "description": "This n8n instance is outdated. Currently at version 2.38.1, "
+         "missing 1 update.", "recommendation": "…", "nextVersions": [{"name": "2.39.4", "hasSecurityFix": True}]})
+    fake.credentials.append({"id": "c2", "name": "Mailgun", "type": "mailgunApi",
+                             "shared": [{"id": "p1", "name": "Dana Ops <dana@acme.example>", "role": "credential:owner"}]})
+    monkeypatch.setenv("ACME_N8N_KEY", KEY)
+    c = new_client(tmp_path, f"  - kind: n8n\n    name: n8n production\n    base_url: {fake.base}\n"
+                             "    api_key_env: ACME_N8N_KEY\n    run_data_keep_days: 14\n    failure_emails: false\n")
+    config = c.config_path.read_text().replace(
+        "mutes: []", "connected_as:\n  n8n:c9: personal\ncredential_scopes:\n  n8n:c9: [full access]\n  n8n:c1: []\nmutes: []")
+    assert config != c.config_path.read_text()
+    c.config_path.write_text(config)
+    sync(c)
+    snap = snapshot.load(c.snapshot_dir)
+    (facts,) = snap.platforms
+    assert facts.version == "2.38.1" and facts.run_data_keep_days == 14
+    assert snap.credential("n8n:c1").service_account is True  # a team project's
+    assert snap.credential("n8n:c2").service_account is False and snap.credential("n8n:c2").owner == "Dana Ops"
+    assert snap.credential("n8n:c9").service_account is False  # no project: as client.yml says
+    assert snap.credential("n8n:c9").scopes == ["full access"] and snap.credential("n8n:c1").scopes == []
+    assert {w.settings.alerts_on_failure for w in snap.workflows} == {False}

@@ -40,7 +40,9 @@ def test_steps_behind_the_newest_version_in_use():
     config, snap = load_client(DEMO / "client.yml"), snapshot.load(DEMO / "snapshot")
     assert behind(snap) == [] and "PATCH-002" not in {f.check.id for f in evaluate(config, snap)}
     slack = [(w, s) for w in snap.workflows for s in w.steps if s.app == "Slack" and w.platform.value == "n8n"]
-    slack[0][1].version, slack[1][1].version = "2.1", "2.3"
+    for _, step in slack:
+        step.version = "2.3"
+    slack[0][1].version = "2.1"
     (item,) = behind(snap)
     assert item.step.version == "2.1" and item.newest == "2.3"
     (hit,) = [f for f in evaluate(config, snap) if f.check.id == "PATCH-002"]

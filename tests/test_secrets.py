@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -88,26 +87,6 @@ def test_url_paths_stay_whole():
     assert redact_text(url) == (url, [])
     text, found = redact_text("https://api.hubspot.com/crm/v3/objects/contacts?hapikey=c8f3a1e9-57d2-4b6a-9e0f-3d2c1b0a9f8e")
     assert text.startswith("https://api.hubspot.com/crm/v3/objects/contacts?hapikey=[redacted ") and len(found) == 1
-
-
-def _seconds(value: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        redact_document({"value": value})
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def test_scanning_is_linear_in_the_value():
-    import random
-    rng = random.Random(1)
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    for chars in ("0123456789abcdef", alphabet):
-        small = "".join(rng.choice(chars) for _ in range(40_000))
-        large = "".join(rng.choice(chars) for _ in range(160_000))
-        t_small, t_large = _seconds(small), _seconds(large)
-        assert t_large < 2.0 and t_large <= 6 * max(t_small, 0.005), (chars[:3], t_small, t_large)
 
 
 def test_accepts_every_secret_somewhere():

@@ -83,7 +83,7 @@ def test_sync_reads_zaps_authentications_and_runs(acme, fake):
     snap = snapshot.load(acme.snapshot_dir)
     zaps = {w.id: w for w in snap.workflows}
     assert len(zaps) == 26 and outcome.workflows == 26
-    deal = zaps["00000000-0000-c000-8000-000000012345"]
+    deal = zaps["12345"]
     assert deal.active and deal.trigger.kind == "app_event" and deal.trigger.app == "HubSpot"
     assert [(s.name, s.app, s.kind.value, s.credential) for s in deal.steps] == [
         ("New Deal", "HubSpot", "trigger", "zapier:b3eYnwl"),
@@ -263,5 +263,5 @@ def test_sync_into_a_client_with_n8n_and_make_then_build(acme, fake):
     assert counts == {"n8n": 5, "make": 3, "zapier": 26}  # the sync replaced only Zapier's part
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
     assert result.exit_code == 0, result.output
-    page = (acme.root / "build/acme/site/workflows/zapier-00000000-0000-c000-8000-000000012345.html").read_text()
+    page = (acme.root / "build/acme/site/workflows/zapier-12345.html").read_text()
     assert "Notify sales" in page and "xoxb-1234567890" not in page

@@ -8,15 +8,15 @@ compares commits it has not seen.
 from __future__ import annotations
 
 import json
-import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator import __version__
-from generator.changes.diff import HistoryError, compare
-from generator.errors import InputError
+from generator.changes.diff import compare
+from generator.errors import GitError, InputError
 from generator.evidence import gather
+from generator.store import cache as cache_entry
+from generator.store import git
 from generator.store.workspace import Client
-from generator.store.yamlio import atomic_write
 
 MAX_ENTRIES = 30
 
@@ -32,33 +32,29 @@ class Entry:
     added: list[str]
     removed: list[str]
     first: bool = False  # the first snapshot: everything in it counts as added
+    resolved: list[str] = field(default_factory=list)  # controls that turned from fail to pass, findings resolved
 
 
 def _commits(client: Client) -> list[tuple[str, str, str, str]]:
     try:
-        run = subprocess.run(
-            ["git", "log", f"-{MAX_ENTRIES}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", "snapshot"],
-            cwd=client.dir, capture_output=True, text=True, timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return git.commits(client.dir, "snapshot", MAX_ENTRIES)
+    except GitError:  # not in Git, or no commit yet: no change log
         return []
-    if run.returncode != 0:
-        return []
-    return [tuple(line.split("\x1f", 3)) for line in run.stdout.splitlines() if line.count("\x1f") == 3]
 
 
 def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
     cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}.json"
-    if cache.exists():
-        return Entry(**json.loads(cache.read_text()))
-    try:
-        after = gather(client, commit)
-    except InputError as exc:
-        raise HistoryError(exc.problems[0]) from None
+    cached = cache_entry.get(cache)
+    if cached is not None:
+        try:
+            return Entry(**json.loads(cached))
+        except (ValueError, TypeError):  # written by another version: compare again
+            pass
+    after = gather(client, commit)
     new = after.snapshot
     try:
         before = gather(client, f"{commit}^")
-    except InputError:
+    except GitError:
         before = None  # the first snapshot (or the client folder did not exist yet)
     if before is None:
         entry = Entry(commit, date, author, subject, f"first snapshot: {len(new.workflows)} workflows",
@@ -69,8 +65,9 @@ def _entry(client: Client, commit: str, date: str, author: str, subject: str) ->
         entry = Entry(commit, date, author, subject, diff.summary(),
                       {c.ref: c.changes for c in diff.workflows_changed},
                       sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
-                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}))
-    atomic_write(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True))
+                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}),
+                      resolved=diff.controls_resolved + diff.findings_resolved)
+    cache_entry.put(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True).encode())
     return entry
 
 
@@ -80,6 +77,6 @@ def entries(client: Client) -> list[Entry]:
     for commit, date, author, subject in _commits(client):
         try:
             found.append(_entry(client, commit, date, author, subject))
-        except HistoryError:
+        except InputError:  # GitError included: a commit whose client folder cannot be read
             continue
     return found

@@ -11,23 +11,31 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.commands import Result
-from generator.errors import EXIT_FINDINGS
+from generator.errors import EXIT_FINDINGS, InputError
 from generator.store import audit, guard
 from generator.store.workspace import Client
+from generator.store.yamlio import atomic_write
 
 MANIFEST = "MANIFEST.sha256"
 
 
 def _files(folder: Path, prefix: str) -> list[tuple[str, bytes]]:
+    """Every file under `folder`, but none inside a hidden folder or hidden itself: staging folders and
+    temporary files of an interrupted write (`.n8n-new-*`, `.meta.yml.*.tmp`) never enter a bundle."""
     if not folder.is_dir():
         return []
-    return [(f"{prefix}/{p.relative_to(folder).as_posix()}", p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            found.append((f"{prefix}/{relative.as_posix()}", path.read_bytes()))
+    return found
 
 
 def contents(client: Client, findings_json: str) -> list[tuple[str, bytes]]:
@@ -56,10 +64,7 @@ def write(path: Path, files: list[tuple[str, bytes]], when: tuple[int, ...]) -> 
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=9)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".zip.tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
+    atomic_write(path, buffer.getvalue())
 
 
 def bundle_path(client: Client, taken) -> Path:
@@ -73,28 +78,63 @@ class Verification:
     problems: list[str]
 
 
+def _unsafe(name: str) -> bool:
+    """A member name that would land outside the folder it is extracted into, or means different files
+    on different systems: absolute, with `..`, a drive letter or a backslash."""
+    return (name.startswith("/") or "\\" in name or re.match(r"[A-Za-z]:", name) is not None
+            or not name or ".." in name.split("/"))
+
+
+def _digest(archive: zipfile.ZipFile, name: str) -> str:
+    digest = hashlib.sha256()
+    with archive.open(name) as member:  # streamed: a member may be large
+        for block in iter(lambda: member.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def verify(path: Path) -> Verification:
-    """Every file matches the manifest, and the manifest lists every file."""
+    """Every member is named safely, listed once in the manifest and matches its SHA-256; every file the
+    manifest lists is there. InputError (exit 2) when `path` is not a Handover bundle at all."""
     problems: list[str] = []
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        return Verification(False, 0, [f"{path}: not a readable ZIP ({exc})"])
+        raise InputError([f"{path}: not a readable ZIP ({exc})"]) from None
     with archive:
-        names = set(archive.namelist())
+        members = archive.namelist()
+        names = set(members)
         if MANIFEST not in names:
-            return Verification(False, 0, [f"{path}: no {MANIFEST} inside; not a Handover bundle"])
+            raise InputError([f"{path}: no {MANIFEST} inside; not a Handover bundle"])
+        try:
+            text = archive.read(MANIFEST).decode("utf-8")
+        except (UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+            raise InputError([f"{path}: {MANIFEST} is not a text manifest ({exc}); not a Handover bundle"]) from None
+        for name in sorted({n for n in members if members.count(n) > 1}):
+            problems.append(f"{name}: in the bundle more than once")
+        for name in sorted(n for n in names if _unsafe(n)):
+            problems.append(f"{name}: unsafe name (absolute, '..' or a drive); a bundle never holds one")
         listed: dict[str, str] = {}
-        for number, line in enumerate(archive.read(MANIFEST).decode().splitlines(), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             digest, _, name = line.partition("  ")
-            if len(digest) != 64 or not name:
+            if len(digest) != 64 or not name or not re.fullmatch(r"[0-9a-f]{64}", digest):
                 problems.append(f"{MANIFEST}:{number}: expected '<sha256>  <file>'")
-                continue
-            listed[name] = digest
+            elif name in listed:
+                problems.append(f"{MANIFEST}:{number}: {name} is listed twice")
+            elif _unsafe(name):
+                problems.append(f"{MANIFEST}:{number}: {name}: unsafe name (absolute, '..' or a drive)")
+            else:
+                listed[name] = digest
         for name in sorted(listed):
             if name not in names:
                 problems.append(f"{name}: listed in the manifest but missing from the bundle")
-            elif hashlib.sha256(archive.read(name)).hexdigest() != listed[name]:
+                continue
+            try:
+                matches = _digest(archive, name) == listed[name]
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                problems.append(f"{name}: cannot be read from the bundle ({exc})")
+                continue
+            if not matches:
                 problems.append(f"{name}: content does not match its SHA-256 in the manifest (changed after bundling)")
         for name in sorted(names - set(listed) - {MANIFEST}):
             problems.append(f"{name}: in the bundle but not in the manifest (added after bundling)")
@@ -112,7 +152,7 @@ def run(client: Client) -> Result:
         result.say(f"Built {client.slug} first (the site or PDF was older than its inputs).")
         build(client, with_pdf=True)
     evidence = gather(client)
-    files = contents(client, report.as_json(assess(evidence).findings))
+    files = contents(client, report.as_json(assess(evidence), report.Locator(client.slug, evidence.snapshot)))
     path = bundle_path(client, evidence.now)
     write(path, files, evidence.now.timetuple()[:6])
     result.say(f"{path} ({len(files)} files and a SHA-256 manifest)", "ok")

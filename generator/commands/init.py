@@ -20,7 +20,7 @@ from generator.store.yamlio import atomic_write
 
 
 def scaffold(root: Path, slug: str, name: str | None) -> Path:
-    if not re.match(SLUG, slug):
+    if not re.fullmatch(SLUG, slug):
         raise InputError([f"'{slug}' is not a valid client name: use lower case letters, digits and dashes, e.g. acme-retail"])
     folder = root / "clients" / slug
     if (folder / "client.yml").exists():

@@ -83,7 +83,9 @@ PAGES = {
         "(PlatformsFile); `credentials.yml` (CredentialsFile); `users.yml` (UsersFile); "
         "`workflows/<platform>/<id>.yml` (Workflow, one per file); `runs/<platform>/<id>.yml` (RunStats). "
         "Workflows and credentials are referred to as `<platform>:<id>`. Timestamps are UTC, ISO 8601. "
-        "Keys are written in the order below; volatile fields are never stored; saves are atomic.",
+        "Keys are written in the order below; volatile fields are never stored; a save replaces the whole "
+        "folder in one step. `meta.yml` holds `taken` and `schema_version`; a snapshot written with an older "
+        "schema version is migrated when it is read.",
         [Workflow, RunStats, PlatformsFile, CredentialsFile, UsersFile],
     ),
 }

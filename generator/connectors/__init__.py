@@ -111,6 +111,36 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
                     credentials=credentials, users=users, runs=runs)
 
 
+def entered(snapshot: Snapshot, config) -> Snapshot:
+    """The facts no platform reports, copied from client.yml (fields marked `entered_in` in the model):
+    how long each platform keeps run data, whether it e-mails failures itself, and how credentials are
+    connected and what they grant where the platform does not say."""
+    def settings_for(facts_or_workflow, name: str | None = None):
+        kind = facts_or_workflow.platform
+        same_kind = [p for p in config.platforms if p.kind == kind]
+        return next((p for p in same_kind if p.name == name), same_kind[0] if len(same_kind) == 1 else None)
+
+    platforms = []
+    for facts in snapshot.platforms:
+        chosen = settings_for(facts, facts.name)
+        platforms.append(facts.model_copy(update={"run_data_keep_days": chosen.run_data_keep_days if chosen else None}))
+    workflows = []
+    for workflow in snapshot.workflows:
+        chosen = settings_for(workflow)
+        if chosen is not None and chosen.failure_emails is not None:
+            settings = workflow.settings.model_copy(update={"alerts_on_failure": chosen.failure_emails})
+            workflow = workflow.model_copy(update={"settings": settings})
+        workflows.append(workflow)
+    credentials = []
+    for credential in snapshot.credentials:
+        if credential.ref in config.connected_as:
+            credential = credential.model_copy(update={"service_account": config.connected_as[credential.ref] == "service"})
+        if credential.ref in config.credential_scopes and not credential.scopes:  # what the platform says wins
+            credential = credential.model_copy(update={"scopes": list(config.credential_scopes[credential.ref])})
+        credentials.append(credential)
+    return snapshot.model_copy(update={"platforms": platforms, "workflows": workflows, "credentials": credentials})
+
+
 def _previous(directory: Path) -> Snapshot | None:
     if not (directory / "meta.yml").exists():
         return None
@@ -166,7 +196,7 @@ def sync_client(client, ctx: SyncContext | None = None, *, only: str | None = No
     snapshot = previous
     for _, collected in results:
         snapshot = merge(snapshot, collected, ctx.now)
-    save(client, snapshot, [c for _, c in results])
+    save(client, entered(snapshot, config), [c for _, c in results])
     return [outcome for outcome, _ in results]
 
 
@@ -206,5 +236,5 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
     started = time.monotonic()
     collected = connector.import_documents(documents, configured, ctx)
     snapshot = merge(_previous(client.snapshot_dir), collected, ctx.now)
-    save(client, snapshot, [collected])
+    save(client, entered(snapshot, client.config), [collected])
     return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)

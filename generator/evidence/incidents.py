@@ -27,9 +27,9 @@ from pydantic import Field
 from generator.config import IncidentLevel, minutes
 from generator.errors import InputError
 from generator.model import Strict, Timestamp
-from generator.store.yamlio import atomic_write, model_to_yaml, read_yaml, validate
+from generator.store import frontmatter
+from generator.store.yamlio import atomic_write, model_to_yaml, validate
 
-FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SECTIONS = ("Timeline", "Impact", "Root cause", "Preventive measures", "Communication log")
 PLACEHOLDER = "_To be completed._"
 SIGNIFICANT = (IncidentLevel.critical, IncidentLevel.high)
@@ -38,6 +38,11 @@ SIGNIFICANT = (IncidentLevel.critical, IncidentLevel.high)
 class Status(StrEnum):
     open = "open"
     resolved = "resolved"
+
+
+class Escalated(Strict):
+    level: int = Field(ge=1, le=9, description="The escalation level (client.yml `escalation`) that was told.")
+    at: Timestamp
 
 
 class IncidentHeader(Strict):
@@ -51,6 +56,7 @@ class IncidentHeader(Strict):
     acknowledged: Timestamp | None = Field(default=None, description="First response to the client.")
     resolved: Timestamp | None = None
     summary_sent: Timestamp | None = Field(default=None, description="When the post-incident summary was sent.")
+    escalated: list[Escalated] = Field(default=[], description="Each escalation step taken: level and time.")
 
 
 class Incident:
@@ -73,28 +79,54 @@ class Incident:
     def time_to_resolve(self) -> timedelta | None:
         return self.resolved - self.detected if self.resolved else None
 
-    def response_missed(self, targets) -> bool:
-        """Acknowledged later than the target for its severity (or still not acknowledged past it)."""
-        target = timedelta(minutes=minutes(getattr(targets, self.severity.value).acknowledge))
-        return self.time_to_acknowledge is not None and self.time_to_acknowledge > target
+    def response_due(self, targets) -> datetime:
+        return self.detected + timedelta(minutes=minutes(getattr(targets, self.severity.value).acknowledge))
 
-    def resolve_missed(self, targets) -> bool:
+    def restore_due(self, targets) -> datetime | None:
         limit = getattr(targets, self.severity.value).resolve
-        return bool(limit and self.time_to_resolve and self.time_to_resolve > timedelta(minutes=minutes(limit)))
+        return self.detected + timedelta(minutes=minutes(limit)) if limit else None
+
+    def response_missed(self, targets, now: datetime | None = None) -> bool:
+        """Acknowledged later than the target for its severity, or (given `now`) still not acknowledged past it."""
+        return _late(self.acknowledged, self.response_due(targets), now)
+
+    def resolve_missed(self, targets, now: datetime | None = None) -> bool:
+        """Restored later than the target, or (given `now`) still open past it."""
+        due = self.restore_due(targets)
+        return bool(due and _late(self.resolved, due, now))
+
+    def escalations_missed(self, escalation: list, now: datetime) -> list[tuple]:
+        """(level, due, when it was escalated or None) for each escalation step that came late or not at all:
+        a level is due `after` its time for this severity unless the incident was restored before then."""
+        missed = []
+        for level in escalation:
+            after = level.after.get(self.severity)
+            if after is None:
+                continue
+            due = self.detected + timedelta(minutes=minutes(after))
+            if self.resolved and self.resolved <= due:
+                continue
+            told = min((e.at for e in self.escalated if e.level >= level.level), default=None)
+            if _late(told, due, now):
+                missed.append((level, due, told))
+        return missed
+
+
+def _late(done: datetime | None, due: datetime, now: datetime | None) -> bool:
+    return done > due if done else bool(now and now > due)
 
 
 def load(directory: Path) -> list[Incident]:
     """Every incident, newest first; header problems reported as file:line: field."""
     incidents, problems, seen = [], [], {}
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
-        text = path.read_text(encoding="utf-8-sig")
-        match = FRONT.match(text)
-        if not match:
-            problems.append(f"{path}:1: an incident starts with a YAML header between '---' lines (id, title, severity, …)")
-            continue
         try:
-            # A leading newline keeps the header's line numbers equal to the file's.
-            header = validate(read_yaml(path, "\n" + match.group(1)), IncidentHeader)
+            document = frontmatter.parse(path)
+            if document.header is None:
+                problems.append(f"{path}:1: an incident starts with a YAML header between '---' lines (id, title, "
+                                "severity, …)")
+                continue
+            header = validate(document.header, IncidentHeader)
         except InputError as exc:
             problems += exc.problems
             continue
@@ -102,7 +134,7 @@ def load(directory: Path) -> list[Incident]:
             problems.append(f"{path}:2: id {header.id} is also used by {seen[header.id]}")
             continue
         seen[header.id] = path.name
-        incidents.append(Incident(header, text[match.end():], path))
+        incidents.append(Incident(header, document.body, path))
     if problems:
         raise InputError(problems)
     return sorted(incidents, key=lambda i: (i.detected, i.id), reverse=True)

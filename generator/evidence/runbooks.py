@@ -25,11 +25,10 @@ from pydantic import BaseModel, ConfigDict
 
 from generator.errors import InputError
 from generator.model import Credential, Snapshot, Workflow
+from generator.store import frontmatter
 from generator.store import git as history
 from generator.store.snapshot import CredentialsFile, file_stem
 from generator.store.yamlio import read_yaml, validate
-
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 class RunbookHeader(BaseModel):
@@ -57,12 +56,9 @@ def load_authored(directory: Path) -> list[Runbook]:
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", path.stem):
             raise InputError([f"{path}: name runbook files with lower case letters, digits and dashes"])
-        text = path.read_text(encoding="utf-8-sig")
-        header = RunbookHeader()
-        match = _FRONT.match(text)
-        if match:
-            header = validate(read_yaml(path, "\n" + match.group(1)), RunbookHeader)  # keep line numbers
-            text = text[match.end():]
+        document = frontmatter.parse(path)
+        header = validate(document.header, RunbookHeader) if document.header else RunbookHeader()
+        text = document.body
         heading = re.search(r"^# (.+)$", text, re.M)
         title = header.title or (heading.group(1).strip() if heading else path.stem.replace("-", " ").capitalize())
         if not heading:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +22,11 @@ from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
 from generator.platforms import SPECS
-from generator.render.diagrams import to_svg
-from generator.render.figures import flowcharts, integration_maps, personal_data_map
+from generator.render.diagrams import legible, line_legend, to_svg
+from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
+from generator.store import switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml
 
@@ -63,17 +64,42 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
     env.filters["span"] = lambda delta: Markup(format_span(delta))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
+    env.filters["result"] = lambda control: Markup(md(control_result(control)))
     env.filters["sev"] = lambda severity: Markup(f'<span class="ho-sev ho-sev-{severity.name}">{severity.name}</span>')
     return env
 
 
-DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 680, 900  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+def control_result(control) -> str:
+    """A control's status in a table cell: how many resources passed, failed (open or muted) or why not judged."""
+    if control.status == "pass":
+        return f"pass ({len(control.passes)} checked)"
+    if control.status == "fail":
+        if control.check.severity == 0:
+            return f"{len(control.failures)} to review"
+        open_ = len(control.open)
+        muted = len(control.failures) - open_
+        return ", ".join(p for p in (f"{open_} open" if open_ else "", f"{muted} muted" if muted else "") if p)
+    return control.status.replace("_", " ")
+
+
+DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 660, 880  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+
+
+def _legible(make, sizes):
+    """The first split (largest part size first) whose every diagram keeps its text at 7 pt or more
+    once fitted to the page; the finest split when none does."""
+    for size in sizes:
+        figures = make(size)
+        if all(legible(f.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT) for f in figures):
+            return figures
+    return figures
 
 
 def plan(portal: Portal) -> list[Page]:
@@ -82,12 +108,16 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
     for view in portal.workflows:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = flowcharts(view.workflow, stem, names, view.step_calls)
+        charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
+                          (10, 8, 6, 5, 4, 3))
         workflows.children.append(
             Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
                  group=view.workflow.platform.label)
         )
-    maps = integration_maps(portal.workflows, lambda v: v.page.removesuffix(".md") + ".html")
+    link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
+    overview = overview_map(portal.workflows, link_for)
+    maps = ([overview] if overview else []) + _legible(
+        lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
     for authored in portal.authored_runbooks:
         runbooks.children.append(Page(authored.page, authored.title, "authored.md.j2", {"runbook": authored}, group="Guides"))
@@ -179,13 +209,32 @@ def nav_entries(pages: list[Page]) -> list:
 
 def _nav_title(title: str) -> str:
     # Material writes nav and page titles into HTML as they are: escape data here, once.
-    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def front_matter(page: Page) -> str:
+WIDE_TABLE = re.compile(r"^\|(?:[^|\n]*\|){4,}\s*$", re.M)  # a Markdown table row of four columns or more
+SEARCH_BOOST = {"incident-response.md": 3}  # who to call, escalation, contacts: what a client searches for most
+
+
+def front_matter(page: Page, body: str) -> str:
     """Every page states its title. Material prints `page.meta.title` as given into <title>, whereas
-    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`."""
-    return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
+    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`.
+    Pages with wide tables give the right-hand contents bar's width to the tables."""
+    meta: dict = {"title": _nav_title(page.title)}
+    if WIDE_TABLE.search(body):
+        meta["hide"] = ["toc"]
+    if page.path in SEARCH_BOOST:
+        meta["search"] = {"boost": SEARCH_BOOST[page.path]}
+    return "---\n" + dump_yaml(meta) + "---\n\n"
+
+
+def client_css(portal: Portal) -> str:
+    """The client's brand colour for the site's header and headings (the tool's green otherwise)."""
+    colour = portal.config.document.primary_colour
+    if not colour:
+        return "/* No brand colour in client.yml (document.primary_colour): the base palette applies. */\n"
+    return (f":root {{ --md-primary-fg-color: {colour}; --md-primary-fg-color--dark: {colour}; }}\n"
+            f"[data-md-color-scheme=\"default\"] .md-typeset h1 {{ color: {colour}; }}\n")
 
 
 def _config_text(text: str) -> str:
@@ -201,8 +250,16 @@ def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
 
 
 def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: str) -> dict:
+    logo = portal.config.client.logo
+    # Absolute: MkDocs resolves custom_dir against this file, which may be copied elsewhere; the path
+    # appears in no output.
+    theme = {"name": "material", "custom_dir": str(TEMPLATES_DIR / "overrides")}
+    if logo:
+        theme["logo"] = "assets/client-logo" + Path(logo).suffix
     return {
         "INHERIT": base,
+        "theme": theme,
+        "extra_css": ["assets/stylesheets/handover.css", "assets/stylesheets/client.css"],
         "site_name": f"{portal.config.client.name} — automation handover",
         "site_description": f"Handover of the automations built for {portal.config.client.name}",
         "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
@@ -221,25 +278,20 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
     """
     pages = plan(portal)
     env = environment()
-    client.build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=client.build_dir, prefix=".docs-new-"))
-    try:
-        shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets")
+    with switch.replacing(client.docs_dir) as staging:
+        shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten(pages):
-            atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
+            body = render_page(env, portal, page)
+            atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
             for figure, svg in page.extra.get("maps", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
+            if page.extra.get("map_svg"):
+                atomic_write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
-        retired = client.build_dir / f".docs-old-{staging.name.rsplit('-', 1)[-1]}"
-        if client.docs_dir.exists():
-            client.docs_dir.rename(retired)
-        staging.rename(client.docs_dir)
-        shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        atomic_write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
     return pages

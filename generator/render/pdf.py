@@ -20,11 +20,11 @@ from pathlib import Path
 
 import jinja2
 import markdown
-from mkdocs.utils import meta
 
 from generator.errors import InputError
 from generator.render import site, warnings_from
-from generator.store import guard
+from generator.store import cache as cache_entry
+from generator.store import frontmatter, guard
 from generator.store.workspace import TEMPLATES_DIR
 
 
@@ -89,24 +89,84 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
     known = {p.path for p in pages}
     sections, chapter = [], ""
     for page in pages:
-        source, _ = meta.get_data((docs / page.path).read_text(encoding="utf-8"))  # drop the front matter
+        source = frontmatter.split((docs / page.path).read_text(encoding="utf-8"))[1]  # drop the front matter
         stored = cache / (hashlib.sha256((settings + source).encode()).hexdigest() + ".html") if cache else None
-        if stored and stored.is_file():
-            body = stored.read_text(encoding="utf-8")
+        cached = cache_entry.get(stored) if stored else None
+        if cached is not None:
+            body = cached.decode("utf-8")
         else:
             converter.reset()
             body = converter.convert(source)
             if stored:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                stored.write_text(body, encoding="utf-8")
+                cache_entry.put(stored, body.encode("utf-8"))
         title = _title(body)
         chapter = title if page.level == 1 else chapter
         # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
         # links are resolved to pages once they are put together.
-        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(_FRESHNESS.sub("", body), page.path, known))
-        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": html,
-                         "chapter": chapter})
+        # "Open full size" is for the site: the PDF shows the diagram itself.
+        body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
+        html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known)), docs)
+        # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
+        # one page while its heading is moved to the next, and contents and links must name that page.
+        anchor = f'<span id="{page_id(page.path)}"></span>'
+        html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
+        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
+                         "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
     return sections
+
+
+SMALL_TABLE, SHORT_LIST = 12, 6  # rows / items that are never split across pages
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_CAPTION = re.compile(r'<p><strong>([^<]*)</strong></p>(\s*<div class="ho-diagram">)')  # a diagram's title
+_LIST = re.compile(r"<(ul|ol)>((?:(?!<ul|<ol).)*?)</\1>", re.S)
+
+
+NARROW = 340  # px: a flowchart this narrow sits beside the heading and table that describe it
+_FIGURE = re.compile(r'<img([^>]*) class="ho-figure"([^>]*)>')
+_SVG_WIDTH = re.compile(r'<svg[^>]*\bwidth="([0-9.]+)"')
+_BESIDE = re.compile(r'(<h3[^>]*>[^<]*</h3>)\s*(<p><img[^>]*class="ho-figure ho-narrow"[^>]*/?></p>)\s*'
+                     r'(<table.*?</table>|<p>.*?</p>)', re.S)
+
+
+def _narrow_figures(html: str, docs: Path) -> str:
+    """A narrow flowchart and its heading and table side by side: two columns, kept on one page."""
+    def mark(match: re.Match) -> str:
+        src = re.search(r'src="([^"]+)"', match.group(0))
+        path = docs / src.group(1) if src else None
+        head = path.read_text(encoding="utf-8")[:400] if path and path.is_file() else ""
+        width = _SVG_WIDTH.search(head)
+        narrow = width and float(width.group(1)) <= NARROW
+        return match.group(0).replace('class="ho-figure"', 'class="ho-figure ho-narrow"') if narrow else match.group(0)
+    return _BESIDE.sub(r'<div class="ho-beside"><div class="ho-beside-text">\1\3</div>'
+                       r'<div class="ho-beside-figure">\2</div></div>', _FIGURE.sub(mark, html))
+
+
+_TEXT = re.compile(r">[^<]+<")
+_SVG_BLOCK = re.compile(r"(<svg\b.*?</svg>)", re.S)
+_LONG = re.compile(r"[^\s<>]{18,}")  # e-mails, URLs, ids: long runs without a space
+
+
+def _breakable(match: re.Match) -> str:
+    """Break opportunities after the separators of a long identifier, so a narrow column breaks it at
+    `@`, `/`, `.` or `_` rather than between any two letters."""
+    return re.sub(r"(?<=[/@._:])(?=[^\s/@._:;&])", "<wbr>", match.group(0))
+
+
+def keep_together(html: str) -> str:
+    """Mark small tables and short lists, which print.css keeps on one page (a long table breaks
+    between rows and repeats its header), and key/value tables (their header row is empty)."""
+    def table(match: re.Match) -> str:
+        classes = [name for name, yes in (
+            ("ho-small", match.group(1).count("<tr") - 1 <= SMALL_TABLE),
+            ("ho-kv", re.match(r"\s*<thead>\s*<tr>\s*(<th></th>\s*)+</tr>", match.group(1)) is not None)) if yes]
+        return f'<table class="{" ".join(classes)}">{match.group(1)}</table>' if classes else match.group(0)
+    # Inline SVG (the maps) is left alone: an HTML element inside its text would drop the text.
+    html = "".join(part if part.startswith("<svg") else _TEXT.sub(lambda m: _LONG.sub(_breakable, m.group(0)), part)
+                   for part in _SVG_BLOCK.split(html))
+    html = _TABLE.sub(table, html)
+    html = _CAPTION.sub(r'<p class="ho-caption">\1</p>\2', html)
+    return _LIST.sub(lambda m: f'<{m.group(1)} class="ho-short">{m.group(2)}</{m.group(1)}>'
+                     if m.group(2).count("<li") <= SHORT_LIST else m.group(0), html)
 
 
 def _title(html: str) -> str:
@@ -116,14 +176,20 @@ def _title(html: str) -> str:
     return html_lib.unescape(text).strip()
 
 
+_H1 = re.compile(r"<h1[^>]*>")
 _INTERNAL = re.compile(r'href="#([^"]+)"')
 FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|Unknown rendering option|Ignored)", re.I)
 # Parts carry no footer (an overlay adds it: snapshot, revision, page x of y) and start where they are.
 PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: none } } "
             "section.page.first { break-before: auto !important; }")
-NUMBERS_CSS = "@page { @top-left { content: none } @top-right { content: none } } div.n { break-after: page; }"
+# The footer layer: one empty block per page of the document, nothing else, so its page x is the
+# document's page x and counter(pages) is the document's length.
+NUMBERS_CSS = ("@page { @top-left { content: none } @top-right { content: none } } "
+               "div.n { break-before: page; height: 1px; } div.n:first-child { break-before: auto; }")
+_FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
+_SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "3"  # bump when what a part's PDF depends on changes outside its HTML and the templates
+CACHE_VERSION = "4"  # bump when what a part's PDF depends on changes outside its HTML and the templates
 
 
 @dataclass
@@ -134,7 +200,7 @@ class Part:
     pages: int
     sizes: list  # (width, height) in points per page
     anchors: dict  # anchor → [page index, x, y] (points from the bottom left)
-    bookmarks: list  # [depth, label, page index, x, y]
+    bookmarks: list  # [bookmark-level, label, page index, x, y]
     warnings: list  # what WeasyPrint said: kept, so a cached part with a broken reference still fails
 
 
@@ -187,14 +253,10 @@ def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
     for i, page in enumerate(document.pages):  # an element spanning pages is listed on each: keep its first
         for name, (x, y, *_) in page.anchors.items():
             anchors.setdefault(name, [i, x * scale, sizes[i][1] - y * scale])
-    bookmarks = []
-
-    def walk(items, depth):
-        for item in items:
-            label, (page, x, y), children = item[0], item[1], item[2]
-            bookmarks.append([depth, label, page, x * scale, sizes[page][1] - y * scale])
-            walk(children, depth + 1)
-    walk(document.make_bookmark_tree(), 0)
+    # Each bookmark keeps its CSS bookmark-level, not its depth inside this part: a part holding only
+    # workflow pages would otherwise make them top-level entries.
+    bookmarks = [[level, label, i, x * scale, sizes[i][1] - y * scale]
+                 for i, page in enumerate(document.pages) for level, label, (x, y), _ in page.bookmarks]
     return Part(data, len(document.pages), sizes, anchors, bookmarks, list(seen))
 
 
@@ -205,27 +267,39 @@ class PartCache:
         self.folder = folder
         self.used: set[str] = set()
         self.misses = 0
+        self._read: dict[str, Part] = {}
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.pdf", self.folder / f"{key}.json"
 
     def has(self, key: str) -> bool:
-        return all(p.is_file() for p in self._paths(key))
+        """Whether an intact entry is there: a damaged one (cut short, edited) counts as a miss."""
+        if key not in self._read:
+            pdf_path, meta_path = self._paths(key)
+            pdf, meta = cache_entry.get(pdf_path), cache_entry.get(meta_path)
+            if pdf is None or meta is None:
+                return False
+            try:
+                info = json.loads(meta)
+                self._read[key] = Part(pdf, int(info["pages"]), list(info["sizes"]), dict(info["anchors"]),
+                                       list(info["bookmarks"]), list(info["warnings"]))
+            except (ValueError, KeyError, TypeError):
+                return False
+        return True
 
     def get(self, key: str) -> Part:
+        if not self.has(key):
+            raise KeyError(f"no intact PDF part {key} in the cache")
         self.used.add(key)
-        pdf_path, meta_path = self._paths(key)
-        info = json.loads(meta_path.read_text())
-        return Part(pdf_path.read_bytes(), info["pages"], info["sizes"], info["anchors"], info["bookmarks"],
-                    info["warnings"])
+        return self._read[key]
 
     def put(self, key: str, part: Part) -> None:
         self.misses += 1
-        self.folder.mkdir(parents=True, exist_ok=True)
         pdf_path, meta_path = self._paths(key)
-        pdf_path.write_bytes(part.pdf)
-        meta_path.write_text(json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
-                                         "bookmarks": part.bookmarks, "warnings": part.warnings}))
+        cache_entry.put(pdf_path, part.pdf)
+        cache_entry.put(meta_path, json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
+                                               "bookmarks": part.bookmarks, "warnings": part.warnings}).encode())
+        self._read.pop(key, None)
 
     def prune(self) -> None:
         """Forget parts this build did not use (the cache holds one build's worth)."""
@@ -295,14 +369,7 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
             break
         front_pages = front.pages
     total = front.pages + sum(p.pages for p in parts)
-    footer = html_lib.escape(f"{context['taken']} · revision {context['revision']}")
-    numbers_html = (f'<p class="cover-snapshot">{footer}</p><div class="n cover"></div>'
-                    + '<div class="n"></div>' * (total - 1))
-    key = _key(numbers_html, docs, NUMBERS_CSS)
-    if not cache.has(key):
-        cache.put(key, _lay_out(numbers_html, docs, NUMBERS_CSS + " div.cover { page: cover; }"))
-    numbers = cache.get(key)
-
+    numbers = _numbers(total, context, docs, cache)
     fatal = [m for part in [front, *parts] for m in part.warnings if FATAL.search(m)]
     data, dead = assemble([front, *parts], numbers, context)
     fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
@@ -316,6 +383,21 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     tmp.replace(out)
     cache.prune()
     return {"parts": len(cache.used), "laid_out": cache.misses}  # sections' parts, front(s), footer overlay
+
+
+def _numbers(total: int, context: dict, docs: Path, cache: PartCache) -> Part:
+    """The footer layer (confidentiality, snapshot and revision, page x of N), exactly `total` pages."""
+    strings = "".join(f'<p class="{name}">{html_lib.escape(text)}</p>' for name, text in (
+        ("cover-snapshot", f"{context['taken']} · revision {context['revision']}"),
+        ("cover-marking", context["marking"])))
+    html = f'<div class="n">{strings}</div>' + '<div class="n"></div>' * (total - 1)
+    key = _key(html, docs, NUMBERS_CSS)
+    if not cache.has(key):
+        cache.put(key, _lay_out(html, docs, NUMBERS_CSS))
+    numbers = cache.get(key)
+    if numbers.pages != total:  # a footer layer off by a page stamps every page wrongly: never ship that
+        raise PdfError(f"the footer layer has {numbers.pages} pages for a {total}-page document")
+    return numbers
 
 
 def _prune(folder: Path, keep: int) -> None:
@@ -397,19 +479,20 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
                                                FloatObject(round(x, 2)), FloatObject(round(y, 2)), NullObject()]),
             })
 
-    parents: dict[int, object] = {}
-    for depth, label, index, x, y in outline:
-        parent = parents.get(depth - 1) if depth > 0 else None
-        item = writer.add_outline_item(title=label, page_number=index, parent=parent,
+    open_items: list[tuple[int, object]] = []  # (level, item): the chain of entries a new one may nest in
+    for level, label, index, x, y in outline:
+        while open_items and open_items[-1][0] >= level:
+            open_items.pop()
+        item = writer.add_outline_item(title=label, page_number=index, parent=open_items[-1][1] if open_items else None,
                                        fit=Fit.xyz(left=round(x, 2), top=round(y, 2)))
-        parents[depth] = item
-        for deeper in [d for d in parents if d > depth]:
-            del parents[deeper]
+        open_items.append((level, item))
 
     writer.add_metadata({"/Title": f"{context['client_name']} — automation handover", "/Author": context["author"],
                          "/Subject": f"Handover of the automations built for {context['client_name']}",
+                         "/Keywords": context["keywords"],
                          "/Creator": f"Handover {context['version']}", "/Producer": f"Handover {context['version']}",
                          "/CreationDate": _pdf_date(context["taken_iso"]), "/ModDate": _pdf_date(context["taken_iso"])})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(context["language"])
     identifier = hashlib.md5(context["identifier"].encode()).hexdigest().encode()  # noqa: S324  an id, not security
     writer._ID = ArrayObject([TextStringObject(identifier.decode()), TextStringObject(identifier.decode())])
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # shared images, fonts

@@ -13,14 +13,17 @@ import json
 import os
 from datetime import UTC, datetime
 
+from generator.errors import InputError
 from generator.formats import csv_cell
 from generator.store import guard
 from generator.store.workspace import Client
+from generator.store.yamlio import read_text
 
 FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
 # Records the portal shows: what changed the data or judged it. Build records stay in the log but are
 # not rendered, or every build would change the next one's output.
 SHOWN = {"sync", "import", "check", "incident"}
+MAX_LOG_BYTES = 256 * 1024 * 1024  # years of records; a bigger file is not one this tool wrote
 
 
 def user() -> str:
@@ -39,8 +42,11 @@ def record(client: Client, command: str, result: str, detail: str = "") -> dict:
     }
     line = json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n"
     # O_APPEND: each record lands whole at the end, even with two processes writing.
-    fd = os.open(client.audit_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(client.audit_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":  # a record cut short by a crash: start a new line
+            line = "\n" + line
         os.write(fd, line.encode("utf-8"))
         os.fsync(fd)
     finally:
@@ -49,15 +55,27 @@ def record(client: Client, command: str, result: str, detail: str = "") -> dict:
 
 
 def read(client: Client) -> list[dict]:
-    if not client.audit_path.exists():
+    """Every record, oldest first. A line that is not a record with every field is an InputError naming
+    the line: the trail is evidence, and a damaged one is said so rather than shown with gaps."""
+    path = client.audit_path
+    if not path.exists():
         return []
     entries = []
-    for number, line in enumerate(client.audit_path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:
-                entries.append({"time": "", "command": "?", "result": f"unreadable line {number}"})
+    for number, line in enumerate(read_text(path, limit=MAX_LOG_BYTES).splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            raise InputError([f"{where}: not a JSON record; repair or remove the line"]) from None
+        if not isinstance(entry, dict):
+            raise InputError([f"{where}: expected a JSON object with {', '.join(FIELDS)}"])
+        missing = [name for name in FIELDS if not isinstance(entry.get(name), str)]
+        if missing:
+            raise InputError([f"{where}: the record has no {', '.join(missing)} (expected text for each of "
+                              f"{', '.join(FIELDS)})"])
+        entries.append(entry)
     return entries
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.store import switch
+from generator.store.git import last_commits
 from generator.store.snapshot import file_stem
 from generator.store.yamlio import atomic_write
 
@@ -36,26 +37,24 @@ def prepare(client_dir: Path, platform: str, documents: dict[str, dict], replace
     """The platform's export folder as it will be, written beside the current one; `commit()` swaps it in.
     A sync replaces the folder (workflows gone from the platform go, Git keeps them); an import adds."""
     target = folder(client_dir) / platform
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{platform}-new-"))
-    if target.is_dir() and not replace_all:
-        shutil.copytree(target, staging, dirs_exist_ok=True)
-    for ident, document in documents.items():
-        atomic_write(staging / f"{file_stem(ident)}.json", render(document))
+    staging = switch.stage(target)
+    try:
+        if target.is_dir() and not replace_all:
+            shutil.copytree(target, staging, dirs_exist_ok=True)
+        for ident, document in documents.items():
+            atomic_write(staging / f"{file_stem(ident)}.json", render(document))
+    except BaseException:
+        switch.discard(staging)
+        raise
     return staging
 
 
 def commit(staging: Path, client_dir: Path, platform: str) -> None:
-    target = folder(client_dir) / platform
-    retired = target.parent / f".{platform}-old-{staging.name.rsplit('-', 1)[-1]}"
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    switch.switch(staging, folder(client_dir) / platform)
 
 
 def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+    switch.discard(staging)
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,6 @@ class ExportInfo:
 def index(client_dir: Path, refs: list[str]) -> dict[str, ExportInfo]:
     """Workflow ref → its export file and the revision that last changed it (one `git log` for all);
     workflows without an export are left out."""
-    from generator.store.git import last_commits
-
     files = {ref: path_for(client_dir, *ref.split(":", 1)) for ref in refs}
     files = {ref: path for ref, path in files.items() if path.is_file()}
     commits = last_commits(folder(client_dir)) if files else {}

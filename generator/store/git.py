@@ -1,7 +1,13 @@
-"""The client folder's Git history: what a file looked like at a revision, and when it last changed.
+"""The one Git wrapper: every Git command the tool runs goes through `run()`.
 
-Snapshots are committed on every sync, so Git is the history of what was built. Read-only: this
-module never writes to the repository.
+Snapshots are committed on every sync, so Git is the history of what was built. Read-only: nothing
+here writes to the repository. One timeout, one failure convention: a failing command raises
+`GitError` (an input error: it is about the user's folder or revision); `NotInGit` when the folder is
+not in a repository or Git is not installed, which callers that work without Git catch explicitly.
+
+A revision from the user is checked with `revision()` before use: nothing starting with `-` (it would
+be read as an option: `--output=FILE` truncates FILE), resolved with `rev-parse --verify` to a commit,
+and from then on only the resolved object id is passed, after `--end-of-options` where Git takes it.
 """
 
 from __future__ import annotations
@@ -9,79 +15,153 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from generator.errors import GitError, NotInGit
 
-def _git(folder: Path, *args: str) -> str | None:
+TIMEOUT = 60  # seconds; a local read that takes longer is stuck (a lock, a network filesystem)
+_NOT_A_REPO = ("not a git repository", "not in a git directory")
+
+
+def run(folder: Path, *args: str, binary: bool = False) -> str | bytes:
+    """Git's output for `git <args>` run in `folder`; GitError (NotInGit) when it fails."""
+    if not folder.is_dir():
+        raise GitError(f"{folder}: no such folder")
     try:
-        run = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return run.stdout if run.returncode == 0 else None
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, timeout=TIMEOUT)
+    except FileNotFoundError:
+        raise NotInGit("git is not installed (or not on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} in {folder} took more than {TIMEOUT} s; is the repository locked?") from None
+    except OSError as exc:
+        raise GitError(f"git {args[0]} in {folder} could not run: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", errors="replace").strip()
+        last = message.splitlines()[-1] if message else f"git {args[0]} failed (exit {done.returncode})"
+        if any(text in message.lower() for text in _NOT_A_REPO):
+            raise NotInGit(f"{folder} is not in a Git repository")
+        if "dubious ownership" in message:  # another user's checkout: Git will not read it for us
+            raise NotInGit(f"Git refuses to read {folder} (owned by another user; see `git config safe.directory`)")
+        raise GitError(last.removeprefix("fatal: "))
+    return done.stdout if binary else done.stdout.decode("utf-8", errors="replace")
+
+
+def revision(folder: Path, rev: str) -> str:
+    """The commit id `rev` names in the repository of `folder`; GitError for anything else."""
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+        raise GitError(f"'{rev}' is not a Git revision (a commit, branch or tag such as HEAD~1)")
+    try:
+        found = run(folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    except NotInGit:
+        raise
+    except GitError:  # rev-parse --quiet says nothing; say what was wrong
+        raise GitError(f"'{rev}' is not a commit in the repository of {folder}") from None
+    return found.strip()
+
+
+def toplevel(folder: Path) -> Path:
+    return Path(run(folder, "rev-parse", "--show-toplevel").strip()).resolve()
+
+
+def _dirty(folder: Path, *pathspec: str) -> list[str]:
+    return run(folder, "status", "--porcelain", "--", *pathspec).splitlines()
 
 
 def last_commit(path: Path, at: str | None = None) -> str | None:
-    """The last commit that changed `path` (up to revision `at`, else up to the working tree), or None
-    when it is not committed or has uncommitted edits (an edit in progress counts as 'edited now')."""
-    if at is None and _git(path.parent, "status", "--porcelain", "--", path.name):
+    """The last commit that changed `path` — up to revision `at`, else up to the working tree — or None
+    when it is not committed, has uncommitted edits (an edit in progress counts as 'edited now') or is
+    not in Git."""
+    try:
+        if at is None and _dirty(path.parent, path.name):
+            return None
+        bound = [revision(path.parent, at)] if at else []
+        return run(path.parent, "log", "-1", "--format=%H", *bound, "--", path.name).strip() or None
+    except NotInGit:
         return None
-    out = _git(path.parent, "log", "-1", "--format=%H", *([at] if at else []), "--", path.name)
-    return out.strip() or None if out else None
 
 
-def file_at(revision: str, path: Path) -> str | None:
-    """The text of `path` at `revision` (None when it did not exist then)."""
-    top = _git(path.parent, "rev-parse", "--show-toplevel")
-    if not top:
+def file_at(rev: str, path: Path) -> str | None:
+    """The text of `path` at `rev` (None when it did not exist then, or outside Git)."""
+    folder = next(p for p in path.absolute().parents if p.is_dir())  # it may be gone from the working tree
+    try:
+        commit = revision(folder, rev)
+        relative = path.resolve().relative_to(toplevel(folder)).as_posix()
+    except NotInGit:
         return None
-    relative = path.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
-    return _git(path.parent, "show", f"{revision}:{relative}")
+    try:
+        return run(folder, "show", "--end-of-options", f"{commit}:{relative}")
+    except GitError:
+        return None  # not in that commit
 
 
 def last_commits(folder: Path) -> dict[Path, str]:
     """Every committed, unmodified file under `folder` → the short hash of the last commit that changed
     it, from one walk of the log (a per-file `git log` would be slow for hundreds of files)."""
-    top = _git(folder, "rev-parse", "--show-toplevel")
-    log = _git(folder, "log", "--format=@%h", "--name-only", "--", ".")
-    if not top or log is None:
+    try:
+        base = toplevel(folder)
+        log = run(folder, "log", "--format=@%h", "--name-only", "--", ".")
+        dirty = {line[3:].strip() for line in _dirty(folder, ".")}
+    except NotInGit:
         return {}
-    dirty = {line[3:].strip() for line in (_git(folder, "status", "--porcelain", "--", ".") or "").splitlines()}
     found: dict[Path, str] = {}
     commit = None
     for line in log.splitlines():
         if line.startswith("@"):
             commit = line[1:]
         elif line.strip() and commit:
-            path = (Path(top.strip()) / line.strip()).resolve()
-            found.setdefault(path, commit)
-    base = Path(top.strip()).resolve()
+            found.setdefault((base / line.strip()).resolve(), commit)
     for relative in dirty:
         found.pop((base / relative).resolve(), None)
     return found
 
 
-def client_at(client, revision: str, into: Path):
-    """A copy of the client's folder as committed at `revision`, under `into`, as a Client of its own."""
+def describe(folder: Path) -> str:
+    """The revision label of `folder`: short hash of its last commit, '+ uncommitted changes' when the
+    working tree differs (the audit log grows with every command and does not count), 'not committed',
+    or 'not in Git'."""
+    try:
+        last = run(folder, "log", "-1", "--format=%h", "--", ".").strip()
+        dirty = _dirty(folder, ".", ":(exclude)audit.log")
+    except NotInGit:
+        return "not in Git"
+    except GitError:
+        return "not committed"  # e.g. a repository without any commit yet
+    if not last:
+        return "not committed"
+    return last + (" + uncommitted changes" if dirty else "")
+
+
+def commits(folder: Path, pathspec: str, limit: int) -> list[tuple[str, str, str, str]]:
+    """The newest `limit` commits that changed `pathspec`: (hash, ISO date, author, subject)."""
+    out = run(folder, "log", f"-{limit}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", pathspec)
+    return [tuple(line.split("\x1f", 3)) for line in out.splitlines() if line.count("\x1f") == 3]
+
+
+def archive(folder: Path, commit: str, relative: str) -> bytes:
+    """A tar of `relative` (from the top of the repository) at `commit`, an id from `revision()`.
+    `git archive` does not take `--end-of-options`; a resolved id cannot be read as an option."""
+    if not commit or commit.startswith("-"):
+        raise GitError(f"'{commit}' is not a resolved commit id")
+    return run(folder, "archive", "--format=tar", commit, "--", relative, binary=True)
+
+
+def client_at(client, rev: str, into: Path):
+    """A copy of the client's folder as committed at `rev`, under `into`, as a Client of its own: what
+    `evidence.gather(client, rev)` reads. GitError when there is no such revision or folder."""
     import io
     import tarfile
 
-    from generator.errors import InputError
     from generator.store.workspace import Client
 
-    top = _git(client.dir, "rev-parse", "--show-toplevel")
-    if not top:
-        raise InputError([f"{client.dir}: not in a Git repository, so there is no revision {revision!r} to read"])
-    relative = client.dir.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
     try:
-        run = subprocess.run(["git", "archive", "--format=tar", revision, "--", relative], cwd=top.strip(),
-                             capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InputError([f"git archive {revision}: {exc}"]) from None
-    if run.returncode != 0:
-        reason = run.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError([f"no snapshot of {client.slug} at {revision}: {reason[-1] if reason else 'git archive failed'}"])
-    with tarfile.open(fileobj=io.BytesIO(run.stdout)) as tar:
-        tar.extractall(into, filter="data")
+        commit = revision(client.dir, rev)
+        top = toplevel(client.dir)
+        relative = client.dir.resolve().relative_to(top).as_posix()
+        tar = archive(top, commit, relative)
+    except GitError as exc:
+        raise type(exc)(f"no snapshot of {client.slug} at {rev}: {exc.problems[0]}") from None
+    with tarfile.open(fileobj=io.BytesIO(tar)) as tarball:
+        tarball.extractall(into, filter="data")
     past = Client(root=into, slug=client.slug)
-    (into / "clients").mkdir(exist_ok=True)
     if (into / relative) != past.dir:
+        past.dir.parent.mkdir(parents=True, exist_ok=True)
         (into / relative).rename(past.dir)
     return past

@@ -8,23 +8,26 @@
       workflows/<platform>/<id>.yml one workflow each (name and steps at the top level)
       runs/<platform>/<id>.yml      run statistics per workflow, daily buckets kept across syncs
 
-A save writes the whole tree to a sibling folder first and swaps it in with renames, so a failure at
-any point leaves the previous snapshot as it was.
+A save writes the whole tree to a sibling folder first and swaps it in in one step (`store.switch`),
+so a failure or an interrupt at any point leaves the previous snapshot as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
-from generator.store.yamlio import atomic_write, load_model, model_to_yaml, read_yaml, validate
+from generator.store import git, migrations, switch
+from generator.store.yamlio import Located, atomic_write, model_to_yaml, read_yaml, validate
+
+if TYPE_CHECKING:
+    from generator.store.workspace import Client
 
 
 class PlatformsFile(Strict):
@@ -64,7 +67,7 @@ def render_files(snapshot: Snapshot) -> dict[str, str]:
     """Relative path → YAML text for every file of the snapshot."""
     snapshot = _sorted(snapshot)
     files: dict[str, str] = {
-        "meta.yml": model_to_yaml(snapshot.meta),
+        "meta.yml": model_to_yaml(snapshot.meta.model_copy(update={"schema_version": migrations.CURRENT})),
         "platforms.yml": model_to_yaml(PlatformsFile(platforms=snapshot.platforms)),
         "credentials.yml": model_to_yaml(CredentialsFile(credentials=snapshot.credentials)),
         "users.yml": model_to_yaml(UsersFile(users=snapshot.users)),
@@ -83,29 +86,15 @@ def render_files(snapshot: Snapshot) -> dict[str, str]:
 def save(snapshot: Snapshot, directory: Path) -> None:
     """Replace `directory` with `snapshot`, atomically: all of it or none of it."""
     files = render_files(snapshot)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".snapshot-new-"))
-    try:
+    with switch.replacing(directory) as staging:
         for relative, text in files.items():
             atomic_write(staging / relative, text)
-        retired = directory.parent / f".snapshot-old-{staging.name.rsplit('-', 1)[-1]}"
-        if directory.exists():
-            directory.rename(retired)
-        staging.rename(directory)
-        shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
-def _load_optional(path: Path, model: type[BaseModel]):
-    return load_model(path, model) if path.exists() else model()
-
-
-def _load_workflow(path: Path) -> Workflow:
+def _load_workflow(located: Located) -> Workflow:
     """A workflow file, checked for consistency: its folder is its platform, step ids are unique, and
     every edge joins two of its steps (a broken flow would otherwise be drawn silently wrong)."""
-    located = read_yaml(path)
+    path = located.path
     workflow = validate(located, Workflow)
     problems = []
     if path.parent.name != workflow.platform.value:
@@ -127,25 +116,59 @@ def _load_workflow(path: Path) -> Workflow:
     return workflow
 
 
+def _read_files(directory: Path, problems: list[str]) -> dict[str, Located]:
+    """Every file of the snapshot, parsed (not yet validated); parse errors go to `problems`."""
+    paths = [directory / name for name in ("meta.yml", "platforms.yml", "credentials.yml", "users.yml")]
+    paths = [p for p in paths if p.exists()]
+    paths += sorted(directory.glob("workflows/*/*.yml")) + sorted(directory.glob("runs/*/*.yml"))
+    files: dict[str, Located] = {}
+    for path in paths:
+        try:
+            files[path.relative_to(directory).as_posix()] = read_yaml(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return files
+
+
+def _migrated(directory: Path, files: dict[str, Located]) -> dict[str, Located]:
+    """The files as the current schema has them (see store/migrations.py); unchanged when current."""
+    meta_path = directory / "meta.yml"
+    version = migrations.version_of(files["meta.yml"].data, meta_path)
+    if version == migrations.CURRENT:
+        return files
+    data = migrations.migrate({name: located.data for name, located in files.items()}, version, meta_path)
+    # Lines still come from the file as written (a migration moves little); a new file has none.
+    return {name: Located(directory / name, value, files[name].root if name in files else None)
+            for name, value in data.items()}
+
+
 def load(directory: Path) -> Snapshot:
-    """Read a snapshot back; every problem in any file is reported with file:line: field."""
+    """Read a snapshot back, migrated to the current schema; every problem in any file is reported with
+    file:line: field."""
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
+    files = _read_files(directory, problems)
+    if "meta.yml" not in files:
+        raise InputError(problems)
+    files = _migrated(directory, files)
 
-    def attempt(fn):
+    def attempt(fn, *args):
         try:
-            return fn()
+            return fn(*args)
         except InputError as exc:
             problems.extend(exc.problems)
             return None
 
-    meta = attempt(lambda: load_model(directory / "meta.yml", SnapshotMeta))
-    platforms = attempt(lambda: _load_optional(directory / "platforms.yml", PlatformsFile))
-    credentials = attempt(lambda: _load_optional(directory / "credentials.yml", CredentialsFile))
-    users = attempt(lambda: _load_optional(directory / "users.yml", UsersFile))
-    workflows = [attempt(lambda p=p: _load_workflow(p)) for p in sorted(directory.glob("workflows/*/*.yml"))]
-    runs = [attempt(lambda p=p: load_model(p, RunStats)) for p in sorted(directory.glob("runs/*/*.yml"))]
+    def whole(name: str, model: type[BaseModel]):
+        return attempt(validate, files[name], model) if name in files else model()
+
+    meta = whole("meta.yml", SnapshotMeta)
+    platforms = whole("platforms.yml", PlatformsFile)
+    credentials = whole("credentials.yml", CredentialsFile)
+    users = whole("users.yml", UsersFile)
+    workflows = [attempt(_load_workflow, files[n]) for n in sorted(files) if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)]
+    runs = [attempt(validate, files[n], RunStats) for n in sorted(files) if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)]
     if problems:
         raise InputError(problems)
     snapshot = Snapshot(
@@ -157,3 +180,12 @@ def load(directory: Path) -> Snapshot:
         runs=[r for r in runs if r is not None],
     )
     return _sorted(snapshot)
+
+
+def previous_revision(client: Client) -> str | None:
+    """The revision holding the snapshot before the current one: HEAD when the working tree changed it,
+    else the commit before the last one that touched it (a sync commits, then health compares)."""
+    if git.run(client.dir, "status", "--porcelain", "--", str(client.snapshot_dir)).strip():
+        return "HEAD"
+    commits = git.run(client.dir, "log", "-2", "--format=%H", "--", str(client.snapshot_dir)).split()
+    return commits[1] if len(commits) > 1 else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -128,20 +127,9 @@ class Client:
 
     def revision(self) -> str:
         """The Git revision of the client folder, for freshness labels ('not in Git' outside a repo)."""
-        try:
-            out = subprocess.run(
-                ["git", "log", "-1", "--format=%h", "--", "."],
-                cwd=self.dir, capture_output=True, text=True, timeout=10,
-            )
-            dirty = subprocess.run(  # the audit log grows with every command; it is not a data change
-                ["git", "status", "--porcelain", "--", ".", ":(exclude)audit.log"],
-                cwd=self.dir, capture_output=True, text=True, timeout=10,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return "not in Git"
-        if out.returncode != 0 or not out.stdout.strip():
-            return "not committed"
-        return out.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+        from generator.store import git
+
+        return git.describe(self.dir)
 
 
 def load_client(path: Path) -> ClientConfig:
@@ -150,14 +138,27 @@ def load_client(path: Path) -> ClientConfig:
 
 
 def client(slug: str, root: Path | None = None) -> Client:
-    if not re.match(SLUG, slug):
+    if not re.fullmatch(SLUG, slug):
         raise InputError([f"'{slug}' is not a client name: use lower case letters, digits and dashes"])
     found = Client(root=root or default_root(), slug=slug)
     if not found.dir.is_dir():
         known = ", ".join(all_slugs(found.root)) or "none yet"
         raise InputError([f"no client '{slug}' in {found.root / 'clients'} (clients: {known}); "
                           f"create one with `handover init {slug}`"])
+    recover(found)
     return found
+
+
+def recover(found: Client) -> list[str]:
+    """Repair what an interrupted sync, import or build left (see `store.switch`): the folders the tool
+    switches (snapshot, export folders, docs) and writes temporary files into."""
+    from generator.store import switch
+
+    exports = found.dir / "exports"
+    folders = [found.dir, found.incidents_dir, exports, found.build_dir, found.build_dir / ".cache"]
+    for parent in (exports, found.build_dir / ".cache"):
+        folders += [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")] if parent.is_dir() else []
+    return [line for folder in folders for line in switch.recover(folder)]
 
 
 def all_slugs(root: Path) -> list[str]:

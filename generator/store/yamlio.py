@@ -8,6 +8,7 @@ model, block style, no aliases) and replaces files atomically, so a crash never 
 from __future__ import annotations
 
 import difflib
+import fcntl
 import os
 import tempfile
 from collections.abc import Iterable
@@ -87,38 +88,88 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
-def _duplicate_keys(node: yaml.Node | None, path: Path) -> list[str]:
-    problems: list[str] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in seen:
-                problems.append(
-                    f"{path}:{line}: key '{key.value}' appears twice (first on line {seen[key.value]}); "
-                    "keep one of them"
-                )
-            seen.setdefault(key.value, line)
-            problems += _duplicate_keys(value, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            problems += _duplicate_keys(item, path)
-    return problems
+# Limits on what a reader accepts, so a hostile or broken file gets a clear error instead of a hang:
+# no file the tool reads is anywhere near these sizes, and no model nests this deep.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_DIGITS = 1000  # Python refuses to convert integers of more than 4,300 digits, with a message of its own
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, with one clear error for a missing file, a folder, an unreadable or oversized one."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise InputError([f"{path}: is a folder; expected a file"]) from None
+    except OSError as exc:
+        raise InputError([f"{path}: cannot read it ({exc.strerror or exc})"]) from None
+    if len(data) > limit:
+        raise InputError([f"{path}: larger than {limit // (1024 * 1024)} MB; not a file this tool writes or reads"])
+    return data
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A UTF-8 text file (a byte-order mark is dropped), with the line of the first byte that is not UTF-8."""
+    data = read_bytes(path, limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError([f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+
+
+def _check_tree(root: yaml.Node | None, path: Path) -> list[str]:
+    """Duplicate keys, aliases and nesting depth, in one walk of the node tree (iterative: a deep file
+    cannot exhaust the stack). An alias is refused rather than expanded: eight nested aliases in 300
+    bytes expand to hundreds of millions of values."""
+    problems: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    todo: list[tuple[yaml.Node, int, int]] = [(root, 1, root.start_mark.line + 1)] if root is not None else []
+    while todo:
+        node, depth, line = todo.pop()
+        if id(node) in seen:  # the composer hands out the anchored node again for each alias
+            return [f"{path}:{line}: YAML aliases (*name) are not accepted; write the value anchored on line "
+                    f"{node.start_mark.line + 1} out in full"]
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            return [f"{path}:{node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"]
+        children: list[tuple[yaml.Node, int, int]] = []
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for key, value in node.value:
+                key_line = key.start_mark.line + 1
+                if key.value in keys:
+                    problems.append((key_line, f"{path}:{key_line}: key '{key.value}' appears twice (first on "
+                                               f"line {keys[key.value]}); keep one of them"))
+                keys.setdefault(key.value, key_line)
+                children += [(key, depth + 1, key_line), (value, depth + 1, key_line)]
+        elif isinstance(node, yaml.SequenceNode):  # an alias item carries its anchor's marks: use the list's
+            children = [(item, depth + 1, node.start_mark.line + 1) for item in node.value]
+        elif not node.style and len(node.value) > MAX_DIGITS and node.value.lstrip("+-").isdigit():
+            return [f"{path}:{node.start_mark.line + 1}: a number of {len(node.value)} digits; at most "
+                    f"{MAX_DIGITS} are read"]
+        todo += reversed(children)
+    return [message for _, message in sorted(problems, key=lambda p: p[0])]
 
 
 def read_yaml(path: Path, text: str | None = None) -> Located:
-    """Parse a YAML file; syntax errors and duplicate keys become an InputError with the line."""
+    """Parse a YAML file; syntax errors, duplicate keys, aliases, excessive size or nesting become an
+    InputError with the line."""
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputError([f"{path}: file not found"]) from None
-        except UnicodeDecodeError as exc:
-            raise InputError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+        text = read_text(path)
+    elif len(text) > MAX_FILE_BYTES:
+        raise InputError([f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
     loader = _Loader(text)
     try:
-        # Parse once: the node tree gives error lines, the data is constructed from the same tree.
+        # Parse once: the node tree gives error lines, and the data is constructed from the same tree
+        # once it passed the checks (nothing of a refused file is expanded).
         root = loader.get_single_node()
+        problems = _check_tree(root, path)
+        if problems:
+            raise InputError(problems)
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -127,11 +178,10 @@ def read_yaml(path: Path, text: str | None = None) -> Located:
         raise InputError([f"{path}:{line}: YAML syntax: {what}"]) from None
     except yaml.YAMLError as exc:
         raise InputError([f"{path}: YAML syntax: {exc}"]) from None
+    except (RecursionError, ValueError, OverflowError) as exc:  # a value the constructor cannot make
+        raise InputError([f"{path}: a value cannot be read ({str(exc)[:200]})"]) from None
     finally:
         loader.dispose()
-    problems = _duplicate_keys(root, path)
-    if problems:
-        raise InputError(problems)
     return Located(path=path, data=data, root=root)
 
 
@@ -243,13 +293,15 @@ def model_to_yaml(obj: BaseModel) -> str:
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename over it. Refused (guard.SecretLeak)
-    if the text holds a secret found during this run."""
+    """Write to a temporary file beside `path`, fsync, then rename over it. The temporary file is
+    locked while it is written, so `switch.recover` removes it only when its writer is gone. Refused
+    (guard.SecretLeak) if the text holds a secret found during this run."""
     guard.check(text, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -47,6 +47,7 @@ class N8nSync:
         self.progress = progress
         self.skipped: list[NotCollected] = []
         self.updates: list[PlatformUpdate] = []
+        self.version: str | None = None  # the audit's "Outdated instance" names it; the public API has no endpoint for it
 
     def _optional(self, section: str, scope: str, fetch):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, unavailable="this n8n version does not offer it")
@@ -97,7 +98,7 @@ class N8nSync:
         settings.update(audit_settings)
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
                               settings=settings, audit=audit, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
-                              updates=self.updates)
+                              updates=self.updates, version=self.version)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
                          runs=aggregator, replace_all=True, exports=exports)
 
@@ -106,15 +107,18 @@ class N8nSync:
         for item in self._list("/credentials", "credentials"):
             shared = item.get("shared") or []
             owning = next((s for s in shared if s.get("role") == "credential:owner"), shared[0] if shared else None)
-            owner = None
+            owner, personal = None, None
             if owning:
                 project = projects.get(str(owning.get("id"))) or owning
                 owner = project.get("name")
-                if project.get("type") == "personal" and owner:
+                if project.get("type") in ("personal", "team"):  # a person's own project, or one the team shares
+                    personal = project["type"] == "personal"
+                if personal and owner:
                     owner = re.sub(r"\s*<[^>]*>\s*$", "", owner)
             out.append(Credential(
                 platform=PLATFORM, id=str(item["id"]), name=str(item.get("name") or item["id"]),
                 app=credential_app(str(item.get("type") or "")), type=item.get("type"), owner=owner,
+                service_account=None if personal is None else not personal,
                 shared_with=sorted(s.get("name") or str(s.get("id")) for s in shared if s is not owning),
                 created=parse_time(item.get("createdAt")), updated=parse_time(item.get("updatedAt")),
             ))
@@ -136,6 +140,9 @@ class N8nSync:
             return findings, settings
         for report_name, body in sorted(report.items()):
             for section in (body or {}).get("sections") or []:
+                current = re.search(r"Currently at version ([0-9][\w.+-]*[0-9a-z])", str(section.get("description") or ""))
+                if current and section.get("nextVersions") is not None:
+                    self.version = current.group(1)
                 for version in section.get("nextVersions") or []:  # "Outdated instance"
                     if isinstance(version, dict) and version.get("name"):
                         self.updates.append(PlatformUpdate(

@@ -57,7 +57,7 @@ _KINDS = {
     "sort": StepKind.transform, "limit": StepKind.transform, "removeDuplicates": StepKind.transform,
     "dateTime": StepKind.transform, "crypto": StepKind.transform, "xml": StepKind.transform,
     "html": StepKind.transform, "markdown": StepKind.transform, "renameKeys": StepKind.transform,
-    "noOp": StepKind.transform, "summarize": StepKind.transform, "compareDatasets": StepKind.condition,
+    "noOp": StepKind.transform, "respondToWebhook": StepKind.transform,  # answers the caller: no app receives data "summarize": StepKind.transform, "compareDatasets": StepKind.condition,
 }
 # Output labels of nodes with several outputs, by output index.
 _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBatches": ["done", "loop"],
@@ -363,6 +363,9 @@ def normalise(document: Redacted, *, base_url: str | None = None, projects: dict
     owner, folder = _ownership(raw.get("shared") or [], projects or {})
     description = raw.get("description")
     name = str(raw.get("name") or ident)
+    trigger = _trigger(nodes, timezone, base_url)
+    if trigger.webhook and trigger.webhook.auth == WebhookAuth.none and _verified_in_code(steps, edges):
+        trigger.webhook.auth = WebhookAuth.signature
     error_workflow = _resource_id(settings.get("errorWorkflow"))
     timeout = settings.get("executionTimeout")
     return Workflow(
@@ -373,7 +376,7 @@ def normalise(document: Redacted, *, base_url: str | None = None, projects: dict
         created=parse_time(raw.get("createdAt")), updated=parse_time(raw.get("updatedAt")),
         version=str(raw["versionId"])[:8] if raw.get("versionId") else None,
         source_url=f"{base_url.rstrip('/')}/workflow/{ident}" if base_url and raw.get("id") else None,
-        trigger=_trigger(nodes, timezone, base_url),
+        trigger=trigger,
         steps=steps, edges=edges,
         settings=WorkflowSettings(
             error_workflow=f"n8n:{error_workflow}" if error_workflow else None,
@@ -405,6 +408,14 @@ def secret_refs(document: Redacted, step_of: dict[int, str]) -> list[SecretRef]:
         refs.add((step, render_path(path), finding.kind, finding.fingerprint))
     return [SecretRef(step=step, field=where, kind=kind, fingerprint=fp)
             for step, where, kind, fp in sorted(refs, key=lambda r: (r[0] or "", *r[1:]))]
+
+
+def _verified_in_code(steps: list[Step], edges: list[Edge]) -> bool:
+    """A webhook whose very next step is code checks the caller itself (a provider's signature, such as
+    Shopify's HMAC): n8n's own audit does not count such a webhook as unprotected."""
+    webhook = next((s.id for s in steps if s.kind == StepKind.trigger and s.app == "Webhook"), None)
+    kinds = {s.id: s.kind for s in steps}
+    return webhook is not None and any(e.source == webhook and kinds.get(e.target) == StepKind.code for e in edges)
 
 
 def _edges(connections: dict, nodes: list[dict], by_name: dict[str, str]) -> list[Edge]:

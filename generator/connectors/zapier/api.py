@@ -53,8 +53,12 @@ def zap_from_api(document: Redacted, apps: dict[str, str]) -> Workflow:
     if not isinstance(document, Redacted):
         raise TypeError("zap_from_api() takes redact_document(raw): nothing reads a raw Zap")
     zap = document.tree
-    info = ZapInfo(id=str(zap["id"]), title=str(zap.get("title") or zap.get("id")), active=bool(zap.get("is_enabled")),
-                   updated=parse_time(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"),
+    # The number inside a v2 id is the Zap's id everywhere else (runs, the editor, the account export):
+    # using it keeps a Zap's ref the same whether it was synced or imported.
+    number = numeric_id(str(zap["id"]))
+    info = ZapInfo(id=str(number) if number is not None else str(zap["id"]), title=str(zap.get("title") or zap.get("id")),
+                   active=bool(zap.get("is_enabled")), updated=parse_time(zap.get("updated_at")),
+                   source_url=(zap.get("links") or {}).get("html_editor"),
                    secrets=secret_refs(document, "steps", lambda index, _: str(index + 1)))
     return normalise(info, steps_from_api(zap, apps))
 
