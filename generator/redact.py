@@ -298,6 +298,7 @@ def marker(kind: str, value: str) -> str:
 
 
 _HOST_PREFIX = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{0,20}://)?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::\d{1,5})?/")
+_PUBLIC_PATH = re.compile(r"(?:hooks/catch|services|workflows|triggers|api/webhooks|webhookb2)/")
 _MARKER = re.compile(r"\[redacted [a-z0-9_]{1,60} sha256:[0-9a-f]{12}\]")
 _RUN = re.compile(r"[A-Za-z0-9_+-]+={0,2}")  # token characters: random tokens are judged per run (no '/', '.')
 _B64_RUN = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
@@ -347,8 +348,10 @@ def _scan_uncached(text: str, context: str) -> list[tuple[int, int, str]]:
         return spans
     for match in _PROVIDER.finditer(text):
         if not is_placeholder(match.group(0)):
-            host = _HOST_PREFIX.match(match.group(0))  # a webhook's host is public, its path is the secret
-            spans.append((match.start() + (host.end() if host else 0), match.end(), _PROVIDER_KIND[match.lastgroup]))
+            host = _HOST_PREFIX.match(match.group(0))  # a webhook's host and fixed path are public, the rest secret
+            start = match.start() + (host.end() if host else 0)
+            public = _PUBLIC_PATH.match(text, start) if host else None
+            spans.append((public.end() if public else start, match.end(), _PROVIDER_KIND[match.lastgroup]))
     if "PRIVATE KEY" in text or "PuTTY" in text:
         for match in _PEM.finditer(text):
             end = _PEM_END.search(text, match.end())

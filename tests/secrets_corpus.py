@@ -168,7 +168,10 @@ class Secret:
 
 
 def _after_host(url: str) -> str:
-    return url.split("/", 3)[3].rstrip("/")
+    """The secret part of a webhook address: after the host and the path every such address has."""
+    import re
+
+    return re.sub(r"^(hooks/catch|services|api/webhooks|webhookb2)/", "", url.split("/", 3)[3]).rstrip("/")
 
 
 def _corpus() -> list[Secret]:
