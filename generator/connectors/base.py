@@ -251,8 +251,15 @@ def failure(exc: BaseException) -> str:
         return f"nested too deeply (more than {MAX_DEPTH} levels)"
     if isinstance(exc, InputError):
         return "; ".join(exc.problems)
+    if isinstance(exc, (TypeError, AttributeError, KeyError, IndexError)) or _PYTHON_WORDS.search(str(exc)):
+        # Python's own words ("'int' object has no attribute…") mean nothing to a consultant.
+        return "its structure is not what a platform export holds (a value of an unexpected kind); export it again"
     text = redact_text(str(exc) or type(exc).__name__)[0]
     return " ".join(text.split())[:200]
+
+
+_PYTHON_WORDS = re.compile(r"invalid literal for|could not convert|object has no attribute|not subscriptable|"
+                           r"unhashable type|object is not|takes \d+ positional", re.I)
 
 
 # What normalising one workflow may raise on data it does not expect (besides InputError from the
@@ -335,3 +342,37 @@ def nothing_importable(noun: str, rejected: list[str]) -> InputError:
 def problem(message: str, hint: str = "") -> InputError:
     """An input error shown as one line with what to do, as the CLI prints it."""
     return InputError(message + (f" — {hint}" if hint else ""))
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes: what the normalisers read, checked first, so a file of the wrong shape is refused in words
+# that name the field (`nodes[2].type: expected text, got a number`), never in Python's.
+
+TEXT, NUMBER, FLAG = (str,), (int, float), (bool,)
+SCALAR = (str, int, float, bool)
+_KIND_WORDS = {str: "text", int: "a number", float: "a number", bool: "true or false", dict: "an object",
+               list: "a list"}
+
+
+def _kind_of(value) -> str:
+    return "nothing (null)" if value is None else _KIND_WORDS.get(type(value), type(value).__name__)
+
+
+def check_shape(value, shape, where: str = "") -> None:
+    """Raise InputError naming the first place where `value` does not have `shape`. A shape is a tuple of
+    accepted types, `{key: shape}` for an object (absent or null keys are fine), or `[shape]` for a list
+    of such items. Only what the normalisers rely on is described; everything else passes."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise InputError([f"{where or 'the document'}: expected an object, got {_kind_of(value)}"])
+        for key, inner in shape.items():
+            if value.get(key) is not None:
+                check_shape(value[key], inner, f"{where}.{key}" if where else key)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            raise InputError([f"{where}: expected a list, got {_kind_of(value)}"])
+        for index, item in enumerate(value):
+            check_shape(item, shape[0], f"{where}[{index}]")
+    elif not isinstance(value, shape) or (shape in (NUMBER,) and isinstance(value, bool)):
+        wanted = " or ".join(dict.fromkeys(_KIND_WORDS.get(t, t.__name__) for t in shape))
+        raise InputError([f"{where}: expected {wanted}, got {_kind_of(value)}"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from generator.connectors.base import parse_time
+from generator.connectors.base import SCALAR, TEXT, check_shape, parse_time
 from generator.model import (
     Access,
     Address,
@@ -273,6 +273,13 @@ def secret_refs(document: Redacted, step_of: dict[int, str], scenario: Redacted 
             for step, where, kind, fp in sorted(refs, key=lambda r: (r[0] or "", *r[1:]))]
 
 
+# What normalise() reads, by type (connectors.base.check_shape); routes and error handlers nest flows.
+_MODULE: dict = {"id": SCALAR, "module": TEXT, "version": (int, float, str), "mapper": {}, "parameters": {},
+                 "filter": {"name": TEXT}, "metadata": {}}
+_MODULE.update(routes=[{"flow": [_MODULE]}], branches=[{"flow": [_MODULE], "label": TEXT}], onerror=[_MODULE])
+SHAPE = {"name": TEXT, "flow": [_MODULE], "metadata": {"scenario": {}}}
+
+
 def normalise(document: Redacted, *, scenario: Redacted | None = None, hooks: dict[int, dict] | None = None,
               teams: dict[int, str] | None = None, host: str | None = None, fallback_id: str | None = None,
               timezone: str | None = None) -> Workflow:
@@ -285,6 +292,7 @@ def normalise(document: Redacted, *, scenario: Redacted | None = None, hooks: di
     blueprint = unwrap(document)
     if not isinstance(blueprint.get("flow"), list):
         raise ValueError("'flow' is missing or not a list; is this a Make blueprint export?")
+    check_shape(blueprint, SHAPE)
     scenario = scenario_document.tree if scenario_document else {}
     hooks = hooks or {}
     walker = _Walker()

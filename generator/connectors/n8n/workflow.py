@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from generator.connectors.base import parse_time
+from generator.connectors.base import FLAG, NUMBER, SCALAR, TEXT, check_shape, parse_time
 from generator.model import (
     Access,
     Address,
@@ -339,6 +339,16 @@ def _step_id(node: dict, used: set[str]) -> str:
     return ident
 
 
+# What normalise() reads, by type (connectors.base.check_shape): the rest of a node passes untouched.
+SHAPE = {
+    "id": SCALAR, "name": TEXT, "description": TEXT, "active": FLAG, "isArchived": FLAG, "versionId": SCALAR,
+    "tags": [(str, dict)], "settings": {"timezone": TEXT, "executionTimeout": NUMBER, "errorWorkflow": (str, int, dict)},
+    "nodes": [{"id": SCALAR, "name": TEXT, "type": TEXT, "typeVersion": (int, float, str), "disabled": FLAG,
+               "notes": TEXT, "parameters": {}, "credentials": {}, "webhookId": SCALAR}],
+    "connections": {},
+}
+
+
 def normalise(document: Redacted, *, base_url: str | None = None, projects: dict[str, dict] | None = None,
               fallback_id: str | None = None) -> Workflow:
     """One n8n workflow (API item or export file), already redacted by `redact_document`, → Workflow;
@@ -348,6 +358,7 @@ def normalise(document: Redacted, *, base_url: str | None = None, projects: dict
     raw = document.tree
     if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list):
         raise ValueError("'nodes' is missing or not a list; is this an n8n workflow export?")
+    check_shape(raw, SHAPE)
     ident = str(raw.get("id") or fallback_id or slug(str(raw.get("name") or "workflow")))
     settings = raw.get("settings") or {}
     timezone = settings.get("timezone") if settings.get("timezone") not in (None, "DEFAULT") else None

@@ -11,12 +11,16 @@ from generator.config import PlatformConfig
 from generator.connectors.base import (
     MAX_FILE_BYTES,
     NORMALISE_ERRORS,
+    NUMBER,
+    SCALAR,
+    TEXT,
     Collected,
     Documents,
     ImportIds,
     Rejected,
     SyncContext,
     check_document,
+    check_shape,
     failure,
     load_json_bytes,
     nothing_importable,
@@ -82,13 +86,21 @@ def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
     return steps
 
 
+# What the step builder reads of an export node, by type (connectors.base.check_shape).
+NODE_SHAPE = {"id": SCALAR, "parent_id": SCALAR, "title": TEXT, "selected_api": TEXT, "action": TEXT,
+              "type_of": TEXT, "params": {}, "meta": {}, "authentication_id": SCALAR, "sort_order": NUMBER}
+
+
 def zap_from_export(document: Redacted, details: dict | None, keep_literals: bool) -> Workflow:
     """One Zap of `Zapfile.json`, redacted, with its (redacted) `zap_data.json` entry → Workflow."""
     if not isinstance(document, Redacted):
         raise TypeError("zap_from_export() takes redact_document(raw): nothing reads a raw Zap")
     zap = document.tree
+    check_shape(zap, {"title": TEXT})
     nodes = export_nodes(zap)
     steps = "nodes" if zap.get("nodes") else "steps"
+    for index, node in enumerate(nodes):
+        check_shape(node, NODE_SHAPE, f"{steps}[{node.get('id', index)}]")
     dates = [d for n in nodes for d in [parse_time(n.get("last_changed"))] if d]
     created = [d for n in nodes for d in [parse_time(n.get("created_at"))] if d]
     info = ZapInfo(id=str(zap.get("id")), title=str(zap.get("title") or (details or {}).get("title") or zap.get("id")),
@@ -178,7 +190,7 @@ def read_files(paths: list[Path]) -> Documents:
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
     """Export documents → Collected: Zapfile.json and zap_data.json joined by Zap id, history files
     (runs with `zap_id`) aggregated into run statistics."""
-    zapfile: list[dict] = []
+    zapfile: list[tuple[str, dict]] = []  # (file it came from, Zap)
     details: dict[str, dict] = {}
     history: list[dict] = []
     problems: list[str] = []
@@ -193,17 +205,17 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
         elif base.startswith("zap_data"):
             details.update({str(z.get("id")): redact_document(z).tree for z in _zaps(document)})
         elif _zaps(document):
-            zapfile += _zaps(document)
+            zapfile += [(label, zap) for zap in _zaps(document)]
         else:
             what = "the top level is not an object or a list" if not isinstance(document, (dict, list)) else \
                 "no 'zaps' found"
             problems.append(f"{label}: expected Zapfile.json, zap_data.json or a task-history file ({what})")
     if not zapfile and details:  # only zap_data.json given: it describes the same Zaps
-        zapfile = list(details.values())
+        zapfile = [("zap_data.json", zap) for zap in details.values()]
     ids = ImportIds(ctx)
     workflows, exports, origin, trees = [], {}, {}, []
-    for zap in zapfile:
-        where = f"Zap {str(zap.get('id'))[:40]}"
+    for label, zap in zapfile:
+        where = f"{label}: Zap {str(zap.get('id'))[:40]}"
         try:
             check_document(zap, where)
             redacted = redact_document(zap)  # the one boundary: nothing below sees the raw Zap
