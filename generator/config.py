@@ -245,6 +245,15 @@ class Thresholds(Strict):
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
+class Document(Strict):
+    """How the handover document presents itself."""
+
+    pdf_detail_threshold: int = Field(
+        default=60, ge=0, description="Above this many workflows the PDF is the summary edition: the overview "
+        "chapters and one short register entry per workflow, the full per-workflow chapters staying on the site "
+        "(`handover build --pdf-detail` prints them anyway).")
+
+
 class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
@@ -264,6 +273,7 @@ class ClientConfig(Strict):
     attestations: list[Attestation] = []
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
+    document: Document = Document()
 
     @field_validator("escalation")
     @classmethod

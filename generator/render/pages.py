@@ -80,7 +80,7 @@ DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 680, 900  # px at 96 dpi: the PDF's text area; l
 BUCKET = 50  # the most entries in one nav section: every page carries its own section, so keep it small
 
 
-def sections(items: list, keys: list, title) -> list[tuple[tuple[str, ...], list]]:
+def sections(items: list, keys: list, title, depth: int = 0) -> list[tuple[tuple[str, ...], list]]:
     """`items` in nav sections of at most BUCKET entries: grouped by each of `keys` in turn (platform,
     then folder) while a group is too long, then split into runs of names. A section path is a tuple of
     labels; the items keep their order inside it. Short lists stay whole, so small estates keep one
@@ -91,11 +91,12 @@ def sections(items: list, keys: list, title) -> list[tuple[tuple[str, ...], list
     for item in items:
         groups.setdefault(keys[0](item), []).append(item)
     out = []
-    for label, members in groups.items():
+    # The first level (platform) keeps its order; folders are listed by name.
+    for label, members in groups.items() if depth == 0 else sorted(groups.items(), key=lambda g: g[0].casefold()):
         if len(members) <= BUCKET:
             out.append(((label,), members))
         elif len(keys) > 1 and 1 < len({keys[1](m) for m in members}) <= BUCKET:
-            out += [((label, *path), sub) for path, sub in sections(members, keys[1:], title)]
+            out += [((label, *path), sub) for path, sub in sections(members, keys[1:], title, depth + 1)]
         else:
             out += [((label, *path), sub) for path, sub in _name_runs(members, title)]
     return out
@@ -174,6 +175,28 @@ def plan(portal: Portal) -> list[Page]:
     ]
 
 
+def register(portal: Portal) -> tuple[Page, dict[str, str]]:
+    """The PDF's summary edition of the workflows: one short entry per workflow, a page per nav
+    section. Also where each workflow's own pages (workflow, runbook) lead to in that edition:
+    {page path: "register page path#entry"}. Written under `print/`, which the site leaves out."""
+    top = Page("print/register.md", "Workflow register", "register.md.j2", {"views": None, "path": ()})
+    aliases: dict[str, str] = {}
+    for number, (path, views) in enumerate(_workflow_sections(portal.workflows), start=1):
+        child = Page(f"print/register-{number:03d}.md", "Register: " + " · ".join(path), "register.md.j2",
+                     {"views": views, "path": path})
+        top.children.append(child)
+        for view in views:
+            aliases[view.page] = aliases[view.runbook_page] = f"{child.path}#{register_anchor(view)}"
+    return top, aliases
+
+
+def register_anchor(view: WorkflowView) -> str:
+    return "wf-" + posixpath.splitext(posixpath.basename(view.page))[0]
+
+
+PRINT_ONLY = "print/"  # docs folder of pages only the PDF shows (excluded from the site)
+
+
 def flatten(pages: list[Page]) -> list[Page]:
     out = []
     for page in pages:
@@ -210,6 +233,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         link=_linker(page.path),
         wf_link=wf_link,
         finding_anchor=finding_anchor,
+        register_anchor=register_anchor,
         areas=AREAS,
         version=__version__,
         guides={spec.kind: spec.guide for spec in SPECS.values()},
@@ -275,11 +299,13 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
         f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
         "nav": nav_entries(pages),
+        "exclude_docs": PRINT_ONLY + "\n",
     }
 
 
-def write_docs(client: Client, portal: Portal) -> list[Page]:
-    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml.
+def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[Page]:
+    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml; `extra` are pages
+    for the PDF alone (under PRINT_ONLY), e.g. the register.
 
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
@@ -287,7 +313,7 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
     env = environment()
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
-        for page in flatten(pages):
+        for page in flatten([*pages, *extra]):
             atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
