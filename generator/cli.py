@@ -230,7 +230,13 @@ def import_exports(
     from generator.commands import imports as command
 
     clients = _clients(client, False, root)
-    execute(lambda: command.run(clients[0], platform, list(files), keep_literals), clients, "import")
+    display, progress = _progress()
+
+    def work():
+        with display:
+            return command.run(clients[0], platform, list(files), keep_literals, progress)
+
+    execute(work, clients, "import")
 
 
 @app.command()

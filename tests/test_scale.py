@@ -124,3 +124,25 @@ def test_large_site_opens_and_searches_offline(tmp_path):
     found = re.search(r"(\d+) matching documents?", dom)
     assert found and int(found.group(1)) >= 1, "search returned nothing from file://"
     assert "Loyalty points award" in dom
+
+
+def test_import_of_many_files_reports_progress_per_file(tmp_path):
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from scale import export_files
+
+    from generator.connectors import import_files
+    from generator.store import snapshot
+    from tests.conftest import new_client
+
+    c = new_client(tmp_path)
+    paths = export_files(tmp_path / "exports", 120)
+    seen: list = []
+
+    def progress(label, total):
+        seen.append(total)
+        return lambda n: seen.append(n)
+
+    outcome = import_files(c, "n8n", paths, progress=progress)
+    assert outcome.workflows == 120
+    assert seen == [120] + [1] * 120
+    assert len(snapshot.load(c.snapshot_dir).workflows) == 120

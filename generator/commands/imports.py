@@ -11,10 +11,11 @@ from generator.errors import InputError
 from generator.store.workspace import Client
 
 
-def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False) -> Result:
+def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False, progress=None) -> Result:
     try:
         outcome = import_files(client, platform, files,
-                               options={"keep_literals": True} if keep_literals and platform == "zapier" else None)
+                               options={"keep_literals": True} if keep_literals and platform == "zapier" else None,
+                               progress=progress)
     except InputError as exc:
         raise InputError(exc.problems, exc.hint or "the snapshot was not changed") from None
     result = Result().say(f"Imported {outcome.workflows} {platform} workflow(s) into {client.snapshot_dir}", "ok")

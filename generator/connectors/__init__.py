@@ -189,9 +189,10 @@ def save(client, snapshot: Snapshot, collected: list[Collected]) -> None:
 
 
 def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | None = None, *,
-                 options: dict | None = None) -> Outcome:
+                 options: dict | None = None, progress=None) -> Outcome:
     """Import export files of one platform into the snapshot (adding or updating those workflows).
-    `options` are the user's import choices: {"keep_literals": True} (Zapier)."""
+    `options` are the user's import choices: {"keep_literals": True} (Zapier); `progress` replaces the
+    context's progress display (one step per file)."""
     try:
         kind = Platform(platform)
     except ValueError:
@@ -200,11 +201,24 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
     ctx = ctx or SyncContext(now=now_utc())
     if options:
         ctx = replace(ctx, **options)
+    if progress is not None:
+        ctx = replace(ctx, progress=progress)
     connector = CONNECTORS[kind]
     configured = next((p for p in client.config.platforms if p.kind == kind), None)
-    documents = connector.read_files(paths)
+    advance = ctx.progress(f"{kind.label} files", len(paths))
+    if kind is Platform.zapier:  # its files are read together (an export ZIP, or the Zapfile with its data)
+        documents = connector.read_files(paths)
+        advance(len(paths))
+    else:  # one file is one document: parsed as it is imported, not all of them first
+        documents = _one_by_one(connector, paths, advance)
     started = time.monotonic()
     collected = connector.import_documents(documents, configured, ctx)
     snapshot = merge(_previous(client.snapshot_dir), collected, ctx.now)
     save(client, snapshot, [collected])
     return _outcome(configured.name if configured else platform, collected, time.monotonic() - started)
+
+
+def _one_by_one(connector: Connector, paths: list[Path], advance):
+    for path in paths:
+        yield from connector.read_files([path])
+        advance(1)
