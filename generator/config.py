@@ -245,9 +245,33 @@ class Thresholds(Strict):
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
 
 
-class Document(Strict):
-    """How the handover document presents itself."""
+class Revision(Strict):
+    revision: str = Field(description="The document's revision label, e.g. '1.0' or 'draft 2'.")
+    date: date
+    author: str = Field(description="Who made this revision.")
+    summary: str = Field(description="What changed, in a line.")
 
+
+class Signatory(Strict):
+    role: str = Field(description="Why this person signs, e.g. 'Prepared by', 'Accepted for the client'.")
+    name: str | None = Field(default=None, description="Empty leaves a line to write the name on.")
+    organisation: str | None = None
+
+
+class Document(Strict):
+    """How the handover document presents itself (PDF cover, footer and document control)."""
+
+    confidentiality: str | None = Field(
+        default=None, description="The marking printed on every PDF page and the cover; empty for "
+        "'Confidential — prepared for <client name>'.")
+    revisions: list[Revision] = Field(
+        default=[], description="The version table, oldest first; empty lists the current build alone.")
+    sign_off: list[Signatory] = Field(
+        default=[], description="Who signs the handover off; empty for the consultant and a client representative.")
+    keywords: list[str] = Field(default=[], description="Extra PDF keywords (the platforms are always listed).")
+    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The document's language (BCP 47), for the PDF metadata.")
+    primary_colour: str | None = Field(
+        default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="The client's brand colour for the site's header and the PDF's headings, e.g. '#0f3d3e'.")
     pdf_detail_threshold: int = Field(
         default=60, ge=0, description="Above this many workflows the PDF is the summary edition: the overview "
         "chapters and one short register entry per workflow, the full per-workflow chapters staying on the site "

@@ -91,8 +91,31 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
         "platforms": ", ".join(portal.platforms_in_use()) or "none yet",
         "logo": ("assets/client-logo" + Path(logo).suffix) if logo else None,
         "version": __version__,
+        **_document_control(portal),
         # A stable document id: same input, same bytes.
         "identifier": f"{config.client.slug}-{portal.now:%Y%m%d%H%M%S}-{portal.revision}",
+    }
+
+
+def _document_control(portal: Portal) -> dict:
+    """Marking, version table, sign-off and metadata for the PDF, with defaults from the engagement."""
+    config = portal.config
+    document, consultant = config.document, config.engagement.consultant
+    author = consultant.company or consultant.name
+    revisions = [r.model_dump() for r in document.revisions] or [
+        {"revision": portal.revision, "date": portal.now.date(), "author": consultant.name,
+         "summary": "Handover generated from the snapshot of this date."}]
+    sign_off = [s.model_dump() for s in document.sign_off] or [
+        {"role": "Prepared by", "name": consultant.name, "organisation": consultant.company},
+        {"role": "Accepted for the client", "name": None, "organisation": config.client.name}]
+    return {
+        "marking": document.confidentiality or f"Confidential — prepared for {config.client.name}",
+        "revisions": [{**r, "date": f"{r['date']:%d %b %Y}"} for r in revisions],
+        "sign_off": sign_off,
+        "keywords": ", ".join(["automation handover", *portal.platforms_in_use(), *config.compliance, *document.keywords]),
+        "language": document.language,
+        "primary": document.primary_colour,
+        "author_short": author,
     }
 
 

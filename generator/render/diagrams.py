@@ -49,6 +49,17 @@ EDGE_STYLES = {
     "call": (PURPLE, "1.5 2.5", 1.8),
     "uses": ("#8a96a3", None, 1.0),
 }
+# How a legend names each line: the words come from the style, so the two cannot disagree.
+EDGE_NAMES = {"flow": "solid grey", "error": "dashed orange-red", "call": "dotted pink", "uses": "thin grey"}
+
+
+def line_legend(meanings: dict[str, str]) -> str:
+    """'dotted pink arrows: one workflow starts another; …' for the styles given (style → meaning)."""
+    return "; ".join(f"{EDGE_NAMES[style]} arrows: {meaning}" for style, meaning in meanings.items())
+
+
+PX_TO_PT = 0.75  # the SVG's user unit is a CSS px: 1/96 in, 0.75 pt
+MIN_TEXT_PT = 7.0  # no text in a diagram is printed smaller than this
 
 
 @dataclass
@@ -75,6 +86,7 @@ class Diagram:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     direction: str = "TB"  # TB: top to bottom (flowcharts); LR: left to right (the map)
+    lanes: list[tuple[str, list[str]]] = field(default_factory=list)  # (label, node ids): a lane layout
 
 
 # --------------------------------------------------------------------------------------------------
@@ -114,7 +126,8 @@ def _clip(line: str, size: float, max_width: float) -> str:
 # Layout
 
 
-LABEL_SIZE, SUB_SIZE, BOX_TEXT_WIDTH, PAD = 11.0, 9.0, 150.0, 10.0
+LABEL_SIZE, SUB_SIZE, EDGE_SIZE, BOX_TEXT_WIDTH, PAD = 12.0, 10.5, 10.5, 168.0, 10.0
+SMALLEST = min(LABEL_SIZE, SUB_SIZE, EDGE_SIZE)
 
 
 @dataclass
@@ -140,15 +153,16 @@ class _EdgeView:
         self.points = [tuple(p) for p in points]
 
 
-def _boxes(diagram: Diagram) -> dict[str, _Box]:
+def _boxes(diagram: Diagram, text_width_max: float = BOX_TEXT_WIDTH, fixed: float | None = None) -> dict[str, _Box]:
     boxes = {}
     for node in diagram.nodes:
-        lines = wrap(node.label, LABEL_SIZE, BOX_TEXT_WIDTH, 4)
-        sub = wrap(node.sublabel, SUB_SIZE, BOX_TEXT_WIDTH, 1) if node.sublabel else []
+        lines = wrap(node.label, LABEL_SIZE, text_width_max, 4)
+        sub = wrap(node.sublabel, SUB_SIZE, text_width_max, 1) if node.sublabel else []
         width = max([text_width(t, LABEL_SIZE) for t in lines] + [text_width(t, SUB_SIZE) for t in sub] + [40])
         shape = STYLES[node.style][2]
         extra = 22 if shape in ("hexagon", "pill") else 0
-        boxes[node.id] = _Box(node, lines, sub, round(width + 2 * PAD + extra), round(14 * len(lines) + 12 * len(sub) + 2 * PAD))
+        boxes[node.id] = _Box(node, lines, sub, fixed or round(width + 2 * PAD + extra),
+                              round(15 * len(lines) + 13 * len(sub) + 2 * PAD))
     return boxes
 
 
@@ -175,7 +189,10 @@ def layout(diagram: Diagram):
     components = sorted(graph.C, key=lambda c: min(order[v.data] for v in c.sV))
     for component in components:
         sugiyama = SugiyamaLayout(component)
-        sugiyama.xspace, sugiyama.yspace = 28, 46
+        # Between layers: room for the widest edge label where the layers run left to right.
+        labels = [text_width(e.label, EDGE_SIZE) + 30 for e in diagram.edges if e.label]
+        sugiyama.xspace = 28
+        sugiyama.yspace = max([46] + labels) if diagram.direction == "LR" else (46 if not labels else 56)
         # Every root, in declaration order: left to itself grandalf finds them by iterating sets keyed
         # by object identity, and the layout would change from one run to the next.
         in_order = sorted(component.sV, key=lambda v: order[v.data])
@@ -201,6 +218,31 @@ def layout(diagram: Diagram):
         routes.append((e.model, _clip_route(points, boxes[e.model.source], boxes[e.model.target])))
     routes.sort(key=lambda r: (order[r[0].source], order[r[0].target], r[0].label))
     return boxes, routes
+
+
+LANE_LABEL, LANE_BOX, LANE_GAP, LANE_WIDTH = 96.0, 150.0, 22.0, 640.0
+
+
+def lane_layout(diagram: Diagram):
+    """Each lane a band of rows, its boxes in a grid; edges straight from border to border (drawn under
+    the boxes). Returns boxes, routes and the lanes' bands (label, y, height)."""
+    boxes = _boxes(diagram, LANE_BOX - 2 * PAD, LANE_BOX)
+    per_row = max(1, int((LANE_WIDTH - LANE_LABEL) // (LANE_BOX + LANE_GAP)))
+    bands, y = [], 0.0
+    for label, ids in diagram.lanes:
+        ids = [i for i in ids if i in boxes]
+        top = y
+        for start in range(0, max(len(ids), 1), per_row):
+            row = ids[start:start + per_row]
+            height = max([boxes[i].h for i in row] + [40])
+            for column, node_id in enumerate(row):
+                boxes[node_id].xy = (LANE_LABEL + LANE_GAP / 2 + column * (LANE_BOX + LANE_GAP) + LANE_BOX / 2,
+                                     y + LANE_GAP / 2 + height / 2)
+            y += height + LANE_GAP
+        bands.append((label, top, y - top))
+    routes = [(e, _clip_route([boxes[e.source].xy, boxes[e.target].xy], boxes[e.source], boxes[e.target]))
+              for e in diagram.edges if e.source in boxes and e.target in boxes and e.source != e.target]
+    return boxes, routes, bands
 
 
 def _clip_route(points, source: _Box, target: _Box):
@@ -254,21 +296,64 @@ def _arrow(points, colour: str) -> str:
     return f'<polygon points="{_n(x2)},{_n(y2)} {_n(left[0])},{_n(left[1])} {_n(right[0])},{_n(right[1])}" fill="{colour}"/>'
 
 
+def _placed(diagram: Diagram):
+    if not diagram.nodes:
+        return {}, [], []
+    if diagram.lanes:
+        return lane_layout(diagram)
+    boxes, routes = layout(diagram)
+    return boxes, routes, []
+
+
+def _extent(boxes, routes, bands):
+    if not boxes:
+        return 0.0, 0.0, 200.0, 40.0
+    xs = [b.xy[0] - b.w / 2 for b in boxes.values()] + [b.xy[0] + b.w / 2 for b in boxes.values()]
+    ys = [b.xy[1] - b.h / 2 for b in boxes.values()] + [b.xy[1] + b.h / 2 for b in boxes.values()]
+    for _, points in routes:
+        xs += [p[0] for p in points]
+        ys += [p[1] for p in points]
+    if bands:
+        xs += [0.0, LANE_WIDTH]
+        ys += [0.0] + [top + height for _, top, height in bands]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def fit_scale(diagram: Diagram, max_width: float | None = None, max_height: float | None = None) -> float:
+    """The factor the diagram is shrunk by to fit `max_width` × `max_height` (1.0: full size)."""
+    min_x, min_y, max_x, max_y = _extent(*_placed(diagram))
+    width, height = max_x - min_x + 32, max_y - min_y + 32
+    return min(1.0, (max_width or width) / width, (max_height or height) / height)
+
+
+def legible(diagram: Diagram, max_width: float | None = None, max_height: float | None = None) -> bool:
+    """True when the smallest text stays at or above MIN_TEXT_PT once the diagram is fitted."""
+    return SMALLEST * PX_TO_PT * fit_scale(diagram, max_width, max_height) >= MIN_TEXT_PT - 1e-9
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_spot(points, w: float, h: float, taken: list) -> tuple[float, float]:
+    """A point on the line where a w×h label covers no box and no other label (the middle if none)."""
+    segments = list(zip(points, points[1:], strict=False))
+    candidates = []
+    for t in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9):
+        for (x1, y1), (x2, y2) in segments[len(segments) // 2:] + segments[:len(segments) // 2]:
+            candidates.append((x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+    for x, y in candidates:
+        rect = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if not any(_overlaps(rect, other) for other in taken):
+            return x, y
+    return candidates[0]
+
+
 def to_svg(diagram: Diagram, max_width: float | None = None, max_height: float | None = None) -> str:
     """The diagram as a standalone SVG document (no blank line inside, so it can be inlined in Markdown)."""
-    boxes, routes = layout(diagram) if diagram.nodes else ({}, [])
+    boxes, routes, bands = _placed(diagram)
     margin = 16.0
-    if boxes:
-        min_x = min(b.xy[0] - b.w / 2 for b in boxes.values())
-        min_y = min(b.xy[1] - b.h / 2 for b in boxes.values())
-        max_x = max(b.xy[0] + b.w / 2 for b in boxes.values())
-        max_y = max(b.xy[1] + b.h / 2 for b in boxes.values())
-        for _, points in routes:
-            min_x, max_x = min([min_x] + [p[0] for p in points]), max([max_x] + [p[0] for p in points])
-            min_y, max_y = min([min_y] + [p[1] for p in points]), max([max_y] + [p[1] for p in points])
-    else:
-        min_x = min_y = 0.0
-        max_x, max_y = 200.0, 40.0
+    min_x, min_y, max_x, max_y = _extent(boxes, routes, bands)
     dx, dy = margin - min_x, margin - min_y
     width, height = max_x - min_x + 2 * margin, max_y - min_y + 2 * margin
     # Scale the displayed size to fit (a page), keep the drawing's own coordinates in the viewBox.
@@ -281,37 +366,43 @@ def to_svg(diagram: Diagram, max_width: float | None = None, max_height: float |
         f"<desc>{escape(diagram.description)}</desc>",
         f'<rect x="0" y="0" width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>',
     ]
+    for index, (label, top, band_h) in enumerate(bands):
+        fill = "#f4f7f8" if index % 2 == 0 else "#ffffff"
+        out.append(f'<rect x="{_n(dx)}" y="{_n(top + dy)}" width="{_n(LANE_WIDTH)}" height="{_n(band_h)}" fill="{fill}" stroke="#d5dde2" stroke-width="0.8"/>')
+        for i, line in enumerate(wrap(label, LABEL_SIZE, LANE_LABEL - 16, 2)):
+            out.append(f'<text x="{_n(dx + 8)}" y="{_n(top + dy + 22 + i * 15)}" font-size="{_n(LABEL_SIZE)}" font-weight="600" fill="#0f3d3e">{escape(line)}</text>')
     for edge, points in routes:
         colour, dash, stroke_width = EDGE_STYLES[edge.style]
         path = " ".join(("M" if i == 0 else "L") + f"{_n(x + dx)} {_n(y + dy)}" for i, (x, y) in enumerate(points))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="{stroke_width}"{dash_attr}/>')
         out.append(_arrow([(x + dx, y + dy) for x, y in points], colour))
-    for edge, points in routes:  # labels above lines
-        if edge.label:
-            mid = len(points) // 2
-            (x1, y1), (x2, y2) = points[mid - 1], points[mid]
-            lx, ly = (x1 + x2) / 2 + dx, (y1 + y2) / 2 + dy
-            text = _clip(edge.label, 9.0, 120)
-            tw = text_width(text, 9.0) + 8
-            colour = EDGE_STYLES[edge.style][0]
-            out.append(f'<rect x="{_n(lx - tw / 2)}" y="{_n(ly - 7)}" width="{_n(tw)}" height="13" rx="3" fill="#ffffff" stroke="{colour}" stroke-width="0.6"/>')
-            out.append(f'<text x="{_n(lx)}" y="{_n(ly + 3)}" font-size="9" text-anchor="middle" fill="{INK}">{escape(text)}</text>')
     for node in diagram.nodes:
         box = boxes[node.id]
         x, y = box.xy[0] - box.w / 2 + dx, box.xy[1] - box.h / 2 + dy
         parts = _shape(box, x, y)
-        text_y = y + PAD + 10
+        text_y = y + PAD + 11
         colour = MUTED if node.style == "disabled" else INK
         for line in box.lines:
             parts.append(f'<text x="{_n(box.xy[0] + dx)}" y="{_n(text_y)}" font-size="{_n(LABEL_SIZE)}" text-anchor="middle" fill="{colour}">{escape(line)}</text>')
-            text_y += 14
+            text_y += 15
         for line in box.sub:
             parts.append(f'<text x="{_n(box.xy[0] + dx)}" y="{_n(text_y)}" font-size="{_n(SUB_SIZE)}" text-anchor="middle" fill="{MUTED}">{escape(line)}</text>')
-            text_y += 12
+            text_y += 13
         if node.link:
             out.append(f'<a href="{escape(node.link, {chr(34): "&quot;"})}">' + "".join(parts) + "</a>")
         else:
             out.extend(parts)
+    # Edge labels last, on top, each where it covers no box and no other label.
+    taken = [(b.xy[0] - b.w / 2, b.xy[1] - b.h / 2, b.xy[0] + b.w / 2, b.xy[1] + b.h / 2) for b in boxes.values()]
+    for edge, points in routes:
+        if edge.label:
+            text = _clip(edge.label, EDGE_SIZE, 130)
+            tw, th = text_width(text, EDGE_SIZE) + 8, 15.0
+            lx, ly = _label_spot(points, tw, th, taken)
+            taken.append((lx - tw / 2, ly - th / 2, lx + tw / 2, ly + th / 2))
+            colour = EDGE_STYLES[edge.style][0]
+            out.append(f'<rect x="{_n(lx + dx - tw / 2)}" y="{_n(ly + dy - th / 2)}" width="{_n(tw)}" height="{_n(th)}" rx="3" fill="#ffffff" stroke="{colour}" stroke-width="0.6"/>')
+            out.append(f'<text x="{_n(lx + dx)}" y="{_n(ly + dy + 3.8)}" font-size="{_n(EDGE_SIZE)}" text-anchor="middle" fill="{INK}">{escape(text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.model import StepKind, Workflow
-from generator.render.diagrams import Diagram, Edge, Node
+from generator.render.diagrams import Diagram, Edge, Node, line_legend
 
 STEPS_PER_PART = 10  # a top-to-bottom chain of 10 boxes fits an A4 page at full size
 WORKFLOWS_PER_MAP = 8  # with their credentials and apps, about one A4 page
@@ -36,7 +36,8 @@ def _step_style(step, calls: dict[str, str]) -> str:
     }.get(step.kind, "action")
 
 
-def flowcharts(workflow: Workflow, stem: str, names: dict[str, str], calls: dict[str, str] | None = None) -> list[Figure]:
+def flowcharts(workflow: Workflow, stem: str, names: dict[str, str], calls: dict[str, str] | None = None,
+               steps_per_part: int = STEPS_PER_PART) -> list[Figure]:
     """The workflow's flowchart, in parts of at most STEPS_PER_PART steps. `names` maps workflow refs to
     names; `calls` maps step ids to the workflow each starts (default: the steps' own `calls`)."""
     calls = calls if calls is not None else {s.id: s.calls for s in workflow.steps if s.calls}
@@ -72,7 +73,7 @@ def flowcharts(workflow: Workflow, stem: str, names: dict[str, str], calls: dict
         if owner is not None and owner in part_of:
             index = part_of[owner]  # a call marker stays with its step
         else:
-            if not parts or sum(1 for n in parts[-1] if not n.id.startswith("__calls__")) >= STEPS_PER_PART:
+            if not parts or sum(1 for n in parts[-1] if not n.id.startswith("__calls__")) >= steps_per_part:
                 parts.append([])
             index = len(parts) - 1
         part_of[node.id] = index
@@ -101,15 +102,35 @@ def flowcharts(workflow: Workflow, stem: str, names: dict[str, str], calls: dict
         suffix = f" (part {index + 1} of {len(parts)})" if len(parts) > 1 else ""
         title = f"Flowchart of the {workflow.platform.label} {noun} “{workflow.name}”{suffix}"
         description = (
-            f"{len([n for n in part if not n.id.startswith('__')])} steps; arrows show the order, dashed red "
-            f"arrows error paths, dotted purple arrows calls to other workflows."
+            f"{len([n for n in part if not n.id.startswith('__')])} steps; arrows show the order; "
+            + line_legend({"error": "error paths", "call": "calls to other workflows"}) + "."
         )
         figures.append(Figure(f"{stem}" + (f"-part{index + 1}" if len(parts) > 1 else ""),
                               Diagram(title, description, part_nodes, part_edges, "TB"), title))
     return figures
 
 
-def integration_maps(views, link_for) -> list[Figure]:
+def overview_map(views, link_for) -> Figure | None:
+    """Every workflow in one picture, one lane per platform, with the chains between them (calls and
+    error handlers) drawn across the lanes."""
+    if not views:
+        return None
+    lanes: dict[str, list[str]] = {}
+    nodes, edges = [], []
+    for v in views:
+        lanes.setdefault(v.workflow.platform.label, []).append(v.ref)
+        nodes.append(Node(v.ref, v.workflow.name, v.workflow.platform.workflow_noun, "workflow", link_for(v)))
+    for v in views:
+        edges += [Edge(v.ref, w.ref, "", "call") for w in v.calls]
+        if v.error_handler:
+            edges.append(Edge(v.ref, v.error_handler.ref, "", "error"))
+    description = (f"{len(views)} workflows in one lane per platform; "
+                   + line_legend({"call": "one workflow starts another", "error": "failures handed to an error workflow"}) + ".")
+    return Figure("overview-map", Diagram("How the platforms connect", description, nodes, edges, "LR",
+                                          lanes=list(lanes.items())), "How the platforms connect")
+
+
+def integration_maps(views, link_for, per_map: int = WORKFLOWS_PER_MAP) -> list[Figure]:
     """Apps ↔ workflows ↔ credentials, with chains between workflows (calls and error handlers).
 
     One map per platform (and per WORKFLOWS_PER_MAP workflows), so each stays readable on a page; a
@@ -120,9 +141,9 @@ def integration_maps(views, link_for) -> list[Figure]:
     for v in views:
         by_platform.setdefault(v.workflow.platform.label, []).append(v)
     for platform, items in by_platform.items():
-        for start in range(0, len(items), WORKFLOWS_PER_MAP):
-            chunk = items[start:start + WORKFLOWS_PER_MAP]
-            suffix = f" ({start // WORKFLOWS_PER_MAP + 1} of {-(-len(items) // WORKFLOWS_PER_MAP)})" if len(items) > WORKFLOWS_PER_MAP else ""
+        for start in range(0, len(items), per_map):
+            chunk = items[start:start + per_map]
+            suffix = f" ({start // per_map + 1} of {-(-len(items) // per_map)})" if len(items) > per_map else ""
             groups.append((f"{platform}{suffix}", chunk))
     figures = []
     for index, (group, chunk) in enumerate(groups):
@@ -151,8 +172,8 @@ def integration_maps(views, link_for) -> list[Figure]:
         title = f"Integration map: {group}"
         description = (
             f"{len(chunk)} workflows (boxes), the credentials they use (rounded) and the apps those reach "
-            f"(hexagons); dotted purple arrows: one workflow starts another; dashed red: failures handed "
-            f"to an error workflow."
+            f"(hexagons); " + line_legend({"call": "one workflow starts another",
+                                           "error": "failures handed to an error workflow"}) + "."
         )
         figures.append(Figure(name, Diagram(title, description, list(nodes.values()), edges, "LR"), title))
     return figures

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import posixpath
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,8 @@ from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
 from generator.platforms import SPECS
-from generator.render.diagrams import to_svg
-from generator.render.figures import flowcharts, integration_maps, personal_data_map
+from generator.render.diagrams import legible, line_legend, to_svg
+from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
 from generator.store import switch
@@ -64,6 +65,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
     env.filters["span"] = lambda delta: Markup(format_span(delta))
@@ -74,7 +76,17 @@ def environment() -> jinja2.Environment:
     return env
 
 
-DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 680, 900  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 660, 880  # px at 96 dpi: the PDF's text area; larger drawings are scaled
+
+
+def _legible(make, sizes):
+    """The first split (largest part size first) whose every diagram keeps its text at 7 pt or more
+    once fitted to the page; the finest split when none does."""
+    for size in sizes:
+        figures = make(size)
+        if all(legible(f.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT) for f in figures):
+            return figures
+    return figures
 
 
 BUCKET = 50  # the most entries in one nav section: every page carries its own section, so keep it small
@@ -136,12 +148,16 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2", {"sections": grouped})
     for view in in_sections:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = flowcharts(view.workflow, stem, names, view.step_calls)
+        charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
+                          (10, 8, 6, 5, 4, 3))
         workflows.children.append(
             Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
                  group=section_of[view.ref])
         )
-    maps = integration_maps(portal.workflows, lambda v: v.page.removesuffix(".md") + ".html")
+    link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
+    overview = overview_map(portal.workflows, link_for)
+    maps = ([overview] if overview else []) + _legible(
+        lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped})
     guides = [Page(a.page, a.title, "authored.md.j2", {"runbook": a}) for a in portal.authored_runbooks]
     for path, members in sections(guides, [lambda _: "Guides"], lambda p: p.title):
@@ -267,13 +283,32 @@ def _nav_tree(node: dict) -> list:
 
 def _nav_title(title: str) -> str:
     # Material writes nav and page titles into HTML as they are: escape data here, once.
-    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def front_matter(page: Page) -> str:
+WIDE_TABLE = re.compile(r"^\|(?:[^|\n]*\|){4,}\s*$", re.M)  # a Markdown table row of four columns or more
+SEARCH_BOOST = {"incident-response.md": 3}  # who to call, escalation, contacts: what a client searches for most
+
+
+def front_matter(page: Page, body: str) -> str:
     """Every page states its title. Material prints `page.meta.title` as given into <title>, whereas
-    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`."""
-    return "---\n" + dump_yaml({"title": _nav_title(page.title)}) + "---\n\n"
+    a title taken from the heading passes Jinja's `striptags`, which turns `&lt;` back into `<`.
+    Pages with wide tables give the right-hand contents bar's width to the tables."""
+    meta: dict = {"title": _nav_title(page.title)}
+    if WIDE_TABLE.search(body):
+        meta["hide"] = ["toc"]
+    if page.path in SEARCH_BOOST:
+        meta["search"] = {"boost": SEARCH_BOOST[page.path]}
+    return "---\n" + dump_yaml(meta) + "---\n\n"
+
+
+def client_css(portal: Portal) -> str:
+    """The client's brand colour for the site's header and headings (the tool's green otherwise)."""
+    colour = portal.config.document.primary_colour
+    if not colour:
+        return "/* No brand colour in client.yml (document.primary_colour): the base palette applies. */\n"
+    return (f":root {{ --md-primary-fg-color: {colour}; --md-primary-fg-color--dark: {colour}; }}\n"
+            f"[data-md-color-scheme=\"default\"] .md-typeset h1 {{ color: {colour}; }}\n")
 
 
 def _config_text(text: str) -> str:
@@ -289,8 +324,16 @@ def mkdocs_config(client: Client, portal: Portal, pages: list[Page]) -> dict:
 
 
 def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: str) -> dict:
+    logo = portal.config.client.logo
+    # Absolute: MkDocs resolves custom_dir against this file, which may be copied elsewhere; the path
+    # appears in no output.
+    theme = {"name": "material", "custom_dir": str(TEMPLATES_DIR / "overrides")}
+    if logo:
+        theme["logo"] = "assets/client-logo" + Path(logo).suffix
     return {
         "INHERIT": base,
+        "theme": theme,
+        "extra_css": ["assets/stylesheets/handover.css", "assets/stylesheets/client.css"],
         "site_name": f"{portal.config.client.name} — automation handover",
         "site_description": f"Handover of the automations built for {portal.config.client.name}",
         "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
@@ -314,13 +357,17 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten([*pages, *extra]):
-            atomic_write(staging / page.path, front_matter(page) + render_page(env, portal, page))
+            body = render_page(env, portal, page)
+            atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
             for figure, svg in page.extra.get("maps", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
+            if page.extra.get("map_svg"):
+                atomic_write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
+        atomic_write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
     return pages

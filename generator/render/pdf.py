@@ -107,10 +107,28 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None,
         chapter = title if page.level == 1 else chapter
         # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
         # links are resolved to pages once they are put together.
-        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(_FRESHNESS.sub("", body), page.path, known, aliases))
-        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": html,
-                         "chapter": chapter})
+        # "Open full size" is for the site: the PDF shows the diagram itself.
+        body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
+        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases))
+        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
+                         "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
     return sections
+
+
+SMALL_TABLE, SHORT_LIST = 12, 6  # rows / items that are never split across pages
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_CAPTION = re.compile(r'<p><strong>([^<]*)</strong></p>(\s*<div class="ho-diagram">)')  # a diagram's title
+_LIST = re.compile(r"<(ul|ol)>((?:(?!<ul|<ol).)*?)</\1>", re.S)
+
+
+def keep_together(html: str) -> str:
+    """Mark small tables and short lists, which print.css keeps on one page (a long table breaks
+    between rows and repeats its header)."""
+    html = _TABLE.sub(lambda m: m.group(0).replace("<table>", '<table class="ho-small">', 1)
+                      if m.group(1).count("<tr") - 1 <= SMALL_TABLE else m.group(0), html)
+    html = _CAPTION.sub(r'<p class="ho-caption">\1</p>\2', html)
+    return _LIST.sub(lambda m: f'<{m.group(1)} class="ho-short">{m.group(2)}</{m.group(1)}>'
+                     if m.group(2).count("<li") <= SHORT_LIST else m.group(0), html)
 
 
 def _title(html: str) -> str:
@@ -125,9 +143,14 @@ FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|U
 # Parts carry no footer (an overlay adds it: snapshot, revision, page x of y) and start where they are.
 PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: none } } "
             "section.page.first { break-before: auto !important; }")
-NUMBERS_CSS = "@page { @top-left { content: none } @top-right { content: none } } div.n { break-after: page; }"
+# The footer layer: one empty block per page of the document, nothing else, so its page x is the
+# document's page x and counter(pages) is the document's length.
+NUMBERS_CSS = ("@page { @top-left { content: none } @top-right { content: none } } "
+               "div.n { break-before: page; height: 1px; } div.n:first-child { break-before: auto; }")
+_FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
+_SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "3"  # bump when what a part's PDF depends on changes outside its HTML and the templates
+CACHE_VERSION = "4"  # bump when what a part's PDF depends on changes outside its HTML and the templates
 
 
 @dataclass
@@ -138,7 +161,7 @@ class Part:
     pages: int
     sizes: list  # (width, height) in points per page
     anchors: dict  # anchor → [page index, x, y] (points from the bottom left)
-    bookmarks: list  # [depth, label, page index, x, y]
+    bookmarks: list  # [bookmark-level, label, page index, x, y]
     warnings: list  # what WeasyPrint said: kept, so a cached part with a broken reference still fails
 
 
@@ -191,14 +214,10 @@ def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
     for i, page in enumerate(document.pages):  # an element spanning pages is listed on each: keep its first
         for name, (x, y, *_) in page.anchors.items():
             anchors.setdefault(name, [i, x * scale, sizes[i][1] - y * scale])
-    bookmarks = []
-
-    def walk(items, depth):
-        for item in items:
-            label, (page, x, y), children = item[0], item[1], item[2]
-            bookmarks.append([depth, label, page, x * scale, sizes[page][1] - y * scale])
-            walk(children, depth + 1)
-    walk(document.make_bookmark_tree(), 0)
+    # Each bookmark keeps its CSS bookmark-level, not its depth inside this part: a part holding only
+    # workflow pages would otherwise make them top-level entries.
+    bookmarks = [[level, label, i, x * scale, sizes[i][1] - y * scale]
+                 for i, page in enumerate(document.pages) for level, label, (x, y), _ in page.bookmarks]
     return Part(data, len(document.pages), sizes, anchors, bookmarks, list(seen))
 
 
@@ -313,14 +332,7 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
             break
         front_pages = front.pages
     total = front.pages + sum(p.pages for p in parts)
-    footer = html_lib.escape(f"{context['taken']} · revision {context['revision']}")
-    numbers_html = (f'<p class="cover-snapshot">{footer}</p><div class="n cover"></div>'
-                    + '<div class="n"></div>' * (total - 1))
-    key = _key(numbers_html, docs, NUMBERS_CSS)
-    if not cache.has(key):
-        cache.put(key, _lay_out(numbers_html, docs, NUMBERS_CSS + " div.cover { page: cover; }"))
-    numbers = cache.get(key)
-
+    numbers = _numbers(total, context, docs, cache)
     fatal = [m for part in [front, *parts] for m in part.warnings if FATAL.search(m)]
     data, dead = assemble([front, *parts], numbers, context)
     fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
@@ -334,6 +346,21 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     tmp.replace(out)
     cache.prune()
     return {"parts": len(cache.used), "laid_out": cache.misses}  # sections' parts, front(s), footer overlay
+
+
+def _numbers(total: int, context: dict, docs: Path, cache: PartCache) -> Part:
+    """The footer layer (confidentiality, snapshot and revision, page x of N), exactly `total` pages."""
+    strings = "".join(f'<p class="{name}">{html_lib.escape(text)}</p>' for name, text in (
+        ("cover-snapshot", f"{context['taken']} · revision {context['revision']}"),
+        ("cover-marking", context["marking"])))
+    html = f'<div class="n">{strings}</div>' + '<div class="n"></div>' * (total - 1)
+    key = _key(html, docs, NUMBERS_CSS)
+    if not cache.has(key):
+        cache.put(key, _lay_out(html, docs, NUMBERS_CSS))
+    numbers = cache.get(key)
+    if numbers.pages != total:  # a footer layer off by a page stamps every page wrongly: never ship that
+        raise PdfError(f"the footer layer has {numbers.pages} pages for a {total}-page document")
+    return numbers
 
 
 def _prune(folder: Path, keep: int) -> None:
@@ -415,19 +442,20 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
                                                FloatObject(round(x, 2)), FloatObject(round(y, 2)), NullObject()]),
             })
 
-    parents: dict[int, object] = {}
-    for depth, label, index, x, y in outline:
-        parent = parents.get(depth - 1) if depth > 0 else None
-        item = writer.add_outline_item(title=label, page_number=index, parent=parent,
+    open_items: list[tuple[int, object]] = []  # (level, item): the chain of entries a new one may nest in
+    for level, label, index, x, y in outline:
+        while open_items and open_items[-1][0] >= level:
+            open_items.pop()
+        item = writer.add_outline_item(title=label, page_number=index, parent=open_items[-1][1] if open_items else None,
                                        fit=Fit.xyz(left=round(x, 2), top=round(y, 2)))
-        parents[depth] = item
-        for deeper in [d for d in parents if d > depth]:
-            del parents[deeper]
+        open_items.append((level, item))
 
     writer.add_metadata({"/Title": f"{context['client_name']} — automation handover", "/Author": context["author"],
                          "/Subject": f"Handover of the automations built for {context['client_name']}",
+                         "/Keywords": context["keywords"],
                          "/Creator": f"Handover {context['version']}", "/Producer": f"Handover {context['version']}",
                          "/CreationDate": _pdf_date(context["taken_iso"]), "/ModDate": _pdf_date(context["taken_iso"])})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(context["language"])
     identifier = hashlib.md5(context["identifier"].encode()).hexdigest().encode()  # noqa: S324  an id, not security
     writer._ID = ArrayObject([TextStringObject(identifier.decode()), TextStringObject(identifier.decode())])
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # shared images, fonts
