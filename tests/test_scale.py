@@ -106,19 +106,19 @@ def test_large_estate_pdf_is_the_summary_edition(tmp_path):
 
 @pytest.mark.slow
 def test_large_site_opens_and_searches_offline(tmp_path):
-    from test_browser import browse
-
     from generator.commands.build import build
     from generator.store.workspace import client
+    from tests.test_browser import browse
 
     root = _large_client(tmp_path / "estate", 260)
     c = client("bench", root)
     build(c, with_pdf=False)
     pages = list((c.site_dir / "workflows").glob("*.html"))
     assert len(pages) == 261
-    # The nav a page carries is its own section: far fewer links than there are workflows.
-    page = next(p for p in pages if p.name != "index.html").read_text()
-    assert len(re.findall(r'class="md-nav__link"', page)) < 200
+    # The nav a page carries is its own section: fewer links than one platform has workflows (~130
+    # n8n here; the nav of one section per platform carried all of them).
+    for page in [p for p in pages if p.name != "index.html"][::40]:
+        assert len(re.findall(r'class="md-nav__link', page.read_text())) < 100, page.name
     dom, requests = browse((c.site_dir / "workflows" / "index.html").as_uri() + "?q=loyalty", tmp_path / "b")
     assert requests == []
     found = re.search(r"(\d+) matching documents?", dom)
