@@ -24,6 +24,7 @@ from rich.text import Text
 from generator import __version__
 from generator.config import IncidentLevel
 from generator.errors import EXIT_INPUT, EXIT_INTERNAL, HandoverError, InputError
+from generator.store.guard import GuardedStream
 
 app = typer.Typer(
     name="handover",
@@ -42,8 +43,10 @@ app = typer.Typer(
 
 def console(stderr: bool = False) -> Console:
     """Data reaches the terminal as text only: no [markup], no :emoji: codes, no highlighting. Made when
-    needed, so the width follows the terminal (and COLUMNS) of this run."""
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    needed, so the width follows the terminal (and COLUMNS) of this run. Its stream withholds any line
+    holding a secret found during this run (generator.store.guard)."""
+    return Console(file=GuardedStream("stderr" if stderr else "stdout"), stderr=stderr, markup=False, emoji=False,
+                   highlight=False)
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]
@@ -319,14 +322,17 @@ class CheckFormat(StrEnum):
 
 @app.command()
 def check(
-    client: ClientArg,
+    client: ClientArg = None,
     root: RootOpt = None,
     format: Annotated[CheckFormat, typer.Option(
         "--format", help="table for people; json, csv (spreadsheets) or sarif (code-scanning dashboards) for "
                          "tools.")] = CheckFormat.table,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when an open finding is at or above this severity.")] = FailOn.never,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this control (repeat for more), e.g. --only MON-001.", show_default=False)] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every control of the baseline and exit (no client needed).")] = False,
 ):
-    """Evaluate the security baseline against the snapshot and list the findings.
+    """Judge every control of the security baseline against the snapshot: pass, fail, not assessed (with
+    the reason) or not applicable, with the evidence for each resource; list the findings.
 
     Also compares this client with every other client under clients/ (the same secret, webhook or
     account in two snapshots) and records the result in `clients/<client>/isolation.yml`, which the
@@ -334,9 +340,12 @@ def check(
     """
     from generator.commands import check as command
 
+    if list_:
+        execute(command.catalogue)
+        return
     clients = _clients(client, False, root)
-    execute(lambda: command.run(clients[0], format.value, None if fail_on == FailOn.never else fail_on.value),
-            clients, "check")
+    execute(lambda: command.run(clients[0], format.value, None if fail_on == FailOn.never else fail_on.value,
+                                [i.upper() for i in only] if only else None), clients, "check")
 
 
 @app.command()

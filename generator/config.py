@@ -8,7 +8,7 @@ problem at once, each as `file:line: field: what was expected`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -23,6 +23,39 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # use with re.fullmatch: `$` alone also mat
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+
+
+# Addresses that are credentials by themselves: whoever knows one can post to it.
+_CREDENTIAL_HOSTS = re.compile(r"(^|\.)(hooks\.slack\.com|webhook\.office\.com|outlook\.office\.com|"
+                               r"discord(app)?\.com|hooks\.zapier\.com|hook\.[a-z0-9]+\.make\.com|"
+                               r"events\.pagerduty\.com|api\.telegram\.org)$")
+
+
+def url_credential(value: str) -> str | None:
+    """Why the URL in `value` carries a credential ('contains a user and password', 'is a Slack incoming
+    webhook', …), or None. Host names alone never count (`https://n8n-prod.eu-west-1.acme.io`)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from generator.redact import find_secrets, name_context
+
+    text = value.strip()
+    if "://" not in text:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "cannot be read as a URL"
+    if parts.password:
+        return "contains a user and password"
+    if _CREDENTIAL_HOSTS.search(host) and parts.path.strip("/"):
+        return f"is a webhook address of {host} (a credential in itself)"
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if name_context(name, query=True) == "secret":
+            return f"has a secret in its query (?{name}=…)"
+    if find_secrets(parts.path) or find_secrets(parts.query):
+        return "contains what looks like a token"
+    return None
 
 
 def _env_var_name(value: str) -> str:
@@ -109,6 +142,14 @@ class Contact(Strict):
     phone: str | None = None
 
 
+class IncidentLevel(StrEnum):
+    """How severe an incident is, as the response targets define it."""
+
+    critical = "critical"
+    high = "high"
+    standard = "standard"
+
+
 class EscalationLevel(Strict):
     level: int = Field(ge=1, le=9)
     name: str = Field(description="e.g. 'Service desk', 'Automation lead', 'Management'.")
@@ -117,14 +158,10 @@ class EscalationLevel(Strict):
     channel: str = Field(description="How to reach this level: phone, Slack channel, e-mail.")
     hours: str = Field(description="When this level is reachable, e.g. 'Mon–Fri 09:00–18:00 SGT'.")
     when: str | None = Field(default=None, description="When to escalate to this level.")
-
-
-class IncidentLevel(StrEnum):
-    """How severe an incident is, as the response targets define it."""
-
-    critical = "critical"
-    high = "high"
-    standard = "standard"
+    after: dict[IncidentLevel, Duration] = Field(
+        default={}, description="How long an incident of each severity may stay unresolved before this level is "
+        "told, e.g. {critical: 0m, high: 1d}; the missed escalation check (INC-005) reads it. Severities not "
+        "named are never escalated to this level by time.")
 
 
 class ResponseTarget(Strict):
@@ -143,8 +180,20 @@ class ResponseTargets(Strict):
 
 class AlertChannel(Strict):
     kind: Literal["slack", "email", "teams", "pagerduty", "opsgenie", "webhook"]
-    target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com'.")
+    target: str = Field(description="Where alerts go, e.g. '#automation-alerts' or 'ops@client.com' — never a "
+                        "webhook address: that is a credential, named by secret_env.")
     secret_env: EnvVarName | None = Field(default=None, description="Env var holding a webhook URL or password.")
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_not_a_credential(cls, value: str) -> str:
+        problem = url_credential(value)
+        if problem or looks_like_secret(value):
+            raise ValueError(f"this target {problem or 'looks like a secret'}: anyone who has it can post as you, and "
+                             "the target is shown on the Operations page. Put it in an environment variable (or a "
+                             ".env file kept out of Git), write that variable's NAME in secret_env, and describe the "
+                             "channel here, e.g. target: '#automation-alerts'")
+        return value
     used_for: str | None = None
     health_alerts: bool = Field(default=True, description="`handover health --notify` posts here (slack and "
                                 "webhook kinds: a Slack-compatible incoming webhook; email: through `smtp`).")
@@ -184,10 +233,10 @@ class PlatformConfig(Strict):
     @field_validator("base_url")
     @classmethod
     def _no_credentials_in_url(cls, value: str | None) -> str | None:
-        if value and re.search(r"//[^/@]+:[^/@]+@", value):
-            raise ValueError("the URL contains a user and password; put the key in the env var named by api_key_env")
-        if value and looks_like_secret(value.rsplit("/", 1)[-1]):
-            raise ValueError("the URL seems to end in a secret; give the plain instance URL")
+        problem = url_credential(value) if value else None
+        if problem:
+            raise ValueError(f"the URL {problem}: client.yml is committed to Git and copied into the snapshot. "
+                             "Give the plain instance URL and put the key in the env var named by api_key_env")
         return value
 
 
@@ -239,7 +288,6 @@ class Thresholds(Strict):
     idle_days: int = Field(default=3, ge=1, description="An active scheduled workflow silent this long is a finding.")
     expiry_days: int = Field(default=30, ge=1, description="Credentials expiring within this many days.")
     attestation_days: int = Field(default=180, ge=1, description="Attestations older than this are stale.")
-    rotation_days: int = Field(default=365, ge=1, description="Credentials unchanged for longer are due for rotation.")
     duration_factor: float = Field(default=1.5, gt=1, description="p95 run time grown by this factor since the "
                                    "previous snapshot is a slowdown alert.")
     freshness_days: int = Field(default=14, ge=1, description="A platform read longer ago than this is stale evidence.")
@@ -278,6 +326,25 @@ class Document(Strict):
         "(`handover build --pdf-detail` prints them anyway).")
 
 
+class RotationRule(Strict):
+    credentials: list[str] = Field(min_length=1, description="Credential refs (platform:id, as on the Access "
+                                   "page), e.g. n8n:cred-stripe.")
+    every: Duration = Field(description="Rotate these at least this often, e.g. 90d for quarterly.")
+    reason: str | None = Field(default=None, description="Where the stricter rule comes from, e.g. a runbook.")
+
+
+class RotationPolicy(Strict):
+    every: Duration = Field(default="365d", description="Every credential in use is rotated at least this often; "
+                            "the default, a year, is the longest period common security policies allow.")
+    stricter: list[RotationRule] = Field(default=[], description="Shorter periods for named credentials (keys "
+                                         "the client rotates quarterly, say).")
+
+    def period_for(self, credential_ref: str) -> timedelta:
+        """The shortest period that applies to this credential."""
+        periods = [self.every] + [r.every for r in self.stricter if credential_ref in r.credentials]
+        return min(timedelta(minutes=minutes(p)) for p in periods)
+
+
 class ClientConfig(Strict):
     client: ClientInfo
     engagement: Engagement
@@ -291,10 +358,13 @@ class ClientConfig(Strict):
                                   "processors), e.g. HubSpot, Mailchimp.")
     personal_data: list[FlowDecision] = Field(default=[], description="Personal-data flows confirmed or dismissed.")
     retention: list[RetentionRule] = []
-    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA'.")
+    compliance: list[str] = Field(default=[], description="Frameworks in scope, e.g. 'SOC 2', 'PDPA', 'ISO/IEC 27001' "
+                            "(as named in generator/checks/frameworks/*.yml); all of them when empty.")
     platforms: list[PlatformConfig] = []
     mutes: list[Mute] = []
     attestations: list[Attestation] = []
+    rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "
+                                     "rotated by the client's own policy (ACCESS-007, judged at the snapshot's time).")
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
     document: Document = Document()

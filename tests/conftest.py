@@ -81,8 +81,13 @@ def files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def evaluate(config, snap, incidents=(), runbooks=(), isolation=None, exported=None):
-    """The findings for evidence made by hand (unit tests of single checks)."""
+def judge(config, snap, incidents=(), runbooks=(), isolation=None, exported=None):
+    """The assessment (controls and findings) of evidence made by hand (unit tests of single checks)."""
     evidence = Evidence(config=config, snapshot=snap, incidents=tuple(incidents), runbooks=tuple(runbooks),
                         isolation=isolation, exports=None if exported is None else dict.fromkeys(exported))
-    return assess(evidence).findings
+    return assess(evidence)
+
+
+def evaluate(config, snap, incidents=(), runbooks=(), isolation=None, exported=None):
+    """The findings for evidence made by hand (unit tests of single checks)."""
+    return judge(config, snap, incidents, runbooks, isolation, exported).findings

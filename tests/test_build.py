@@ -58,8 +58,8 @@ def test_site_has_every_page(demo_build):
     assert 'href="../incidents/INC-2026-002.html"' in (site / "workflows/n8n-Ord3rSync01.html").read_text()
     assert "target missed" in (site / "incident-response.html").read_text()
     security = (site / "security.html").read_text()  # the compliance view maps controls to criteria
-    assert 'id="compliance"' in security and "CC6.1" in security and "Retention limitation (s25)" in security
-    assert "Compared with 0 other clients" in security
+    assert 'id="compliance"' in security and "CC6.1" in security and "s25 Retention limitation obligation" in security
+    assert "Not assessed: this is the only client in the workspace" in security  # not "met"
     architecture = (site / "architecture.html").read_text()
     assert architecture.count("<svg") >= 3 and '<a href="workflows/n8n-Ord3rSync01.html">' in architecture
     for page in site.rglob("*.html"):  # no Markdown left unconverted (e.g. inside a raw HTML block)

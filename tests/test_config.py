@@ -15,6 +15,9 @@ from generator.store.workspace import load_client
 from .conftest import copy_demo
 
 SECRET = "sk_live_51HqLyjWDarjtT1zdp7dc"  # a Stripe-format live key: must never be echoed back
+SLACK_HOOK = "https://hooks.slack.com/services/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"
+TEAMS_HOOK = "https://acme.webhook.office.com/webhookb2/1f2e3d4c-5b6a-4988-9f2e-3d4c5b6a7988@x/IncomingWebhook/ab12"
+DISCORD_HOOK = "https://discord.com/api/webhooks/1183920471029384756/Xq7LmZp2Ns8Kd4Vb6Wc9Yt1RaGf7Ds2Ka8Lq4Mw6Nz"
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -45,6 +48,21 @@ CASES = [
     ("url-with-password", lambda t: t.replace("base_url: https://n8n.harbourpine.example",
                                               "base_url: https://admin:hunter2@n8n.harbourpine.example"),
      "platforms[0].base_url", "user and password", "base_url: https://admin"),
+    ("url-with-key-in-query", lambda t: t.replace("base_url: https://n8n.harbourpine.example",
+                                                  f"base_url: https://n8n.harbourpine.example/?api_key={SECRET}"),
+     "platforms[0].base_url", "secret in its query (?api_key=", "base_url: https://n8n.harbourpine.example/?"),
+    ("url-with-token-in-path", lambda t: t.replace("base_url: https://n8n.harbourpine.example",
+                                                   f"base_url: https://n8n.harbourpine.example/{SECRET}"),
+     "platforms[0].base_url", "looks like a token", f"/{SECRET}"),
+    ("slack-webhook-as-target", lambda t: t.replace('target: "#automation-alerts"', f'target: "{SLACK_HOOK}"'),
+     "alerts[0].target", "webhook address of hooks.slack.com", "target: \"https://hooks"),
+    ("teams-webhook-as-target", lambda t: t.replace('target: "#automation-alerts"', f'target: "{TEAMS_HOOK}"'),
+     "alerts[0].target", "secret_env", "target: \"https://acme.webhook"),
+    ("discord-webhook-as-target", lambda t: t.replace('target: "#automation-alerts"', f'target: "{DISCORD_HOOK}"'),
+     "alerts[0].target", "discord.com", "target: \"https://discord"),
+    ("url-with-token-as-target", lambda t: t.replace('target: "#automation-alerts"',
+                                                     'target: "https://alerts.acme.io/in?token=Q7lmZp2Ns8Kd4Vb6"'),
+     "alerts[0].target", "secret in its query (?token=", "target: \"https://alerts"),
 ]
 
 
@@ -69,6 +87,18 @@ def test_broken_client_yml(tmp_path, name, edit, field, fragment, marker):
     assert "Traceback" not in result.output
     assert str(path) in result.output.replace("\n", "")
     assert SECRET not in result.output and "hunter2" not in result.output
+    for hook in (SLACK_HOOK, TEAMS_HOOK, DISCORD_HOOK):
+        assert hook.rsplit("/", 1)[-1] not in result.output
+
+
+@pytest.mark.parametrize("url", ["https://n8n-prod.eu-west-1.acme.io", "https://n8n.acme.io:5678/",
+                                 "https://automation.acme-corp.com/n8n", "http://10.0.4.12:5678",
+                                 "https://eu1.make.com", "https://n8n.harbourpine.example/api/v1?limit=100"])
+def test_ordinary_addresses_are_accepted(url):
+    from generator.config import AlertChannel, PlatformConfig
+
+    assert PlatformConfig(kind="n8n", name="x", base_url=url).base_url == url
+    assert AlertChannel(kind="webhook", target=url, secret_env="HOOK_URL").target == url
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):

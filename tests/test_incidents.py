@@ -97,16 +97,33 @@ def test_response_targets(tmp_path):
     # critical: acknowledge within 15m, restore within 4h (demo client.yml)
     detected = TAKEN - timedelta(days=2)
     slow = _with(tmp_path / "a", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=40),
-                 resolved=detected + timedelta(hours=6), status="resolved", summary_sent=detected + timedelta(hours=8))
-    evidence = " | ".join(f.evidence for f in hits(slow, "INC-003"))
-    assert "first response after 0.7 h (target 15m)" in evidence and "restored after 6.0 h (target 4h)" in evidence
+                 resolved=detected + timedelta(hours=6), status="resolved", summary_sent=detected + timedelta(hours=8),
+                 escalated=[{"level": 2, "at": detected + timedelta(minutes=10)}])
+    assert "first response 2026-11-25 06:40 UTC, after 0.7 h (target 15m)" in hits(slow, "INC-003")[0].evidence
+    assert "restored 2026-11-25 12:00 UTC, after 6.0 h (target 4h)" in hits(slow, "INC-004")[0].evidence
+    # level 3 is due after 2h for a critical incident not restored by then
+    assert "level 3 (Management) due 2026-11-25 08:00 UTC, not escalated" in hits(slow, "INC-005")[0].evidence
     fast = _with(tmp_path / "b", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=10),
-                 resolved=detected + timedelta(hours=2), status="resolved", summary_sent=detected + timedelta(hours=8))
-    assert not hits(fast, "INC-003")
+                 resolved=detected + timedelta(hours=1), status="resolved", summary_sent=detected + timedelta(hours=8),
+                 escalated=[{"level": 2, "at": detected + timedelta(minutes=10)}])
+    assert not hits(fast, "INC-003") and not hits(fast, "INC-004") and not hits(fast, "INC-005")
+    late_told = _with(tmp_path / "c", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=10),
+                      resolved=detected + timedelta(hours=1), status="resolved",
+                      escalated=[{"level": 2, "at": detected + timedelta(minutes=50)}])
+    assert "level 2 (Automation lead) due 2026-11-25 06:15 UTC, escalated 2026-11-25 06:50 UTC" in \
+        hits(late_told, "INC-005")[0].evidence
 
 
-# --------------------------------------------------------------------------------------------------
-# Stale runbooks, in a real Git repository
+def test_open_incident_past_its_targets(tmp_path):
+    # high: acknowledge within 1h, restore within 1d, level 2 after 1d; still open at the snapshot
+    detected = TAKEN - timedelta(hours=59)
+    still_open = _with(tmp_path / "a", detected=detected)
+    assert "no first response yet (due 2026-11-24 20:00 UTC)" in hits(still_open, "INC-003")[0].evidence
+    assert "still open at the snapshot (2026-11-27 06:00 UTC), 2.5 days later (target 1d, due 2026-11-25 19:00 UTC)" \
+        in hits(still_open, "INC-004")[0].evidence
+    assert "level 2 (Automation lead) due 2026-11-25 19:00 UTC, not escalated" in hits(still_open, "INC-005")[0].evidence
+    recent = _with(tmp_path / "b", detected=TAKEN - timedelta(minutes=30))
+    assert not hits(recent, "INC-003") and not hits(recent, "INC-004") and not hits(recent, "INC-005")
 
 
 def git(root, *args):

@@ -42,15 +42,15 @@ def two_clients(tmp_path):
 
 def test_shared_items_are_found_on_both_sides(two_clients):
     result = runner.invoke(app, ["check", "alpha", "--format", "json", "--root", str(two_clients)])
-    iso = [f for f in json.loads(result.stdout) if f["check"] == "ISO-001"]
+    iso = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "ISO-001"]
     evidence = sorted(f["evidence"] for f in iso)
-    assert len(iso) == 3 and all("another client" in e for e in evidence)
+    assert len(iso) == 2 and all("another client" in e for e in evidence)  # one finding per resource
     assert any("Google account automation@consultancy.example" in e for e in evidence)
     assert any("hardcoded stripe key" in e for e in evidence)
     assert any("is a webhook of another client's workflow" in e for e in evidence)  # alpha calls bravo's webhook
     result = runner.invoke(app, ["check", "bravo", "--format", "json", "--root", str(two_clients)])
-    iso = [f for f in json.loads(result.stdout) if f["check"] == "ISO-001"]
-    assert len(iso) == 3 and any("its webhook address" in f["evidence"] for f in iso)
+    iso = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "ISO-001"]
+    assert len(iso) == 2 and any("its webhook address" in f["evidence"] for f in iso)
 
 
 def test_nothing_of_the_other_client_is_written(two_clients):
@@ -68,4 +68,4 @@ def test_clients_with_nothing_in_common_are_clean(tmp_path):
     client_with(tmp_path, "alpha", account="a@alpha.example", secret="sha256:aaaaaaaaaaaa", hook="sha256:111111111111")
     client_with(tmp_path, "bravo", account="b@bravo.example", secret="sha256:bbbbbbbbbbbb", hook="sha256:333333333333")
     result = runner.invoke(app, ["check", "alpha", "--format", "json", "--root", str(tmp_path)])
-    assert not [f for f in json.loads(result.stdout) if f["check"] == "ISO-001"]
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["check"] == "ISO-001"]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.connectors.n8n import normalise
+from generator.redact import redact_document
 from generator.store import snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "n8n"
@@ -79,8 +80,10 @@ def test_secrets_are_recorded_by_location_and_never_written(imported):
     for secret in PLANTED:
         assert secret not in written
     check = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(root)])
-    findings = [f for f in json.loads(check.stdout) if f["check"] == "SEC-001"]
-    assert len(findings) == 3 and all(secret not in check.output for secret in PLANTED)
+    findings = [f for f in json.loads(check.stdout)["findings"] if f["check"] == "SEC-001"]
+    # one finding per workflow, naming the three places
+    assert len(findings) == 1 and findings[0]["evidence"].count("fingerprint sha256:") == 3
+    assert all(secret not in check.output for secret in PLANTED)
 
 
 def test_cli_export_schedule_calls_and_resource_locators(imported):
@@ -154,7 +157,7 @@ def test_bad_files_fail_clearly_and_change_nothing(tmp_path, content, expected):
 
 def test_normalise_is_deterministic_and_needs_no_network():
     raw = json.loads((FIXTURES / "orders-webhook.json").read_text())
-    assert normalise(raw) == normalise(json.loads(json.dumps(raw)))
-    with_url = normalise(raw, base_url="https://n8n.acme.example/")
+    assert normalise(redact_document(raw)) == normalise(redact_document(json.loads(json.dumps(raw))))
+    with_url = normalise(redact_document(raw), base_url="https://n8n.acme.example/")
     assert with_url.source_url == "https://n8n.acme.example/workflow/Ord3rs01"
     assert with_url.trigger.webhook.address.url.startswith("sha256:")

@@ -93,6 +93,32 @@ def test_diff_between_revisions_and_bad_revision(repo):
     assert bad.exit_code == 2 and "no snapshot of demo at nope" in bad.output
 
 
+def test_a_control_that_now_passes_is_resolved_and_one_not_judged_is_not(repo):
+    from generator.model import NotCollected
+
+    def fix(s):
+        s.credential("make:88125").expires = None  # the only ACCESS-005 failure
+    edit(repo, fix, "Renewed the Facebook token")
+    c = client("demo", repo)
+    diff = compare(gather(c, "HEAD~1"), gather(c, "HEAD"))
+    assert diff.controls_resolved == ["ACCESS-005 Credential expiring soon or expired: fail → pass"]
+    assert any(f.startswith("ACCESS-005 Make credential “Facebook Ads – marketing”: no expiry reported")
+               for f in diff.findings_resolved)
+    assert "1 control resolved" in diff.summary()
+
+    def blind(s):  # the key lost its connections scope: ACCESS-005 can no longer be judged, nothing was fixed
+        next(p for p in s.platforms if p.platform == "make").not_collected = [
+            NotCollected(section="connections", reason="the token lacks connections:read")]
+        s.credentials = [x for x in s.credentials if x.ref != "make:88125"]
+    edit(repo, blind)
+    diff = compare(gather(c, "HEAD~1"), gather(c))
+    assert diff.controls_changed[0].startswith("ACCESS-005 Credential expiring soon or expired: fail → not_assessed "
+                                               "(missing scope: Make (EU1): connections not read")
+    assert not diff.controls_resolved and not [f for f in diff.findings_resolved if f.startswith("ACCESS-005")]
+    assert any(f.startswith("ACCESS-005 Make credential “Facebook Ads – marketing” (no longer assessed")
+               for f in diff.findings_unjudged)
+
+
 @pytest.mark.slow
 def test_change_log_and_workflow_history(repo):
     edit(repo, lambda s: setattr(s.workflow("n8n:Ord3rSync01"), "name", "Orders v2"), "Sync after the webhook fix")
@@ -103,6 +129,7 @@ def test_change_log_and_workflow_history(repo):
     assert page.index("Narrowed Facebook scopes") < page.index("Sync after the webhook fix") < page.index("First sync")
     assert "first snapshot: 15 workflows" in page and "Maya" in page
     assert "renamed from “Shopify orders → NetSuite sales orders”" in page
+    assert "resolved: ACCESS-001 Make credential “Facebook Ads – marketing”" in page  # narrowed scopes now pass
     history = (c.site_dir / "workflows/n8n-Ord3rSync01.html").read_text()
     assert "renamed from “Shopify orders → NetSuite sales orders”" in history
     assert (c.build_dir / ".cache/changelog").is_dir() and len(list((c.build_dir / ".cache/changelog").iterdir())) == 3

@@ -8,7 +8,7 @@ compares commits it has not seen.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator import __version__
 from generator.changes.diff import compare
@@ -32,6 +32,7 @@ class Entry:
     added: list[str]
     removed: list[str]
     first: bool = False  # the first snapshot: everything in it counts as added
+    resolved: list[str] = field(default_factory=list)  # controls that turned from fail to pass, findings resolved
 
 
 def _commits(client: Client) -> list[tuple[str, str, str, str]]:
@@ -64,7 +65,8 @@ def _entry(client: Client, commit: str, date: str, author: str, subject: str) ->
         entry = Entry(commit, date, author, subject, diff.summary(),
                       {c.ref: c.changes for c in diff.workflows_changed},
                       sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
-                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}))
+                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}),
+                      resolved=diff.controls_resolved + diff.findings_resolved)
     cache_entry.put(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True).encode())
     return entry
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from generator.checks import assess
+from generator.checks import FAIL, NOT_ASSESSED, PASS, assess
 from generator.evidence import Evidence
 from generator.evidence.run_health import health
 from generator.model import Workflow
@@ -29,13 +29,17 @@ class Diff:
     credentials: list[str] = field(default_factory=list)
     health: list[str] = field(default_factory=list)
     findings_new: list[str] = field(default_factory=list)
-    findings_resolved: list[str] = field(default_factory=list)
+    findings_resolved: list[str] = field(default_factory=list)  # the control now passes at that resource
+    findings_unjudged: list[str] = field(default_factory=list)  # gone because the control could not judge it
     findings_persisting: int = 0
+    controls_resolved: list[str] = field(default_factory=list)  # fail → pass
+    controls_changed: list[str] = field(default_factory=list)  # every other change of a control's status
 
     @property
     def empty(self) -> bool:
         return not (self.workflows_added or self.workflows_removed or self.workflows_changed or self.credentials
-                    or self.health or self.findings_new or self.findings_resolved)
+                    or self.health or self.findings_new or self.findings_resolved or self.findings_unjudged
+                    or self.controls_resolved or self.controls_changed)
 
     def summary(self) -> str:
         """One line: what a change-log entry says."""
@@ -50,6 +54,12 @@ class Diff:
             parts.append(f"health changed for {len(self.health)}")
         if self.findings_new or self.findings_resolved:
             parts.append(f"findings +{len(self.findings_new)} / −{len(self.findings_resolved)}")
+        if self.controls_resolved:
+            parts.append(f"{len(self.controls_resolved)} control{'s' if len(self.controls_resolved) != 1 else ''} "
+                         "resolved")
+        if self.findings_unjudged:
+            parts.append(f"{len(self.findings_unjudged)} finding{'s' if len(self.findings_unjudged) != 1 else ''} "
+                         "no longer assessed")
         return "; ".join(parts) or "no change to workflows, credentials or findings"
 
     def as_dict(self) -> dict:
@@ -144,13 +154,36 @@ def compare(earlier: Evidence, later: Evidence) -> Diff:
         if was != now:
             diff.health.append(f"{new_by[ref].name}: {was.value} → {now.value}")
 
-    old_findings = {f.id: f for f in assess(earlier).findings}
-    new_findings = {f.id: f for f in assess(later).findings}
+    before, after = assess(earlier), assess(later)
+    old_findings = {f.id: f for f in before.findings}
+    new_findings = {f.id: f for f in after.findings}
     diff.findings_new = [f"{new_findings[i].check.id} {new_findings[i].label}: {new_findings[i].evidence}"
                          for i in sorted(new_findings.keys() - old_findings.keys())]
-    diff.findings_resolved = [f"{old_findings[i].check.id} {old_findings[i].label}"
-                              for i in sorted(old_findings.keys() - new_findings.keys())]
+    for i in sorted(old_findings.keys() - new_findings.keys()):
+        # Resolved only when the same control now judges that resource and it passes, or judges the estate
+        # and it is gone from it; a finding that vanished because the control could not judge is not resolved.
+        finding = old_findings[i]
+        control = after.control(finding.check.id)
+        now = next((r for r in control.results if r.location == finding.location), None) if control else None
+        line = f"{finding.check.id} {finding.label}"
+        if control is None or (now is None and control.status == NOT_ASSESSED):
+            reason = control.reason if control else "not run"
+            diff.findings_unjudged.append(f"{line} (no longer assessed: {reason})")
+        elif now is not None and now.status == PASS:
+            diff.findings_resolved.append(f"{line}: {now.evidence}")
+        else:
+            diff.findings_resolved.append(f"{line} (no longer in the snapshot)")
     diff.findings_persisting = len(old_findings.keys() & new_findings.keys())
+    was = {c.id: c for c in before.controls}
+    for control in after.controls:
+        old_control = was.get(control.id)
+        if old_control is None or old_control.status == control.status:
+            continue
+        change = f"{control.id} {control.check.title}: {old_control.status} → {control.status}"
+        if old_control.status == FAIL and control.status == PASS:
+            diff.controls_resolved.append(change)
+        else:
+            diff.controls_changed.append(change + (f" ({control.reason})" if control.reason else ""))
     return diff
 
 
@@ -167,7 +200,9 @@ def as_text(diff: Diff, title: str) -> str:
             lines += [f"      {c}" for c in change.changes]
         lines.append("")
     for heading, items in (("Credentials", diff.credentials), ("Run health", diff.health),
-                           ("New findings", diff.findings_new), ("Resolved findings", diff.findings_resolved)):
+                           ("Controls resolved", diff.controls_resolved), ("Controls changed", diff.controls_changed),
+                           ("New findings", diff.findings_new), ("Resolved findings", diff.findings_resolved),
+                           ("Findings no longer assessed", diff.findings_unjudged)):
         if items:
             lines += [f"{heading}:"] + [f"  {i}" for i in items] + [""]
     lines.append(f"Findings persisting: {diff.findings_persisting}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from generator.checks import Context, Hit, Severity, check
+from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
 from generator.model import Access, TriggerKind, WebhookAuth
 
 # Scopes that grant more than one resource's read access: admin, full, wildcard or write/manage.
@@ -31,14 +31,17 @@ def _steps_using(ctx: Context, credential):
     "blast radius for nothing.",
     remediation="Re-create the credential with read-only (or narrower) scopes and re-link it in the listed "
     "workflows; for Google, prefer per-file or read-only scopes.",
-    soc2=("CC6.1", "CC6.3"),
-    pdpa=("Protection (s24)",),
+    needs=("credentials", "workflows"),
 )
 def over_broad_scopes(ctx: Context):
     for credential in ctx.snapshot.credentials:
         uses = list(_steps_using(ctx, credential))
         if not uses:
             continue  # an unused credential is ACCESS-004's finding
+        if not credential.scopes:
+            yield Pass(credential.ref, "the platform reports no scopes for this credential: nothing wider than "
+                                       "its steps need was found")
+            continue
         broad = [s for s in credential.scopes if BROAD.search(s)]
         read_only = all(step.access in (Access.read, Access.none) for _, step in uses)
         writes = [s for s in credential.scopes if WRITE.search(s)] if read_only else []
@@ -50,6 +53,9 @@ def over_broad_scopes(ctx: Context):
                 f"grants {', '.join(flagged)}; the {len(uses)} step(s) that {need} do not need "
                 f"{'write or admin' if read_only else 'admin or full'} access",
             )
+        else:
+            yield Pass(credential.ref, f"scopes {', '.join(credential.scopes)}: none admin, full or wildcard"
+                                       f"{' and none write for read-only use' if read_only else ''}")
 
 
 @check(
@@ -60,13 +66,15 @@ def over_broad_scopes(ctx: Context):
     rationale="When one credential serves many workflows, rotating or revoking it stops all of them at "
     "once, and its logs cannot tell which workflow did what.",
     remediation="Split it into one credential per workflow group, each with the scopes that group needs.",
-    soc2=("CC6.1",),
+    needs=("credentials", "workflows"),
 )
 def shared_credentials(ctx: Context):
     for credential in ctx.snapshot.credentials:
         workflows = sorted({use.workflow for use in credential.used_by})
         if len(workflows) >= 4:
             yield Hit(credential.ref, f"used by {len(workflows)} workflows")
+        elif workflows:
+            yield Pass(credential.ref, f"used by {len(workflows)} workflow(s) (limit 3)")
 
 
 @check(
@@ -77,12 +85,21 @@ def shared_credentials(ctx: Context):
     rationale="A credential tied to a person's account breaks when that person leaves or changes their "
     "password, and acts with all of that person's rights.",
     remediation="Re-connect it with a dedicated service account or integration user owned by the client.",
-    soc2=("CC6.2", "CC6.3"),
+    needs=("credentials",),
 )
 def personal_owner(ctx: Context):
+    judged = False
     for credential in ctx.snapshot.credentials:
-        if credential.service_account is False and credential.used_by:
+        if credential.service_account is None or not credential.used_by:
+            continue
+        judged = True
+        if credential.service_account is False:
             yield Hit(credential.ref, f"connected as {credential.owner or 'a personal account'}")
+        else:
+            yield Pass(credential.ref, f"connected as the service account {credential.owner or ''}".strip())
+    if not judged and any(c.used_by for c in ctx.snapshot.credentials):
+        yield NotAssessed("platform does not report it: no platform says whether a credential's account is "
+                          "personal or a service account")
 
 
 @check(
@@ -92,12 +109,14 @@ def personal_owner(ctx: Context):
     severity=Severity.low,
     rationale="A credential no workflow uses still grants access and is easily forgotten at rotation.",
     remediation="Delete it on the platform, or document why it is kept.",
-    soc2=("CC6.1", "CC6.2"),
+    needs=("credentials", "workflows"),
 )
 def unused(ctx: Context):
     for credential in ctx.snapshot.credentials:
         if not credential.used_by:
             yield Hit(credential.ref, f"no workflow step uses it; scopes: {', '.join(credential.scopes) or 'none'}")
+        else:
+            yield Pass(credential.ref, f"used by {len(credential.used_by)} step(s)")
 
 
 @check(
@@ -107,7 +126,7 @@ def unused(ctx: Context):
     severity=Severity.high,
     rationale="An expired token stops every workflow that uses it, usually noticed only when runs fail.",
     remediation="Renew or re-authorise the credential before it expires and note the new expiry.",
-    soc2=("CC6.1", "A1.2"),
+    needs=("credentials",),
 )
 def expiring(ctx: Context):
     horizon = ctx.now + timedelta(days=ctx.thresholds.expiry_days)
@@ -116,6 +135,11 @@ def expiring(ctx: Context):
             days = (credential.expires - ctx.now).days
             when = f"expired {-days} day(s) ago" if days < 0 else f"expires in {days} day(s)"
             yield Hit(credential.ref, f"{when} ({credential.expires:%Y-%m-%d}); used by {len(credential.used_by)} step(s)")
+        elif credential.expires:
+            yield Pass(credential.ref, f"expires {credential.expires:%Y-%m-%d}, more than "
+                                       f"{ctx.thresholds.expiry_days} days after the snapshot")
+        else:
+            yield Pass(credential.ref, "no expiry reported by the platform")
 
 
 @check(
@@ -127,32 +151,37 @@ def expiring(ctx: Context):
     "data of their choosing.",
     remediation="Require header, basic or JWT authentication, or verify the sender's signature, on the "
     "webhook trigger.",
-    soc2=("CC6.1", "CC6.6"),
-    pdpa=("Protection (s24)",),
+    needs=("workflows", "webhooks"),
 )
 def open_webhooks(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         hook = workflow.trigger.webhook
-        if workflow.trigger.kind == TriggerKind.webhook and hook and hook.auth == WebhookAuth.none:
+        if workflow.trigger.kind != TriggerKind.webhook or not hook:
+            continue
+        if hook.auth == WebhookAuth.none:
             yield Hit(workflow.ref, f"webhook {hook.path} accepts unauthenticated calls")
+        else:
+            yield Pass(workflow.ref, f"webhook {hook.path} requires {hook.auth.value} authentication")
 
 
 @check(
     id="ACCESS-007",
-    title="Credential not rotated for a long time",
+    title="Credential not rotated within the client's rotation policy",
     area="access",
     severity=Severity.low,
     rationale="A secret that never changes has had the most time to leak: in old exports, former staff's "
     "notes, or a vendor breach.",
     remediation="Rotate the secret (or re-authorise the connection) and record the date; set a reminder for "
-    "the next rotation.",
-    soc2=("CC6.1",),
-    pdpa=("Protection (s24)",),
+    "the next rotation. The periods are `rotation` in client.yml.",
+    needs=("credentials",),
 )
 def not_rotated(ctx: Context):
-    limit = timedelta(days=ctx.thresholds.rotation_days)
+    from generator.evidence.facts import rotation
+
     for credential in ctx.snapshot.credentials:
-        changed = credential.updated or credential.created
-        if credential.used_by and changed and ctx.now - changed > limit:
-            yield Hit(credential.ref, f"unchanged since {changed:%Y-%m-%d}, {(ctx.now - changed).days} days before "
-                                      f"the snapshot (limit {ctx.thresholds.rotation_days})")
+        if not credential.used_by:
+            continue  # an unused credential is ACCESS-004's finding
+        fact = rotation(credential, ctx.config.rotation.period_for(credential.ref), ctx.now)
+        if fact.value is None:
+            continue  # no date: nothing to judge for this one
+        yield (Pass if fact else Hit)(credential.ref, fact.how)

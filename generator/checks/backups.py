@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from generator.checks import Context, Hit, Severity, check
+from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
+from generator.evidence.facts import backup
 
 
 @check(
@@ -16,7 +17,6 @@ from generator.checks import Context, Hit, Severity, check
     "the record, and the backup of its definitions, no longer matches what runs.",
     remediation="Sync the platform again (or re-import its export) and commit the snapshot; schedule the sync "
     "in CI so it stays current.",
-    soc2=("A1.2", "CC7.1"),
 )
 def stale_platform(ctx: Context):
     limit = timedelta(days=ctx.thresholds.freshness_days)
@@ -29,6 +29,10 @@ def stale_platform(ctx: Context):
                       f"{facts.name} was last read ({facts.source}) on {facts.synced:%Y-%m-%d}, "
                       f"{(ctx.now - facts.synced).days} days before the snapshot (limit {ctx.thresholds.freshness_days})",
                       label=facts.name)
+        else:
+            yield Pass(f"{facts.platform.value}:{facts.name}:freshness",
+                       f"{facts.name} last read ({facts.source}) on {facts.synced:%Y-%m-%d}, within "
+                       f"{ctx.thresholds.freshness_days} days of the snapshot", label=facts.name)
 
 
 @check(
@@ -40,18 +44,22 @@ def stale_platform(ctx: Context):
     "export in the repository there is no backup to restore from if the platform loses it.",
     remediation="Sync the platform (or import its export files): every sync and import writes each "
     "workflow's native export under exports/, versioned in Git.",
-    soc2=("A1.2", "A1.3"),
+    needs=("workflows",),
 )
 def missing_exports(ctx: Context):
-    if ctx.exported is None:
+    if ctx.exports is None:
+        yield NotAssessed("no data: the exports folder was not looked at")
         return
     for platform in sorted({w.platform for w in ctx.snapshot.workflows}, key=lambda p: p.value):
         mine = [w for w in ctx.snapshot.workflows if w.platform == platform]
-        missing = [w for w in mine if w.ref not in ctx.exported]
+        missing = [w for w in mine if not backup(w, ctx.exports).value]
         if missing:
             names = ", ".join(f"“{w.name}”" for w in missing[:5]) + (" …" if len(missing) > 5 else "")
             yield Hit(f"{platform.value}:exports", f"{len(missing)} of {len(mine)} {platform.label} "
                       f"{platform.workflow_noun}s have no native export: {names}", label=f"{platform.label} exports")
+        else:
+            yield Pass(f"{platform.value}:exports", f"all {len(mine)} {platform.label} {platform.workflow_noun}s have "
+                       "a native export", label=f"{platform.label} exports")
 
 
 @check(
@@ -63,14 +71,17 @@ def missing_exports(ctx: Context):
     "data, and one client's incident become the other's.",
     remediation="Give each client its own credentials, accounts and webhooks; rotate the shared secret and "
     "re-create the shared webhook for one of them.",
-    soc2=("CC6.1", "C1.1"),
-    pdpa=("Protection (s24)", "Transfer limitation (s26)"),
 )
 def shared_with_another_client(ctx: Context):
     report = ctx.isolation
     if report is None:
-        yield Hit("isolation:not-compared", "never compared with the other clients: run `handover check` for this "
-                                            "client", label="this client")
+        yield NotAssessed("no data: never compared with the other clients (`handover check` records the comparison)")
+        return
+    if not report.other_clients:
+        yield NotAssessed("nothing to compare: this is the only client in the workspace")
         return
     for item in report.shared:
         yield Hit(item.location, item.evidence)
+    if not report.shared:
+        yield Pass("isolation:compared", f"no secret fingerprint, webhook address or account in common with the "
+                   f"{report.other_clients} other client(s), as of {report.compared:%Y-%m-%d}", label="this client")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.checks import Context, Hit, Severity, check
+from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
 
 # Settings the connectors (or the consultant) record for how long a platform keeps run data.
 _KEPT = [(re.compile(r"executions? kept \(hours\)", re.I), 1 / 24), (re.compile(r"\(days\)$", re.I), 1)]
@@ -40,19 +40,23 @@ def policy_for(ctx: Context, facts):
     "the agreed policy breaks the retention limitation the client committed to.",
     remediation="Shorten the platform's execution pruning (n8n: EXECUTIONS_DATA_MAX_AGE; Make: the "
     "organisation's log retention; per workflow: do not save successful runs), or change the policy.",
-    soc2=("C1.2", "P4.2"),
-    pdpa=("Retention limitation (s25)",),
 )
 def kept_too_long(ctx: Context):
     for facts in ctx.snapshot.platforms:
         rule = policy_for(ctx, facts)
         if rule is None:
+            yield NotAssessed(f"nothing to compare: no retention rule for run data covers {facts.name}")
             continue
         kept = platform_keep_days(facts)
-        if kept is not None and kept > rule.keep_days:
-            yield Hit(f"{facts.platform.value}:{facts.name}:retention",
-                      f"{facts.name} keeps run data {kept:g} days; “{rule.category}” allows {rule.keep_days}",
+        place = f"{facts.platform.value}:{facts.name}:retention"
+        if kept is None:
+            yield NotAssessed(f"platform does not report it: how long {facts.name} keeps run data")
+        elif kept > rule.keep_days:
+            yield Hit(place, f"{facts.name} keeps run data {kept:g} days; “{rule.category}” allows {rule.keep_days}",
                       label=facts.name)
+        else:
+            yield Pass(place, f"{facts.name} keeps run data {kept:g} days; “{rule.category}” allows {rule.keep_days}",
+                       label=facts.name)
         for workflow in ctx.snapshot.workflows:
             data = workflow.settings.run_data
             if workflow.platform == facts.platform and data and data.keep_days and data.keep_days > rule.keep_days:
@@ -70,16 +74,16 @@ def kept_too_long(ctx: Context):
     "the run data itself does not.",
     remediation="Lengthen the platform's execution retention, or export run history before it is pruned, or "
     "shorten the policy.",
-    soc2=("A1.2", "CC7.2"),
 )
 def kept_too_short(ctx: Context):
     for facts in ctx.snapshot.platforms:
         rule = policy_for(ctx, facts)
         kept = platform_keep_days(facts)
-        if rule is not None and kept is not None and kept < rule.keep_days:
-            yield Hit(f"{facts.platform.value}:{facts.name}:retention-short",
-                      f"{facts.name} keeps run data {kept:g} days; “{rule.category}” expects {rule.keep_days}",
-                      label=facts.name)
+        if rule is None or kept is None:
+            continue  # DATA-001 says which platform could not be compared
+        place = f"{facts.platform.value}:{facts.name}:retention-short"
+        evidence = f"{facts.name} keeps run data {kept:g} days; “{rule.category}” expects {rule.keep_days}"
+        yield Hit(place, evidence, label=facts.name) if kept < rule.keep_days else Pass(place, evidence, label=facts.name)
 
 
 @check(
@@ -91,15 +95,19 @@ def kept_too_short(ctx: Context):
     "automation can quietly add a new one.",
     remediation="Add the app to `processors` in client.yml once the client approves it (and the agreement is in "
     "place), change the workflow, or dismiss the flow in `personal_data` if the heuristic is wrong.",
-    soc2=("P6.1", "C1.1"),
-    pdpa=("Transfer limitation (s26)", "Protection (s24)"),
+    needs=("workflows",),
 )
 def unapproved_processor(ctx: Context):
     from generator.evidence.personal import approved, flows
 
+    found = [f for f in flows(ctx.config, ctx.snapshot) if f.status != "dismissed"]
     if not ctx.config.processors:
-        return  # no processor list recorded yet: nothing to compare with
-    for flow in flows(ctx.config, ctx.snapshot):
-        if flow.status != "dismissed" and not approved(ctx.config, flow.destination):
-            yield Hit(flow.ref, f"{', '.join(flow.categories)} from {', '.join(flow.sources)} to {flow.destination}, "
-                                "which is not in the approved processors")
+        if found:
+            yield NotAssessed("nothing to compare: no approved processors recorded in client.yml (`processors`)")
+        return
+    for flow in found:
+        what = f"{', '.join(flow.categories)} from {', '.join(flow.sources)} to {flow.destination}"
+        if approved(ctx.config, flow.destination):
+            yield Pass(flow.ref, f"{what}, an approved processor")
+        else:
+            yield Hit(flow.ref, f"{what}, which is not in the approved processors")

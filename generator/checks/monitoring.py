@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
-from generator.checks import Context, Hit, Severity, check
-from generator.evidence.run_health import is_degrading, is_idle, silence_allowed, trend
+from generator.checks import Context, Hit, Pass, Severity, check
+from generator.evidence.facts import told
+from generator.evidence.run_health import expected_interval, is_degrading, is_idle, silence_allowed, trend
 from generator.formats import format_rate
-from generator.model import Workflow
-
-HANDLED = {"continue", "retry", "resume", "ignore", "break", "rollback", "commit"}
-
-
-def has_error_path(workflow: Workflow) -> bool:
-    """An error workflow, an error route, or a step that handles its own failure."""
-    return bool(
-        workflow.settings.error_workflow
-        or workflow.settings.alerts_on_failure
-        or any(edge.error for edge in workflow.edges)
-        or any((step.error_mode or "") in HANDLED for step in workflow.steps)
-    )
 
 
 @check(
     id="MON-001",
-    title="Active workflow with no error handling or alert path",
+    title="Active workflow that tells nobody when it fails",
     area="monitoring",
     severity=Severity.high,
-    rationale="Without an error workflow, an error route or a handled step, a failure is only seen by "
-    "whoever opens the platform's run history: nobody is told.",
+    rationale="Without an error workflow or error route that notifies, the platform's own failure e-mails or a "
+    "monitoring step, a failure is only seen by whoever opens the platform's run history: nobody is told. "
+    "Retrying or continuing on error handles a failure but tells nobody when it still fails.",
     remediation="Attach the client's error-handler workflow (n8n: Settings → Error workflow; Make: an error "
     "handler route; Zapier: error notifications or a Paths fallback) that alerts the support channel.",
-    soc2=("CC7.2", "CC7.3"),
+    needs=("workflows",),
 )
 def no_error_handling(ctx: Context):
     for workflow in ctx.snapshot.workflows:
-        if workflow.active and not has_error_path(workflow) and workflow.trigger.kind != "error":
-            yield Hit(workflow.ref, "no error workflow, no error route and no step that handles its failures")
+        if not workflow.active or workflow.trigger.kind == "error":
+            continue
+        fact = told(workflow, ctx.snapshot)
+        yield (Pass if fact else Hit)(workflow.ref, ("told: " if fact else "nobody is told: ") + fact.how)
 
 
 @check(
@@ -45,19 +36,16 @@ def no_error_handling(ctx: Context):
     rationale="A workflow that fails often loses or delays business data and erodes trust in automation.",
     remediation="Read the top errors on the workflow page, fix the cause, and re-run the failed executions "
     "following its runbook.",
-    soc2=("CC7.2", "A1.2"),
+    needs=("workflows", "runs"),
 )
 def failing(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         stats = ctx.snapshot.runs_for(workflow.ref)
         if workflow.active and stats and stats.success_rate is not None:
             failure = 1 - stats.success_rate
-            if failure > ctx.thresholds.failure_rate:
-                yield Hit(
-                    workflow.ref,
-                    f"{stats.failed} of {stats.total} runs failed ({format_rate(failure)}; threshold "
-                    f"{format_rate(ctx.thresholds.failure_rate)})",
-                )
+            evidence = (f"{stats.failed} of {stats.total} runs failed ({format_rate(failure)}; threshold "
+                        f"{format_rate(ctx.thresholds.failure_rate)})")
+            yield Hit(workflow.ref, evidence) if failure > ctx.thresholds.failure_rate else Pass(workflow.ref, evidence)
 
 
 @check(
@@ -68,11 +56,14 @@ def failing(ctx: Context):
     rationale="A rising failure rate or duration usually precedes an outage: an expiring token, a growing "
     "data set, an upstream API change.",
     remediation="Compare the recent errors with the earlier ones on the workflow page and act before it fails outright.",
-    soc2=("CC7.1", "A1.1"),
+    needs=("workflows", "runs"),
 )
 def degrading(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         stats = ctx.snapshot.runs_for(workflow.ref)
+        if workflow.active and stats and stats.daily and not is_degrading(stats, ctx.thresholds):
+            yield Pass(workflow.ref, "failure rate and p95 duration of the last 7 days within the thresholds of "
+                                     "the earlier days")
         if workflow.active and stats and is_degrading(stats, ctx.thresholds):
             t = trend(stats)
             parts = []
@@ -90,12 +81,16 @@ def degrading(ctx: Context):
     severity=Severity.high,
     rationale="A scheduled or polling workflow that has gone silent fails without a single error.",
     remediation="Check the trigger and the platform's scheduler; re-activate the workflow if it was paused.",
-    soc2=("CC7.2",),
+    needs=("workflows", "runs"),
 )
 def idle(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         stats = ctx.snapshot.runs_for(workflow.ref)
+        if not workflow.active or expected_interval(workflow) is None:
+            continue  # runs depend on outside events: silence is not a symptom
+        allowed = silence_allowed(workflow, ctx.thresholds)
+        last = f"last run {stats.last_run:%Y-%m-%d %H:%M} UTC" if stats and stats.last_run else "no run recorded"
         if is_idle(workflow, stats, ctx.now, ctx.thresholds):
-            last = f"last run {stats.last_run:%Y-%m-%d %H:%M} UTC" if stats and stats.last_run else "no run recorded"
-            allowed = silence_allowed(workflow, ctx.thresholds)
             yield Hit(workflow.ref, f"{last}; silent for more than {allowed.days} day(s) is not expected")
+        else:
+            yield Pass(workflow.ref, f"{last}; within the {allowed.days} day(s) of silence expected")

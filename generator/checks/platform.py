@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from generator.checks import Context, Hit, Severity, check
+from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
+
+
+def security_fixes(facts) -> list:
+    return [u for u in facts.updates if u.security_fix]
+
+
+def is_outdated(item) -> bool:
+    """An audit finding that says the instance is behind: the same fact as the update list (PATCH-001)."""
+    return "outdated" in item.title.lower()
 
 
 @check(
@@ -13,15 +22,22 @@ from generator.checks import Context, Hit, Severity, check
     rationale="The platform's built-in audit (n8n: Settings → Security audit) knows about risky nodes, "
     "outdated versions and instance settings.",
     remediation="Follow the recommendation given with each audit finding.",
-    soc2=("CC7.1", "CC8.1"),
+    needs=("audit",),
 )
 def platform_audit(ctx: Context):
-    for facts in ctx.snapshot.platforms:
-        for item in facts.audit:
+    audited = [f for f in ctx.snapshot.platforms if f.platform.value == "n8n"]
+    if not audited:
+        yield NotApplicable("no platform in use has a built-in security audit")
+    for facts in audited:
+        items = [i for i in facts.audit if not (is_outdated(i) and security_fixes(facts))]  # PATCH-001's finding
+        for item in items:
             detail = f"{item.section}: {item.title}"
             if item.locations:
                 detail += f" ({item.locations} location(s))"
             yield Hit(f"{facts.platform.value}:{facts.name}:{item.title}", detail, label=facts.name)
+        if not items:
+            yield Pass(f"{facts.platform.value}:{facts.name}:audit", f"{facts.name}: the security audit reports "
+                       f"nothing{' beyond the update PATCH-001 covers' if facts.audit else ''}", label=facts.name)
 
 
 @check(
@@ -31,12 +47,14 @@ def platform_audit(ctx: Context):
     severity=Severity.low,
     rationale="Evidence the sync could not read cannot be assessed; the portal is silent about it.",
     remediation="Give the sync key the scope named in the evidence, then sync again.",
-    soc2=("CC7.1",),
 )
 def not_collected(ctx: Context):
     for facts in ctx.snapshot.platforms:
         for gap in facts.not_collected:
             yield Hit(f"{facts.platform.value}:{facts.name}:{gap.section}", f"{gap.section}: {gap.reason}", label=facts.name)
+        if not facts.not_collected:
+            yield Pass(f"{facts.platform.value}:{facts.name}:collection",
+                       f"{facts.name}: every section was read ({facts.source})", label=facts.name)
 
 
 @check(
@@ -47,17 +65,29 @@ def not_collected(ctx: Context):
     rationale="A published security fix tells attackers what to look for in instances that have not taken it.",
     remediation="Plan the update through the change process (test, then production, with the rollback ready) "
     "and apply it within the agreed window.",
-    soc2=("CC7.1", "CC8.1"),
-    pdpa=("Protection (s24)",),
+    needs=("audit",),
 )
 def security_update(ctx: Context):
-    for facts in ctx.snapshot.platforms:
-        fixes = [u for u in facts.updates if u.security_fix]
+    managed = [f for f in ctx.snapshot.platforms if f.platform.value == "n8n"]
+    if not managed:
+        yield NotApplicable("the platforms in use are cloud services updated by their vendor")
+    for facts in managed:
+        place = f"{facts.platform.value}:{facts.name}:updates"
+        fixes = security_fixes(facts)
         if fixes:
             versions = ", ".join(u.version for u in fixes[:4])
-            yield Hit(f"{facts.platform.value}:{facts.name}:updates",
-                      f"{facts.name}{' ' + facts.version if facts.version else ''}: {len(fixes)} newer version(s) "
-                      f"with security fixes ({versions})", label=facts.name)
+            evidence = (f"{facts.name}{' ' + facts.version if facts.version else ''}: {len(fixes)} newer version(s) "
+                        f"with security fixes ({versions})")
+            # The same fact, reported by the platform's own audit too: one finding, both sources as evidence.
+            reports = [i for i in facts.audit if is_outdated(i)]
+            if reports:
+                evidence += f"; the platform's security audit reports it too (“{reports[0].title}”, {len(reports)} time(s))"
+            yield Hit(place, evidence, label=facts.name)
+        elif facts.version and not any(g.section.lower() == "security audit" for g in facts.not_collected):
+            yield Pass(place, f"{facts.name} {facts.version}: no newer version with a security fix reported",
+                       label=facts.name)
+        else:
+            yield NotAssessed(f"platform does not report it: {facts.name} reported no version or no update list")
 
 
 @check(
@@ -69,7 +99,7 @@ def security_update(ctx: Context):
     "the estate; they are often deprecated first.",
     remediation="Replace the step with the current version of the node or module (n8n: add the node again; Make: "
     "upgrade the module), test, and re-map its fields.",
-    soc2=("CC8.1",),
+    needs=("workflows",),
 )
 def older_versions(ctx: Context):
     from generator.evidence.patching import behind
@@ -81,3 +111,6 @@ def older_versions(ctx: Context):
         listed = ", ".join(f"“{i.step.name}” ({i.step.app} v{i.step.version}, newest in use v{i.newest})"
                            for i in items[:4]) + (" …" if len(items) > 4 else "")
         yield Hit(ref, listed)
+    for workflow in ctx.snapshot.workflows:
+        if workflow.ref not in by_workflow and any(s.version for s in workflow.steps):
+            yield Pass(workflow.ref, "every versioned step on the newest version the client uses")

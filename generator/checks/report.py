@@ -1,4 +1,4 @@
-"""Findings for tools: JSON rows, CSV for spreadsheets, SARIF 2.1.0 for code-scanning dashboards."""
+"""The assessment for tools: JSON (the contract), CSV for spreadsheets, SARIF 2.1.0 for code-scanning dashboards."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import json
 
 from generator import __version__
-from generator.checks import REGISTRY, Finding, Severity
+from generator.checks import FAIL, NOT_APPLICABLE, REGISTRY, Assessment, Check, Control, Finding, Severity
 from generator.formats import csv_cell
 from generator.store.snapshot import file_stem
 
@@ -16,30 +16,74 @@ LEVEL = {Severity.critical: "error", Severity.high: "error", Severity.medium: "w
          Severity.info: "note"}
 SECURITY_SEVERITY = {Severity.critical: "9.5", Severity.high: "8.0", Severity.medium: "5.5", Severity.low: "3.0",
                      Severity.info: "1.0"}
-CSV_FIELDS = ("id", "check", "title", "severity", "area", "status", "location", "label", "evidence", "remediation",
-              "soc2", "pdpa", "mode", "mute_reason", "mute_expires")
+CSV_FIELDS = ("control", "title", "area", "severity", "mode", "control_status", "reason", "status", "resource", "label",
+              "evidence", "location", "muted", "mute_reason", "mute_expires", "frameworks", "remediation")
 
 
-def row(f: Finding) -> dict:
+class Locator:
+    """The file in the repository that holds the evidence at a resource (workflows and credentials by ref)."""
+
+    def __init__(self, slug: str, snapshot=None):
+        self.slug = slug
+        self.workflows = {w.ref for w in snapshot.workflows} if snapshot else set()
+        self.credentials = {c.ref for c in snapshot.credentials} if snapshot else set()
+
+    def __call__(self, resource: str) -> str:
+        return artifact(self.slug, resource, self.workflows, self.credentials)
+
+
+def frameworks(chk: Check) -> dict[str, list[str]]:
+    return {name: list(ids) for name, ids in chk.frameworks.items()}
+
+
+def finding_row(f: Finding, locate: Locator) -> dict:
     return {"id": f.id, "check": f.check.id, "title": f.check.title, "severity": f.check.severity.name,
-            "area": f.check.area, "status": "muted" if f.muted else "open", "location": f.location, "label": f.label,
-            "evidence": f.evidence, "remediation": f.check.remediation, "soc2": list(f.check.soc2),
-            "pdpa": list(f.check.pdpa), "mode": f.check.mode, "muted": f.muted,
+            "area": f.check.area, "status": "muted" if f.muted else "open", "location": locate(f.location),
+            "resource": f.location, "label": f.label, "evidence": f.evidence, "remediation": f.check.remediation,
+            "frameworks": frameworks(f.check), "mode": f.check.mode, "muted": f.muted,
             "mute_reason": f.mute.reason if f.mute else None,
             "mute_expires": f.mute.expires.isoformat() if f.mute else None}
 
 
-def as_json(findings: list[Finding]) -> str:
-    return json.dumps([row(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+def result_row(r: Finding, locate: Locator) -> dict:
+    return {"status": r.status, "resource": r.location, "label": r.label, "evidence": r.evidence,
+            "location": locate(r.location), "muted": r.muted,
+            **({"mute_reason": r.mute.reason, "mute_expires": r.mute.expires.isoformat()} if r.mute else {})}
 
 
-def as_csv(findings: list[Finding]) -> str:
+def control_row(c: Control, locate: Locator) -> dict:
+    chk = c.check
+    return {"id": chk.id, "title": chk.title, "area": chk.area, "severity": chk.severity.name, "mode": chk.mode,
+            "status": c.status, "reason": c.reason, "frameworks": frameworks(chk),
+            "results": [result_row(r, locate) for r in c.results]}
+
+
+def as_json(assessment: Assessment, locate: Locator) -> str:
+    """The contract for tools: every control with its status and results, and the findings."""
+    document = {"controls": [control_row(c, locate) for c in assessment.controls],
+                "findings": [finding_row(f, locate) for f in assessment.findings]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_csv(assessment: Assessment, locate: Locator) -> str:
+    """One row per result (a control without results: one row with its status and reason)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    for f in findings:
-        cells = {**row(f), "soc2": " ".join(f.check.soc2), "pdpa": "; ".join(f.check.pdpa)}
-        writer.writerow({key: csv_cell(value) for key, value in cells.items()})
+    for c in assessment.controls:
+        chk = c.check
+        base = {"control": chk.id, "title": chk.title, "area": chk.area, "severity": chk.severity.name,
+                "mode": chk.mode, "control_status": c.status, "reason": c.reason or "",
+                "frameworks": "; ".join(f"{name}: {' '.join(ids)}" for name, ids in chk.frameworks.items()),
+                "remediation": chk.remediation}
+        for r in c.results or [None]:
+            row = dict(base)
+            if r is not None:
+                row.update(status=r.status, resource=r.location, label=r.label, evidence=r.evidence,
+                           location=locate(r.location), muted=str(r.muted).lower(),
+                           mute_reason=r.mute.reason if r.mute else "",
+                           mute_expires=r.mute.expires.isoformat() if r.mute else "")
+            writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
@@ -59,11 +103,11 @@ def artifact(slug: str, location: str, workflows: set[str], credentials: set[str
     return f"{base}/client.yml"
 
 
-def as_sarif(findings: list[Finding], slug: str, workflow_refs: set[str] = frozenset(),
-             credential_refs: set[str] = frozenset()) -> str:
-    """SARIF 2.1.0: one rule per check of the baseline, one result per finding; muted findings carry an
-    external suppression with the reason from client.yml."""
-    checks = sorted(REGISTRY, key=lambda c: c.id)
+def as_sarif(assessment: Assessment, locate: Locator) -> str:
+    """SARIF 2.1.0: one rule per control of the baseline; one result per resource judged (`kind` fail or
+    pass; `review` for info-level review lists), and one per control not judged (`open` when it could
+    not be assessed, `notApplicable`). Muted failures carry an external suppression with the reason."""
+    checks = sorted((c.check for c in assessment.controls), key=lambda c: c.id)
     index = {c.id: i for i, c in enumerate(checks)}
     rules = [{
         "id": c.id,
@@ -72,33 +116,49 @@ def as_sarif(findings: list[Finding], slug: str, workflow_refs: set[str] = froze
         "fullDescription": {"text": c.rationale},
         "help": {"text": c.remediation},
         "defaultConfiguration": {"level": LEVEL[c.severity]},
-        "properties": {"tags": ["security", f"area:{c.area}", f"mode:{c.mode}", *[f"soc2:{x}" for x in c.soc2],
-                                *[f"pdpa:{x}" for x in c.pdpa]],
+        "properties": {"tags": ["security", f"area:{c.area}", f"mode:{c.mode}",
+                                *[f"{name}:{x}" for name, ids in c.frameworks.items() for x in ids]],
                        "security-severity": SECURITY_SEVERITY[c.severity], "precision": "high"},
     } for c in checks]
     results = []
-    for f in findings:
-        uri = artifact(slug, f.location, workflow_refs, credential_refs)
-        result = {
-            "ruleId": f.check.id, "ruleIndex": index[f.check.id], "level": LEVEL[f.check.severity],
-            "message": {"text": f"{f.label}: {f.evidence}"},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}},
-                           "logicalLocations": [{"fullyQualifiedName": f.location, "kind": "resource"}]}],
-            "partialFingerprints": {"handoverFinding/v1": hashlib.sha256(f.id.encode()).hexdigest()[:32]},
-        }
-        if f.muted:
-            result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                       "justification": f"{f.mute.reason} (until {f.mute.expires.isoformat()})"}]
-        results.append(result)
+    for control in assessment.controls:
+        chk = control.check
+        for r in control.results:
+            failed = r.status == FAIL
+            result = {
+                "ruleId": chk.id, "ruleIndex": index[chk.id],
+                "kind": ("review" if chk.severity == Severity.info else "fail") if failed else "pass",
+                "level": LEVEL[chk.severity] if failed and chk.severity > Severity.info else "none",
+                "message": {"text": f"{r.label}: {r.evidence}"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": locate(r.location),
+                                                                         "uriBaseId": "%SRCROOT%"}},
+                               "logicalLocations": [{"fullyQualifiedName": r.location, "kind": "resource"}]}],
+                "partialFingerprints": {"handoverFinding/v1": hashlib.sha256(r.id.encode()).hexdigest()[:32]},
+            }
+            if r.muted:
+                result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                           "justification": f"{r.mute.reason} (until {r.mute.expires.isoformat()})"}]
+            results.append(result)
+        if control.reason:
+            results.append({"ruleId": chk.id, "ruleIndex": index[chk.id],
+                            "kind": "notApplicable" if control.status == NOT_APPLICABLE else "open", "level": "none",
+                            "message": {"text": f"{control.status.replace('_', ' ')}: {control.reason}"}})
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "Handover", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": "https://github.com/handover/handover", "rules": rules}},
-            "automationDetails": {"id": f"handover/{slug}/"},
+            "automationDetails": {"id": f"handover/{locate.slug}/"},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository holding clients/"}}},
             "results": results,
         }],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def catalogue() -> list[list[str]]:
+    """Every control of the baseline: id, area, severity, mode, title, frameworks (for `check --list`)."""
+    return [[c.id, c.area, c.severity.name, c.mode, c.title,
+             "; ".join(f"{name} {' '.join(ids)}" for name, ids in c.frameworks.items()) or "—"]
+            for c in sorted(REGISTRY, key=lambda c: c.id)]

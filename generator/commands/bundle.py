@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS, InputError
-from generator.store import audit
+from generator.store import audit, guard
 from generator.store.workspace import Client
 from generator.store.yamlio import atomic_write
 
@@ -58,6 +58,8 @@ def write(path: Path, files: list[tuple[str, bytes]], when: tuple[int, ...]) -> 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in [*files, (MANIFEST, manifest(files))]:
+            if not name.endswith((".pdf", ".png", ".jpg", ".woff", ".woff2", ".ttf")):  # the PDF: see render.pdf
+                guard.check(data, f"{path.name}: {name}")
             info = zipfile.ZipInfo(name, date_time=when)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -150,7 +152,7 @@ def run(client: Client) -> Result:
         result.say(f"Built {client.slug} first (the site or PDF was older than its inputs).")
         build(client, with_pdf=True)
     evidence = gather(client)
-    files = contents(client, report.as_json(assess(evidence).findings))
+    files = contents(client, report.as_json(assess(evidence), report.Locator(client.slug, evidence.snapshot)))
     path = bundle_path(client, evidence.now)
     write(path, files, evidence.now.timetuple()[:6])
     result.say(f"{path} ({len(files)} files and a SHA-256 manifest)", "ok")

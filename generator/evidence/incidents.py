@@ -40,6 +40,11 @@ class Status(StrEnum):
     resolved = "resolved"
 
 
+class Escalated(Strict):
+    level: int = Field(ge=1, le=9, description="The escalation level (client.yml `escalation`) that was told.")
+    at: Timestamp
+
+
 class IncidentHeader(Strict):
     id: str = Field(pattern=r"^INC-\d{4}-\d{3,}$", description="INC-<year>-<number>, e.g. INC-2026-007.")
     title: str
@@ -51,6 +56,7 @@ class IncidentHeader(Strict):
     acknowledged: Timestamp | None = Field(default=None, description="First response to the client.")
     resolved: Timestamp | None = None
     summary_sent: Timestamp | None = Field(default=None, description="When the post-incident summary was sent.")
+    escalated: list[Escalated] = Field(default=[], description="Each escalation step taken: level and time.")
 
 
 class Incident:
@@ -73,14 +79,41 @@ class Incident:
     def time_to_resolve(self) -> timedelta | None:
         return self.resolved - self.detected if self.resolved else None
 
-    def response_missed(self, targets) -> bool:
-        """Acknowledged later than the target for its severity (or still not acknowledged past it)."""
-        target = timedelta(minutes=minutes(getattr(targets, self.severity.value).acknowledge))
-        return self.time_to_acknowledge is not None and self.time_to_acknowledge > target
+    def response_due(self, targets) -> datetime:
+        return self.detected + timedelta(minutes=minutes(getattr(targets, self.severity.value).acknowledge))
 
-    def resolve_missed(self, targets) -> bool:
+    def restore_due(self, targets) -> datetime | None:
         limit = getattr(targets, self.severity.value).resolve
-        return bool(limit and self.time_to_resolve and self.time_to_resolve > timedelta(minutes=minutes(limit)))
+        return self.detected + timedelta(minutes=minutes(limit)) if limit else None
+
+    def response_missed(self, targets, now: datetime | None = None) -> bool:
+        """Acknowledged later than the target for its severity, or (given `now`) still not acknowledged past it."""
+        return _late(self.acknowledged, self.response_due(targets), now)
+
+    def resolve_missed(self, targets, now: datetime | None = None) -> bool:
+        """Restored later than the target, or (given `now`) still open past it."""
+        due = self.restore_due(targets)
+        return bool(due and _late(self.resolved, due, now))
+
+    def escalations_missed(self, escalation: list, now: datetime) -> list[tuple]:
+        """(level, due, when it was escalated or None) for each escalation step that came late or not at all:
+        a level is due `after` its time for this severity unless the incident was restored before then."""
+        missed = []
+        for level in escalation:
+            after = level.after.get(self.severity)
+            if after is None:
+                continue
+            due = self.detected + timedelta(minutes=minutes(after))
+            if self.resolved and self.resolved <= due:
+                continue
+            told = min((e.at for e in self.escalated if e.level >= level.level), default=None)
+            if _late(told, due, now):
+                missed.append((level, due, told))
+        return missed
+
+
+def _late(done: datetime | None, due: datetime, now: datetime | None) -> bool:
+    return done > due if done else bool(now and now > due)
 
 
 def load(directory: Path) -> list[Incident]:

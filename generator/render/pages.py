@@ -72,8 +72,22 @@ def environment() -> jinja2.Environment:
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
+    env.filters["result"] = lambda control: Markup(md(control_result(control)))
     env.filters["sev"] = lambda severity: Markup(f'<span class="ho-sev ho-sev-{severity.name}">{severity.name}</span>')
     return env
+
+
+def control_result(control) -> str:
+    """A control's status in a table cell: how many resources passed, failed (open or muted) or why not judged."""
+    if control.status == "pass":
+        return f"pass ({len(control.passes)} checked)"
+    if control.status == "fail":
+        if control.check.severity == 0:
+            return f"{len(control.failures)} to review"
+        open_ = len(control.open)
+        muted = len(control.failures) - open_
+        return ", ".join(p for p in (f"{open_} open" if open_ else "", f"{muted} muted" if muted else "") if p)
+    return control.status.replace("_", " ")
 
 
 DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 660, 880  # px at 96 dpi: the PDF's text area; larger drawings are scaled

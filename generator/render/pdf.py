@@ -24,7 +24,7 @@ import markdown
 from generator.errors import InputError
 from generator.render import site, warnings_from
 from generator.store import cache as cache_entry
-from generator.store import frontmatter
+from generator.store import frontmatter, guard
 from generator.store.workspace import TEMPLATES_DIR
 
 
@@ -336,9 +336,9 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     fatal = [m for part in [front, *parts] for m in part.warnings if FATAL.search(m)]
     data, dead = assemble([front, *parts], numbers, context)
     fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
-    (out.parent / "print.html").write_text(
-        env.get_template("handover.html.j2").render(sections=sections, **context) + "\n".join(htmls),
-        encoding="utf-8")  # kept for debugging the layout
+    print_html = env.get_template("handover.html.j2").render(sections=sections, **context) + "\n".join(htmls)
+    guard.check(print_html, out)  # the PDF's text is this HTML's text
+    (out.parent / "print.html").write_text(print_html, encoding="utf-8")  # kept for debugging the layout
     if fatal:
         raise PdfError("the PDF has broken references:\n  " + "\n  ".join(dict.fromkeys(fatal)))
     tmp = out.with_suffix(".pdf.tmp")

@@ -11,9 +11,21 @@ from datetime import datetime
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
-from generator.checks import AREAS, Assessment, Finding, Severity, checks_by_area
+from generator.checks import (
+    AREAS,
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    PASS,
+    Assessment,
+    Control,
+    Finding,
+    Severity,
+    gaps,
+)
 from generator.config import ClientConfig
-from generator.evidence import Evidence
+from generator.evidence import Evidence, facts
+from generator.evidence.facts import Fact
 from generator.evidence.run_health import Health, Trend, health, trend
 from generator.model import Credential, RunStats, Snapshot, Workflow
 from generator.render.text import anchor
@@ -37,6 +49,10 @@ class WorkflowView:
     step_calls: dict[str, str] = field(default_factory=dict)  # step id → workflow ref it starts
     incidents: list = field(default_factory=list)  # incidents that affected it, newest first
     guides: list = field(default_factory=list)  # authored runbooks that name it
+    # The facts pages state about it, each from its one definition (generator.evidence.facts).
+    told: Fact = None  # someone is told when it fails
+    handling: Fact = None  # it reacts to its failures
+    backup: Fact = None  # a restorable backup is on file
 
     @property
     def ref(self) -> str:
@@ -52,59 +68,68 @@ class WorkflowView:
 
 
 class _Assessed:
-    """Controls and their findings, judged: shared by a baseline area and a compliance criterion."""
+    """Controls, judged together: shared by a baseline area and a compliance requirement. Met only when
+    every control that applies passed; otherwise what failed and what could not be assessed."""
 
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
+
+    @property
+    def checks(self) -> list:
+        return [c.check for c in self.controls]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The failing results of its controls (info-level review lists are no findings)."""
+        return [f for c in self.controls if c.check.severity > Severity.info for f in c.failures]
 
     @property
     def open(self) -> list[Finding]:
         return [f for f in self.findings if not f.muted]
 
     @property
+    def not_assessed(self) -> list[Control]:
+        return [c for c in self.controls if c.status == NOT_ASSESSED]
+
+    @property
     def status(self) -> str:
-        if not self.checks:
+        if self.open:
+            worst = max(f.check.severity for f in self.open)
+            return "action needed" if worst >= Severity.high else "attention"
+        if not self.controls or self.not_assessed:
             return "not assessed"
-        if not self.open:
-            return "met"
-        worst = max(f.check.severity for f in self.open)
-        return "action needed" if worst >= Severity.high else "attention"
+        if self.findings:
+            return "risk accepted"  # every failure muted, with its reason
+        if all(c.status == NOT_APPLICABLE for c in self.controls):
+            return "not applicable"
+        return "met"
 
 
 @dataclass
 class AreaView(_Assessed):
     key: str
     title: str
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
 
 
 @dataclass
 class CriterionView(_Assessed):
-    """One SOC 2 criterion or PDPA obligation and the baseline controls that give evidence for it."""
+    """One requirement of a framework and the baseline controls that give evidence for it."""
 
     framework: str
     criterion: str
-    checks: list
-    findings: list[Finding]
+    controls: list[Control]
+    name: str = ""
 
 
-def compliance_view(findings: list[Finding], frameworks: list[str]) -> list[CriterionView]:
-    """Criteria of the frameworks in scope (client.yml `compliance`; both when none is named), sorted."""
-    from generator.checks import REGISTRY
+def compliance_view(controls: list[Control], frameworks: list[str]) -> list[CriterionView]:
+    """Each requirement of the frameworks in scope (client.yml `compliance`; every framework when none is
+    named) with the controls mapped to it, in the framework file's order."""
+    from generator.checks.compliance import in_scope
 
-    wanted = {"SOC 2": "soc2", "PDPA": "pdpa"}
-    named = [f for f in wanted if any(f.replace(" ", "").lower() in x.replace(" ", "").lower() for x in frameworks)]
-    views = []
-    for framework in named or list(wanted):
-        criteria: dict[str, list] = defaultdict(list)
-        for chk in sorted(REGISTRY, key=lambda c: c.id):
-            for criterion in getattr(chk, wanted[framework]):
-                criteria[criterion].append(chk)
-        for criterion, checks in sorted(criteria.items()):
-            ids = {c.id for c in checks}
-            views.append(CriterionView(framework, criterion, checks, [f for f in findings if f.check.id in ids]))
-    return views
+    by_id = {c.id: c for c in controls}
+    return [CriterionView(framework.name, requirement.id, [by_id[i] for i in requirement.checks if i in by_id],
+                          requirement.name)
+            for framework in in_scope(frameworks) for requirement in framework.requirements]
 
 
 @dataclass
@@ -115,6 +140,7 @@ class Portal:
     findings: list[Finding]
     workflows: list[WorkflowView]
     areas: list[AreaView]
+    controls: list[Control]
     authored_runbooks: list
     incidents: list
     changelog: list = field(default_factory=list)  # generator.changes.changelog.Entry, newest first
@@ -159,7 +185,27 @@ class Portal:
 
     @cached_property
     def compliance(self) -> list[CriterionView]:
-        return compliance_view(self.findings, self.config.compliance)
+        return compliance_view(self.controls, self.config.compliance)
+
+    def rotation(self, credential: Credential) -> Fact:
+        """Whether the credential was rotated within the client's policy (the same fact ACCESS-007 judges)."""
+        return facts.rotation(credential, self.config.rotation.period_for(credential.ref), self.now)
+
+    def compliance_by_framework(self) -> list[tuple[str, list[CriterionView]]]:
+        """(framework, its requirements) in the order of client.yml `compliance`."""
+        grouped: dict[str, list[CriterionView]] = {}
+        for row in self.compliance:
+            grouped.setdefault(row.framework, []).append(row)
+        return list(grouped.items())
+
+    def control_counts(self) -> dict[str, int]:
+        """Controls by status, in the order the pages show them."""
+        return {s: sum(c.status == s for c in self.controls) for s in (PASS, FAIL, NOT_ASSESSED, NOT_APPLICABLE)}
+
+    @cached_property
+    def incomplete(self) -> dict[str, list[str]]:
+        """What a sync could not read, by the kind of evidence it leaves incomplete (workflows, credentials…)."""
+        return gaps(self.snapshot)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -264,6 +310,9 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
                 runbook_page=runbook_page(wf),
                 credentials=[snapshot.credential(c) for c in creds],
                 findings=findings_at.get(wf.ref, []),
+                told=facts.told(wf, snapshot),
+                handling=facts.error_handling(wf),
+                backup=facts.backup(wf, evidence.exports),
             )
         )
     by_ref = {v.ref: v for v in views}
@@ -295,12 +344,9 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
             if ref in by_ref:
                 by_ref[ref].guides.append(runbook)
 
-    grouped = checks_by_area()
-    areas = [
-        AreaView(key, title, grouped[key], [f for f in findings if f.check.area == key])
-        for key, title in AREAS.items()
-    ]
-    return Portal(config, snapshot, evidence.revision, findings, views, areas, list(authored_runbooks), list(incidents),
+    areas = [AreaView(key, title, [c for c in assessment.controls if c.check.area == key]) for key, title in AREAS.items()]
+    return Portal(config, snapshot, evidence.revision, findings, views, areas, list(assessment.controls),
+                  list(authored_runbooks), list(incidents),
                   changelog=list(changelog), audit=list(audit), isolation=evidence.isolation,
                   exports=evidence.exports or {})
 

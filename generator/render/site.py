@@ -14,6 +14,7 @@ from mkdocs.exceptions import Abort, ConfigurationError
 
 from generator.errors import InputError
 from generator.render import warnings_from
+from generator.store import guard
 
 
 class SiteError(InputError):
@@ -31,7 +32,15 @@ def build_site(config_file: Path, source_date_epoch: int) -> None:
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
     with warnings_from("mkdocs") as warnings:
         try:
-            build(load(config_file))
+            config = load(config_file)
+            build(config)
         except (Abort, ConfigurationError) as exc:
             detail = "\n  ".join(warnings) or str(exc)
             raise SiteError(f"the site build failed (MkDocs strict mode):\n  {detail}") from None
+    try:  # MkDocs wrote the site itself: it is checked whole, and removed if it holds a secret
+        guard.check_tree(Path(config["site_dir"]))
+    except guard.SecretLeak:
+        import shutil
+
+        shutil.rmtree(config["site_dir"], ignore_errors=True)
+        raise

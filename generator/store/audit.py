@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from generator.errors import InputError
 from generator.formats import csv_cell
+from generator.store import guard
 from generator.store.workspace import Client
 from generator.store.yamlio import read_text
 
@@ -37,7 +38,7 @@ def record(client: Client, command: str, result: str, detail: str = "") -> dict:
         "client": client.slug,
         "revision": client.revision(),
         "result": result,
-        "detail": detail,
+        "detail": guard.safe_text(detail, "detail"),
     }
     line = json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n"
     # O_APPEND: each record lands whole at the end, even with two processes writing.

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import InputError
+from generator.store import guard
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -293,7 +294,9 @@ def model_to_yaml(obj: BaseModel) -> str:
 
 def atomic_write(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it. The temporary file is
-    locked while it is written, so `switch.recover` removes it only when its writer is gone."""
+    locked while it is written, so `switch.recover` removes it only when its writer is gone. Refused
+    (guard.SecretLeak) if the text holds a secret found during this run."""
+    guard.check(text, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

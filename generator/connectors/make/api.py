@@ -25,7 +25,7 @@ from generator.connectors.runs import RunAggregator
 from generator.errors import InputError
 from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
-from generator.redact import redact_text
+from generator.redact import Redacted, redact_document
 
 SPEC = SPECS[PLATFORM]
 ZONES = {"eu1": "eu1.make.com", "eu2": "eu2.make.com", "us1": "us1.make.com", "us2": "us2.make.com",
@@ -72,9 +72,17 @@ class MakeSync:
             return default
         return optional(self.skipped, section, scope, fetch, spec=SPEC, generic=("denied",), default=default)
 
+    def _documents(self, path: str, key: str, params: dict, label: str) -> list[Redacted]:
+        """Every item of an offset-paged list (a short page ends it), each redacted as the document it is."""
+        return [redact_document(item) for item in self.api.offset(path, key, params, size=PAGE,
+                                                                   on_page=self.progress(label, None))]
+
     def _pages(self, path: str, key: str, params: dict, label: str) -> list[dict]:
-        """Every item of an offset-paged list; a short page ends it."""
-        return list(self.api.offset(path, key, params, size=PAGE, on_page=self.progress(label, None)))
+        return [document.tree for document in self._documents(path, key, params, label)]
+
+    def _get(self, path: str):
+        """One API answer, redacted (the one boundary)."""
+        return redact_document(self.api.get(path)).tree
 
     def collect(self) -> Collected:
         authorization = self._authorization()
@@ -86,8 +94,8 @@ class MakeSync:
             raise InputError("no Make team to read: set organization_id or team_ids in client.yml — the token needs "
                              "organizations:read and teams:read to find the teams")
         try:
-            scenarios = [s for team in teams for s in self._pages("/scenarios", "scenarios", {"teamId": team},
-                                                                      "scenarios")]
+            scenarios = [s for team in teams for s in self._documents("/scenarios", "scenarios", {"teamId": team},
+                                                                          "scenarios")]
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the token cannot list scenarios", exc.status,
                                 f"create a token with at least: {', '.join(SPEC.key_scopes)}") from None
@@ -103,11 +111,11 @@ class MakeSync:
         read_logs = self.granted is None or "scenarios:read" in self.granted
         advance = self.progress("scenarios", len(scenarios))
 
-        def one(scenario: dict):
-            blueprint = self.api.get(f"/scenarios/{scenario['id']}/blueprint")
+        def one(scenario: Redacted):
+            blueprint = redact_document(self.api.get(f"/scenarios/{scenario.tree['id']}/blueprint"))
             workflow = normalise(blueprint, scenario=scenario, hooks=hooks, teams=team_names, host=self.host,
                                  timezone=timezone)
-            logs, errors = self._logs(scenario, start) if read_logs else ([], [])
+            logs, errors = self._logs(scenario.tree, start) if read_logs else ([], [])
             return workflow, native(blueprint), logs, errors
 
         workflows: list[Workflow] = []
@@ -122,8 +130,8 @@ class MakeSync:
                              transfer)
                 for message, step, when in errors:
                     runs.add_error(workflow.ref, message, step, when)
-                if scenario.get("dlqCount"):
-                    incomplete[workflow.ref] = int(scenario["dlqCount"])
+                if scenario.tree.get("dlqCount"):
+                    incomplete[workflow.ref] = int(scenario.tree["dlqCount"])
                 advance(1)
         connections = []
         for team in teams:
@@ -149,7 +157,7 @@ class MakeSync:
         if hooks:
             settings["webhooks"] = f"{len(hooks)} ({sum(bool(h.get('enabled')) for h in hooks.values())} enabled)"
         for store in sorted(stores, key=lambda s: str(s.get("name"))):
-            settings[f"data store: {redact_text(str(store.get('name')))[0]}"] = (
+            settings[f"data store: {store.get('name')}"] = (
                 f"{store.get('records', 0)} records, {_size(store.get('size'))} of {_size(store.get('maxSize'))}")
         if incomplete:
             settings["incomplete executions"] = sum(incomplete.values())
@@ -160,7 +168,7 @@ class MakeSync:
 
     def _authorization(self) -> list[str] | None:
         try:
-            body = self.api.get("/users/me/current-authorization")
+            body = self._get("/users/me/current-authorization")
         except (AccessDenied, NotAvailable):
             return None
         scopes = ((body or {}).get("authorization") or {}).get("scope")
@@ -179,7 +187,7 @@ class MakeSync:
                 return {}
             org_id = organizations[0]["id"]
             self.organization_id = org_id
-        return (self.api.get(f"/organizations/{org_id}") or {}).get("organization") or {}
+        return (self._get(f"/organizations/{org_id}") or {}).get("organization") or {}
 
     def _teams(self, organization: dict) -> dict[int, str]:
         names = {int(t["id"]): str(t.get("name") or t["id"]) for t in organization.get("teams") or []}
@@ -209,7 +217,7 @@ class MakeSync:
         errors = []
         for execution_id, started in failed:
             try:
-                detail = self.api.get(f"/scenarios/{scenario['id']}/executions/{execution_id}")
+                detail = self._get(f"/scenarios/{scenario['id']}/executions/{execution_id}")
             except (AccessDenied, NotAvailable):
                 continue
             error = (detail or {}).get("error") or {}
@@ -224,11 +232,11 @@ class MakeSync:
         for item in self._pages("/connections", "connections", {"teamId": team}, "connections"):
             detail = item
             if item.get("scoped") or item.get("scopesCnt"):
-                detail = (self.api.get(f"/connections/{item['id']}") or {}).get("connection") or item
+                detail = (self._get(f"/connections/{item['id']}") or {}).get("connection") or item
             metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
             account = metadata.get("value") if metadata.get("type") == "email" else None
             out.append(Credential(
-                platform=PLATFORM, id=str(item["id"]), name=redact_text(str(item.get("name") or item["id"]))[0],
+                platform=PLATFORM, id=str(item["id"]), name=str(item.get("name") or item["id"]),
                 app=str(item.get("accountLabel") or item.get("accountName") or "?"), type=item.get("accountName"),
                 scopes=sorted({str(s.get("id")) for s in detail.get("scopes") or [] if isinstance(s, dict)}),
                 owner=account, expires=parse_time(item.get("expire")),
@@ -237,12 +245,12 @@ class MakeSync:
 
     def _users(self, teams: dict[int, str]) -> list[User]:
         roles = {int(r["id"]): str(r.get("name") or r["id"])
-                 for r in (self.api.get("/users/roles") or {}).get("usersRoles") or [] if "id" in r}
+                 for r in (self._get("/users/roles") or {}).get("usersRoles") or [] if "id" in r}
         users: dict[int, dict] = {}
         for team in teams:
             for user in self._pages("/users", "users", {"teamId": team}, "users"):
                 users.setdefault(int(user["id"]), user)
-            for role in (self.api.get(f"/teams/{team}/user-team-roles") or {}).get("userTeamRoles") or []:
+            for role in (self._get(f"/teams/{team}/user-team-roles") or {}).get("userTeamRoles") or []:
                 if int(role.get("userId", -1)) in users:
                     users[int(role["userId"])].setdefault("_roles", []).append(
                         f"{teams[team]}: {roles.get(int(role.get('usersRoleId', -1)), 'member')}")

@@ -29,7 +29,7 @@ from generator.model import (
     Workflow,
     WorkflowSettings,
 )
-from generator.redact import address_fingerprints, field_names, redact_text, redact_tree, scan_tree
+from generator.redact import Redacted, address_fingerprints, field_names, render_path
 
 PLATFORM = Platform.make
 # Keys inside `parameters` that bind a connection, key or other resource by id (make-blueprints).
@@ -38,7 +38,6 @@ _CONNECTION_KEYS = ("__IMTCONN__", "__IMTKEY__", "apiKeyKeychain", "basicAuthKey
 _DIRECTIVES = {"builtin:Ignore": "ignore", "builtin:Resume": "resume", "builtin:Break": "break",
                "builtin:Rollback": "rollback", "builtin:Commit": "commit"}
 _READ_OPS = re.compile(r"^(get|list|search|watch|read|retrieve|download|find|fetch|export|check)", re.I)
-_CODE_KEYS = frozenset({"data", "body", "json", "code", "query", "text", "content", "value", "qs"})
 _APPS = {"http": "HTTP", "json": "JSON", "xml": "XML", "csv": "CSV", "gateway": "Webhooks", "builtin": "Flow Control",
          "util": "Tools", "regexp": "Text parser", "datastore": "Data store", "google-sheets": "Google Sheets",
          "openai-gpt-3": "OpenAI", "hubspotcrm": "HubSpot CRM", "email": "Email", "slack": "Slack"}
@@ -141,7 +140,7 @@ class _Walker:
     def __init__(self):
         self.steps: list[Step] = []
         self.edges: list[Edge] = []
-        self.secrets: list[SecretRef] = []
+        self.step_of: dict[int, str] = {}  # id() of a module dict → its step id
         self.webhook_ids: list[int] = []
         self.seen: set[str] = set()
 
@@ -165,13 +164,9 @@ class _Walker:
         while step_id in self.seen:
             step_id += "_"
         self.seen.add(step_id)
+        self.step_of[id(module)] = step_id
         parameters = module.get("parameters") if isinstance(module.get("parameters"), dict) else {}
         mapper = module.get("mapper") if isinstance(module.get("mapper"), dict) else {}
-        for section, data in (("parameters", {k: v for k, v in parameters.items() if k not in _CONNECTION_KEYS}),
-                              ("mapper", mapper)):
-            for where, found in scan_tree(data, section, code_keys=_CODE_KEYS):
-                self.secrets.append(SecretRef(step=step_id, field=where, kind=found.kind,
-                                              fingerprint=found.fingerprint))
         kind = _kind(name, first)
         operation = None if kind in (StepKind.router, StepKind.condition) else operation_name(name)
         if kind == StepKind.http:
@@ -200,9 +195,7 @@ class _Walker:
             self.webhook_ids.append(parameters["hook"])
         designer = ((module.get("metadata") or {}).get("designer") or {}) if isinstance(module.get("metadata"), dict) else {}
         label = designer.get("name") if isinstance(designer.get("name"), str) else None
-        step_name, found = redact_text(label or f"{app_name(name)} — {operation or operation_name(name)}")
-        self.secrets += [SecretRef(step=step_id, field="metadata.designer.name", kind=f.kind,
-                                   fingerprint=f.fingerprint) for f in found]
+        step_name = label or f"{app_name(name)} — {operation or operation_name(name)}"
         self.steps.append(Step(
             id=step_id, name=step_name, app=app_name(name), operation=operation, kind=kind, access=access,
             credential=credential, version=str(module["version"]) if module.get("version") is not None else None,
@@ -247,14 +240,52 @@ def _filter_label(module) -> str | None:
     return None
 
 
-def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, dict] | None = None,
+def _wrapping(document: dict) -> tuple[str, ...]:
+    """The keys `unwrap` goes through: (), ('blueprint',) or ('response', 'blueprint')."""
+    path: tuple[str, ...] = ()
+    if isinstance(document.get("response"), dict):
+        path, document = ("response",), document["response"]
+    return path + ("blueprint",) if isinstance(document.get("blueprint"), dict) else path
+
+
+def secret_refs(document: Redacted, step_of: dict[int, str], scenario: Redacted | None) -> list[SecretRef]:
+    """Findings by step and field: a finding inside a module (also in routes, branches, error
+    handlers) belongs to the innermost module around it; the rest to the scenario."""
+    refs = set()
+    prefix = _wrapping(document.tree)
+    for finding in document.findings:
+        if finding.path[:len(prefix)] != prefix:
+            refs.add((None, render_path(finding.path), finding.kind, finding.fingerprint))
+            continue
+        path = finding.path[len(prefix):]
+        node, step, rest = unwrap(document.tree), None, path
+        for depth, part in enumerate(path):
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+            if isinstance(node, dict) and id(node) in step_of:
+                step, rest = step_of[id(node)], path[depth + 1:]
+        refs.add((step, render_path(rest), finding.kind, finding.fingerprint))
+    for finding in scenario.findings if scenario else []:
+        refs.add((None, render_path(finding.path), finding.kind, finding.fingerprint))
+    return [SecretRef(step=step, field=where, kind=kind, fingerprint=fp)
+            for step, where, kind, fp in sorted(refs, key=lambda r: (r[0] or "", *r[1:]))]
+
+
+def normalise(document: Redacted, *, scenario: Redacted | None = None, hooks: dict[int, dict] | None = None,
               teams: dict[int, str] | None = None, host: str | None = None, fallback_id: str | None = None,
               timezone: str | None = None) -> Workflow:
-    """One blueprint (any of its wrappings), with the scenario's API record when there is one."""
+    """One blueprint (any of its wrappings), with the scenario's API record when there is one; both
+    already redacted by `redact_document`, their findings become the workflow's `secrets`."""
+    if not isinstance(document, Redacted) or not isinstance(scenario, (Redacted, type(None))):
+        raise TypeError("normalise() takes redact_document(raw): nothing reads a raw blueprint")
+    redacted, scenario_document = document, scenario
+    document = redacted.tree if isinstance(redacted.tree, dict) else {}
     blueprint = unwrap(document)
     if not isinstance(blueprint.get("flow"), list):
         raise ValueError("'flow' is missing or not a list; is this a Make blueprint export?")
-    scenario = scenario or {}
+    scenario = scenario_document.tree if scenario_document else {}
     hooks = hooks or {}
     walker = _Walker()
     walker.flow(blueprint["flow"], first_in_scenario=True)
@@ -288,10 +319,8 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
 
     ident = str(scenario.get("id") or fallback_id or re.sub(r"[^a-z0-9]+", "-", str(blueprint.get("name") or
                                                                                    "scenario").lower()).strip("-"))
-    name, found = redact_text(str(scenario.get("name") or blueprint.get("name") or ident))
-    walker.secrets += [SecretRef(field="name", kind=f.kind, fingerprint=f.fingerprint) for f in found]
-    description, found = redact_text(scenario.get("description") or "")
-    walker.secrets += [SecretRef(field="description", kind=f.kind, fingerprint=f.fingerprint) for f in found]
+    name = str(scenario.get("name") or blueprint.get("name") or ident)
+    description = scenario.get("description") or ""
     team = (teams or {}).get(scenario.get("teamId")) if scenario.get("teamId") is not None else None
     owner = (scenario.get("createdByUser") or {}).get("name") if isinstance(scenario.get("createdByUser"), dict) else None
     return Workflow(
@@ -312,17 +341,18 @@ def normalise(document: dict, *, scenario: dict | None = None, hooks: dict[int, 
             run_data=RunDataSaving(confidential=settings["confidential"])
             if isinstance(settings.get("confidential"), bool) else None,
         ),
-        secrets=sorted(walker.secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
+        secrets=secret_refs(redacted, walker.step_of, scenario_document),
     )
 
 
-def native(document: dict) -> dict:
-    """The blueprint as Make's *Import blueprint* takes it (name, flow, metadata), secrets as markers.
-    Connections stay bound by id: Make asks for each one on import."""
-    blueprint = unwrap(document)
-    exported = {"name": blueprint.get("name") or "Untitled", "flow": blueprint.get("flow") or [],
-                "metadata": blueprint.get("metadata") or {"version": 1}}
-    return redact_tree(exported, code_keys=_CODE_KEYS)
+def native(document: Redacted) -> dict:
+    """The blueprint as Make's *Import blueprint* takes it (name, flow, metadata), from the redacted
+    tree: the same markers as the snapshot. Connections stay bound by id: Make asks for each one on import."""
+    if not isinstance(document, Redacted):
+        raise TypeError("native() takes redact_document(raw): nothing reads a raw blueprint")
+    blueprint = unwrap(document.tree)
+    return {"name": blueprint.get("name") or "Untitled", "flow": blueprint.get("flow") or [],
+            "metadata": blueprint.get("metadata") or {"version": 1}}
 
 
 def credentials_from_workflows(workflows: list[Workflow], raws: list[dict]) -> list[Credential]:

@@ -7,6 +7,7 @@ from generator.connectors.base import Collected, Documents, SyncContext, problem
 from generator.connectors.make.api import base_url
 from generator.connectors.make.blueprint import PLATFORM, credentials_from_workflows, native, normalise
 from generator.model import PlatformFacts
+from generator.redact import redact_document
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -18,13 +19,14 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
         if not isinstance(document, dict):
             problems.append(f"{label}: expected a blueprint object (with 'flow')")
             continue
+        redacted = redact_document(document)  # the one boundary: nothing below sees the raw blueprint
         try:
-            workflows.append(normalise(document, host=host))
+            workflows.append(normalise(redacted, host=host))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             problems.append(f"{label}: {exc}")
             continue
-        exports[workflows[-1].id] = native(document)
-        raws.append(document)
+        exports[workflows[-1].id] = native(redacted)
+        raws.append(redacted.tree)
     if problems:
         raise problem("; ".join(problems), "fix or leave out these files and import again")
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=ctx.now,

@@ -11,7 +11,7 @@ from generator.config import PlatformConfig
 from generator.connectors.base import Collected, Progress, SyncContext, api_client, optional, parse_time
 from generator.connectors.http import AccessDenied, ApiClient, NotAvailable, PlatformError
 from generator.connectors.n8n.native import native
-from generator.connectors.n8n.workflow import PLATFORM, credential_app, credentials_from_workflows, free_text, normalise
+from generator.connectors.n8n.workflow import PLATFORM, credential_app, credentials_from_workflows, normalise
 from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
@@ -22,7 +22,7 @@ from generator.model import (
     User,
 )
 from generator.platforms import SPECS
-from generator.redact import redact_text
+from generator.redact import Redacted, redact_document
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
@@ -51,13 +51,17 @@ class N8nSync:
     def _optional(self, section: str, scope: str, fetch):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, unavailable="this n8n version does not offer it")
 
+    def _documents(self, path: str, label: str, params: dict | None = None) -> list[Redacted]:
+        """Every item of a list, each redacted as the document it is (the one boundary)."""
+        return [redact_document(item) for item in self.api.cursor(
+            path, params, on_page=self.progress(label, None), hint="is the base URL an n8n instance's address?")]
+
     def _list(self, path: str, label: str, params: dict | None = None) -> list[dict]:
-        return list(self.api.cursor(path, params, on_page=self.progress(label, None),
-                                    hint="is the base URL an n8n instance's address?"))
+        return [document.tree for document in self._documents(path, label, params)]
 
     def collect(self) -> Collected:
         try:
-            raws = self._list("/workflows", "workflows")
+            raws = self._documents("/workflows", "workflows")
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the key cannot list workflows", exc.status,
                                 f"create a key with at least: {', '.join(SPEC.key_scopes)}") from None
@@ -71,7 +75,8 @@ class N8nSync:
         # Credentials the list did not show (no credential:list, or shared from elsewhere) are still
         # known by the node references of the workflows that use them.
         ids = {c.id for c in listed}
-        credentials = listed + [c for c in credentials_from_workflows(workflows, raws) if c.id not in ids]
+        credentials = listed + [c for c in credentials_from_workflows(workflows, [r.tree for r in raws])
+                                if c.id not in ids]
         del raws
         users = self._optional("users", "user:list", self._users) or []
         tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
@@ -125,7 +130,7 @@ class N8nSync:
         return users
 
     def _audit(self) -> tuple[list[AuditFinding], dict]:
-        report = self.api.post("/audit", {"additionalOptions": {"categories": []}})
+        report = redact_document(self.api.post("/audit", {"additionalOptions": {"categories": []}})).tree
         findings, settings = [], {}
         if not isinstance(report, dict):  # [] when the instance has no risk at all
             return findings, settings
@@ -137,7 +142,7 @@ class N8nSync:
                             version=str(version["name"]), released=parse_time(version.get("createdAt")),
                             security_fix=bool(version.get("hasSecurityFix") or version.get("hasSecurityIssue")),
                             breaking_change=bool(version.get("hasBreakingChange")),
-                            description=redact_text(str(version.get("description") or ""))[0][:300] or None))
+                            description=str(version.get("description") or "")[:300] or None))
                 if section.get("settings"):
                     for group, values in sorted(section["settings"].items()):
                         for key, value in sorted((values or {}).items()):
@@ -187,12 +192,13 @@ class N8nSync:
             detail = self.api.get(f"/executions/{execution_id}", {"includeData": "true"})
         except (AccessDenied, NotAvailable):
             return  # execution:read missing, or pruned since the listing: counted, message unknown
-        result = ((detail or {}).get("data") or {}).get("resultData") or {}
+        data = (detail or {}).get("data") or {}
+        result = redact_document({"resultData": {k: v for k, v in (data.get("resultData") or {}).items()
+                                                 if k != "runData"}}).tree["resultData"]  # run data: never read
         error = result.get("error") or {}
         message = error.get("message") or error.get("description") or "(no message recorded)"
         node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
-        step, _ = free_text(node)
-        runs.add_error(f"n8n:{workflow_id}", str(message), step, parse_time(detail.get("stoppedAt")))
+        runs.add_error(f"n8n:{workflow_id}", str(message), node, parse_time(detail.get("stoppedAt")))
 
 
 def sync(platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:

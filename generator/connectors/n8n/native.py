@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from generator.connectors.n8n.workflow import CODE_KEYS, split_type
-from generator.redact import fingerprint, redact_tree
+from generator.connectors.n8n.workflow import split_type
+from generator.redact import Redacted, fingerprint
 
 _VOLATILE_NODE_KEYS = {"createdAt", "updatedAt", "webhookId"}
 
 
-def native(raw: dict) -> dict:
+def native(document: Redacted) -> dict:
     """The workflow as n8n imports it: name, nodes, connections, settings. Run data (pinned and static
-    data), ids, versions and dates are left out; secrets and webhook paths become markers."""
+    data), ids, versions and dates are left out; webhook paths become markers. Made from the redacted
+    tree, so the export carries the same markers as the snapshot."""
+    if not isinstance(document, Redacted):
+        raise TypeError("native() takes redact_document(raw): nothing reads a raw workflow")
+    raw = document.tree
     nodes = []
     for node in raw.get("nodes") or []:
         if not isinstance(node, dict):
@@ -21,8 +25,8 @@ def native(raw: dict) -> dict:
             path = str(params.get("path") or raw.get("id") or node.get("name"))
             node["parameters"] = dict(params, path=f"handover-redacted-{fingerprint(path)[7:]}")
         nodes.append(node)
-    document = {"name": raw.get("name") or "Untitled", "nodes": nodes, "connections": raw.get("connections") or {},
+    exported = {"name": raw.get("name") or "Untitled", "nodes": nodes, "connections": raw.get("connections") or {},
                 "settings": raw.get("settings") or {}}
-    return redact_tree(document, code_keys=CODE_KEYS)
+    return exported
 
 

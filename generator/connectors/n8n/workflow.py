@@ -28,7 +28,7 @@ from generator.model import (
     Workflow,
     WorkflowSettings,
 )
-from generator.redact import address_fingerprints, field_names, redact_text, scan_tree
+from generator.redact import Redacted, address_fingerprints, field_names, render_path
 
 PLATFORM = Platform.n8n
 
@@ -63,8 +63,6 @@ _KINDS = {
 _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBatches": ["done", "loop"],
             "compareDatasets": ["in A only", "same", "different", "in B only"]}
 _READ_OPS = re.compile(r"^(get|getAll|getMany|search|list|lookup|read|download|find|fetch|query)", re.I)
-CODE_KEYS = frozenset({"jsCode", "pythonCode", "functionCode", "code", "command", "jsonBody", "body",
-                        "jsonHeaders", "jsonQuery", "query", "text", "content"})
 _WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
                  "jwtAuth": WebhookAuth.jwt}
 _LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start"}
@@ -109,13 +107,6 @@ def is_trigger(node_type: str) -> bool:
 
 def _is_expression(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
-
-
-def free_text(value: str | None) -> tuple[str | None, list]:
-    """Free text from the definition (names, notes) with any secret redacted."""
-    if not value:
-        return value, []
-    return redact_text(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -310,37 +301,38 @@ def _step_id(node: dict, used: set[str]) -> str:
     return ident
 
 
-def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dict] | None = None,
+def normalise(document: Redacted, *, base_url: str | None = None, projects: dict[str, dict] | None = None,
               fallback_id: str | None = None) -> Workflow:
-    """One n8n workflow (API item or export file) → Workflow, secrets redacted and recorded."""
-    if not isinstance(raw.get("nodes"), list):
+    """One n8n workflow (API item or export file), already redacted by `redact_document`, → Workflow;
+    the findings become its `secrets`, by step and field."""
+    if not isinstance(document, Redacted):
+        raise TypeError("normalise() takes redact_document(raw): nothing reads a raw workflow")
+    raw = document.tree
+    if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list):
         raise ValueError("'nodes' is missing or not a list; is this an n8n workflow export?")
     ident = str(raw.get("id") or fallback_id or slug(str(raw.get("name") or "workflow")))
     settings = raw.get("settings") or {}
     timezone = settings.get("timezone") if settings.get("timezone") not in (None, "DEFAULT") else None
-    secrets: list[SecretRef] = []
-
-    def record(step: str | None, where: str, found) -> None:
-        secrets.extend(SecretRef(step=step, field=where, kind=f.kind, fingerprint=f.fingerprint) for f in found)
 
     notes: list[str] = []
     nodes = [n for n in raw["nodes"] if isinstance(n, dict) and n.get("type")]
     by_name: dict[str, str] = {}
+    step_of: dict[int, str] = {}  # index in raw["nodes"] → step id
     steps: list[Step] = []
     used: set[str] = set()
-    for node in nodes:
+    for index, node in enumerate(raw["nodes"]):
+        if not isinstance(node, dict) or not node.get("type"):
+            continue
         package, name = split_type(node["type"])
         params = node.get("parameters") or {}
         if name == "stickyNote":
-            content, found = free_text(str(params.get("content") or ""))
-            record(None, f"nodes[{node.get('name')}].parameters.content", found)
-            if content and content.strip():
+            content = str(params.get("content") or "")
+            if content.strip():
                 notes.append(content.strip())
             continue
         step_id = _step_id(node, used)
+        step_of[index] = step_id
         by_name[node.get("name", step_id)] = step_id
-        for where, found in scan_tree(params, "parameters", code_keys=CODE_KEYS):
-            record(step_id, where, [found])
         kind = StepKind.trigger if is_trigger(node["type"]) else (
             StepKind.ai if package == "@n8n/n8n-nodes-langchain" else _KINDS.get(name, StepKind.action))
         operation = _operation(name, params)
@@ -358,27 +350,19 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
         if name in ("httpRequest", "toolHttpRequest") and isinstance(url, str) and url and not _is_expression(url):
             url_fp, path_fp = address_fingerprints(url)
             target = Address(url=url_fp, path=path_fp)
-        step_name, found = free_text(str(node.get("name") or step_id))
-        record(step_id, "name", found)
-        step_notes, found = free_text(node.get("notes"))
-        record(step_id, "notes", found)
         steps.append(Step(
-            id=step_id, name=step_name, app=app_name(node["type"]), operation=operation, kind=kind, access=access,
-            credential=credential, disabled=bool(node.get("disabled")), error_mode=_error_mode(node), calls=calls,
-            target=target, version=str(node["typeVersion"]) if node.get("typeVersion") is not None else None,
-            notes=step_notes or None, data_fields=field_names(params),
+            id=step_id, name=str(node.get("name") or step_id), app=app_name(node["type"]), operation=operation,
+            kind=kind, access=access, credential=credential, disabled=bool(node.get("disabled")),
+            error_mode=_error_mode(node), calls=calls, target=target,
+            version=str(node["typeVersion"]) if node.get("typeVersion") is not None else None,
+            notes=node.get("notes") or None, data_fields=field_names(params),
         ))
     edges = _edges(raw.get("connections") or {}, nodes, by_name)
-    for section in ("pinData", "staticData"):
-        if raw.get(section):  # never kept; a secret in it is still a finding
-            for where, found in scan_tree(raw[section], section, code_keys=frozenset({"value", "token"})):
-                record(None, where, [found])
+    secrets = secret_refs(document, step_of)
 
     owner, folder = _ownership(raw.get("shared") or [], projects or {})
-    description, found = free_text(raw.get("description"))
-    record(None, "description", found)
-    name, found = free_text(str(raw.get("name") or ident))
-    record(None, "name", found)
+    description = raw.get("description")
+    name = str(raw.get("name") or ident)
     error_workflow = _resource_id(settings.get("errorWorkflow"))
     timeout = settings.get("executionTimeout")
     return Workflow(
@@ -397,8 +381,30 @@ def normalise(raw: dict, *, base_url: str | None = None, projects: dict[str, dic
             timezone=timezone, run_data=_run_data(settings),
         ),
         notes=notes,
-        secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
+        secrets=secrets,
     )
+
+
+def secret_refs(document: Redacted, step_of: dict[int, str]) -> list[SecretRef]:
+    """The findings of a redacted workflow by step and field: `nodes[3].parameters.url` is step
+    nodes[3]'s `parameters.url`; a sticky note is `nodes[<name>].…`; a node name repeated as a key
+    of `connections` is not counted twice."""
+    refs: set[tuple[str | None, str, str, str]] = set()
+    elsewhere = {f.fingerprint for f in document.findings if f.path[:1] != ("connections",)}
+    nodes = document.tree.get("nodes") or []
+    for finding in document.findings:
+        path, step = finding.path, None
+        if path[:1] == ("connections",) and finding.fingerprint in elsewhere:
+            continue
+        if path[:1] == ("nodes",) and len(path) > 2 and isinstance(path[1], int):
+            if path[1] in step_of:
+                step, path = step_of[path[1]], path[2:]
+            else:
+                node = nodes[path[1]] if path[1] < len(nodes) and isinstance(nodes[path[1]], dict) else {}
+                path = (f"nodes[{node.get('name', path[1])}]", *path[2:])
+        refs.add((step, render_path(path), finding.kind, finding.fingerprint))
+    return [SecretRef(step=step, field=where, kind=kind, fingerprint=fp)
+            for step, where, kind, fp in sorted(refs, key=lambda r: (r[0] or "", *r[1:]))]
 
 
 def _edges(connections: dict, nodes: list[dict], by_name: dict[str, str]) -> list[Edge]:

@@ -13,9 +13,10 @@ from generator.connectors.base import Collected, Progress, SyncContext, api_clie
 from generator.connectors.http import AccessDenied, ApiClient, PlatformError, unwrap_one
 from generator.connectors.runs import RunAggregator
 from generator.connectors.zapier.native import native_api
-from generator.connectors.zapier.zap import PLATFORM, RUN_STATUS, ZapInfo, ZapStep, normalise, numeric_id
+from generator.connectors.zapier.zap import PLATFORM, RUN_STATUS, ZapInfo, ZapStep, normalise, numeric_id, secret_refs
 from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
+from generator.redact import Redacted, redact_document
 
 SPEC = SPECS[PLATFORM]
 PAGE = 100
@@ -42,15 +43,19 @@ def steps_from_api(zap: dict, apps: dict[str, str]) -> list[ZapStep]:
             operation=action.get("title") or action.get("key"),
             type_of=str(action.get("action_type") or ("READ" if index == 1 else "WRITE")).lower(),
             trigger=index == 1, action=str(action.get("key") or ""), auth=str(auth_id) if auth_id else None,
-            inputs=inputs, scanned={"inputs": inputs}, instant=action.get("is_instant"),
+            inputs=inputs, instant=action.get("is_instant"),
         ))
     return steps
 
 
-def zap_from_api(zap: dict, apps: dict[str, str]) -> Workflow:
-    """One `/v2/zaps` item (steps expanded) → Workflow."""
+def zap_from_api(document: Redacted, apps: dict[str, str]) -> Workflow:
+    """One `/v2/zaps` item (steps expanded), redacted, → Workflow."""
+    if not isinstance(document, Redacted):
+        raise TypeError("zap_from_api() takes redact_document(raw): nothing reads a raw Zap")
+    zap = document.tree
     info = ZapInfo(id=str(zap["id"]), title=str(zap.get("title") or zap.get("id")), active=bool(zap.get("is_enabled")),
-                   updated=parse_time(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"))
+                   updated=parse_time(zap.get("updated_at")), source_url=(zap.get("links") or {}).get("html_editor"),
+                   secrets=secret_refs(document, "steps", lambda index, _: str(index + 1)))
     return normalise(info, steps_from_api(zap, apps))
 
 
@@ -66,28 +71,35 @@ class ZapierSync:
     def _optional(self, section: str, scope: str, fetch, default=None):
         return optional(self.skipped, section, scope, fetch, spec=SPEC, generic=("scope",), default=default)
 
+    def _documents(self, path: str, params: dict, label: str):
+        """The items of a linked list, each redacted as the document it is (the one boundary)."""
+        for item in self.api.link(path, params, limit=PAGE, on_page=self.progress(label, None)):
+            yield redact_document(item)
+
     def _pages(self, path: str, params: dict, label: str):
-        return self.api.link(path, params, limit=PAGE, on_page=self.progress(label, None))
+        return (document.tree for document in self._documents(path, params, label))
 
     def collect(self) -> Collected:
-        profile = self._optional("profile", "profile", lambda: unwrap_one(self.api.get("/v1/profiles/me")), {}) or {}
+        profile = self._optional("profile", "profile", lambda: redact_document(
+            unwrap_one(self.api.get("/v1/profiles/me"))).tree, {}) or {}
         expand = {"expand": "steps.action,steps.authentication"}
         try:
             try:
-                zaps = list(self._pages("/v2/zaps", dict(expand, include_shared="true"), "zaps"))
+                documents = list(self._documents("/v2/zaps", dict(expand, include_shared="true"), "zaps"))
             except AccessDenied:  # shared Zaps need zap:account:all; the user's own need zap:all
                 self.skipped.append(NotCollected(section="shared Zaps", reason="the token lacks zap:account:all"))
-                zaps = list(self._pages("/v2/zaps", expand, "zaps"))
+                documents = list(self._documents("/v2/zaps", expand, "zaps"))
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the token cannot read Zaps", exc.status,
                                 f"authorise with at least: {', '.join(SPEC.key_scopes)}") from None
+        zaps = [d.tree for d in documents]
         app_ids = sorted({(s.get("action") or {}).get("app") if not isinstance((s.get("action") or {}).get("app"), dict)
                           else s["action"]["app"].get("id") for z in zaps for s in z.get("steps") or []
                           if isinstance(s.get("action"), dict)} - {None})
         apps = self._optional("apps", "zap", lambda: {a["id"]: a.get("title") for a in self._pages(
             "/v2/apps", {"ids": ",".join(app_ids)}, "apps")}, {}) if app_ids else {}
-        workflows = [zap_from_api(z, apps or {}) for z in zaps]
-        exports = {w.id: native_api(z) for w, z in zip(workflows, zaps, strict=True)}
+        workflows = [zap_from_api(d, apps or {}) for d in documents]
+        exports = {w.id: native_api(d) for w, d in zip(workflows, documents, strict=True)}
 
         credentials: dict[str, Credential] = {}
         for app in app_ids:

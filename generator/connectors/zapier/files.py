@@ -22,9 +22,11 @@ from generator.connectors.zapier.zap import (
     export_nodes,
     humanise_action,
     normalise,
+    secret_refs,
 )
 from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, Workflow
+from generator.redact import Redacted, redact_document
 
 
 def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
@@ -61,19 +63,25 @@ def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
             title=str(node.get("title") or extra.get("title") or f"{app}: {humanise_action(action)}"),
             operation=humanise_action(action) or None, type_of=type_of, trigger=parent is None and type_of == "read",
             action=action, auth=node.get("authentication_id") or extra.get("authentication_id"), version=version,
-            inputs=params, scanned={"params": params, "meta": node.get("meta") or {}},
-            disabled=bool(node.get("paused")),
+            inputs=params, disabled=bool(node.get("paused")),
         ))
     return steps
 
 
-def zap_from_export(zap: dict, details: dict | None, keep_literals: bool) -> Workflow:
+def zap_from_export(document: Redacted, details: dict | None, keep_literals: bool) -> Workflow:
+    """One Zap of `Zapfile.json`, redacted, with its (redacted) `zap_data.json` entry → Workflow."""
+    if not isinstance(document, Redacted):
+        raise TypeError("zap_from_export() takes redact_document(raw): nothing reads a raw Zap")
+    zap = document.tree
     nodes = export_nodes(zap)
+    steps = "nodes" if zap.get("nodes") else "steps"
     dates = [d for n in nodes for d in [parse_time(n.get("last_changed"))] if d]
     created = [d for n in nodes for d in [parse_time(n.get("created_at"))] if d]
     info = ZapInfo(id=str(zap.get("id")), title=str(zap.get("title") or (details or {}).get("title") or zap.get("id")),
                    active=str(zap.get("status", "")).lower() == "on" or zap.get("is_enabled") is True,
-                   updated=max(dates) if dates else None, created=min(created) if created else None)
+                   updated=max(dates) if dates else None, created=min(created) if created else None,
+                   secrets=secret_refs(document, steps, lambda key, node: str(node.get("id", key)) if isinstance(
+                       node, dict) else str(key)))
     return normalise(info, steps_from_export(zap, details), keep_literals)
 
 
@@ -127,13 +135,14 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     details: dict[str, dict] = {}
     history: list[dict] = []
     problems: list[str] = []
-    for label, document in documents:
+    for label, raw in documents:
+        document = redact_document(raw).tree if _is_history(raw) else raw  # Zaps are redacted one by one below
         base = Path(label.split("!")[-1]).name.lower()
         if _is_history(document):
             items = document if isinstance(document, list) else document.get("data") or document.get("results")
             history += items
         elif base.startswith("zap_data"):
-            details.update({str(z.get("id")): z for z in _zaps(document)})
+            details.update({str(z.get("id")): redact_document(z).tree for z in _zaps(document)})
         elif _zaps(document):
             zapfile += _zaps(document)
         else:
@@ -143,12 +152,15 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     if problems:
         raise problem("; ".join(problems), "give the files from Zapier's account export (or its ZIP)")
     workflows, exports = [], {}
+    trees = []
     for zap in zapfile:
+        redacted = redact_document(zap)  # the one boundary: nothing below sees the raw Zap
+        trees.append(redacted.tree)
         try:
-            workflows.append(zap_from_export(zap, details.get(str(zap.get("id"))), ctx.keep_literals))
-            exports[workflows[-1].id] = native_export(zap, ctx.keep_literals)
+            workflows.append(zap_from_export(redacted, details.get(str(redacted.tree.get("id"))), ctx.keep_literals))
+            exports[workflows[-1].id] = native_export(redacted, ctx.keep_literals)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.append(f"Zap {zap.get('id')}: {exc}")
+            problems.append(f"Zap {redacted.tree.get('id')}: {exc}")
     if problems:
         raise InputError("; ".join(problems))
     runs = None
@@ -165,5 +177,5 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                      parse_time(item.get("end_time")))
     facts = PlatformFacts(platform=PLATFORM, name=platform.name if platform else "Zapier", url="https://zapier.com",
                           synced=ctx.now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, zapfile),
+    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, trees),
                      users=None, runs=runs, replace_all=False, exports=exports)

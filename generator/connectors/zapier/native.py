@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from generator.connectors.zapier.zap import CODE_KEYS, REFERENCE, export_nodes
-from generator.redact import SECRET_NAME, find_secrets, redact_tree
+from generator.connectors.zapier.zap import REFERENCE, export_nodes
+from generator.redact import Redacted, has_marker
 
 DROPPED = "HANDOVER-DROPPED literal value (step values can be customer data; not exported)"
 # Fields whose literal values configure the step rather than carry data: kept (secrets still redacted).
@@ -17,8 +17,8 @@ CONFIG_FIELDS = re.compile(r"^(code|url|method|match|key|operator|type|frequency
 
 
 def export_inputs(inputs, keep_literals: bool):
-    """Step values for the native export: references to earlier steps kept as written, literals dropped
-    (or kept when asked and not secret), secrets as markers."""
+    """Step values for the native export (already redacted): references to earlier steps kept as
+    written, literals dropped (or kept when asked and not secret)."""
     def walk(node, field: str):
         if isinstance(node, dict):
             return {k: walk(v, str(k)) for k, v in node.items()}
@@ -29,14 +29,17 @@ def export_inputs(inputs, keep_literals: bool):
         if node in (None, "", True, False) or isinstance(node, (int, float)) and keep_literals:
             return node
         if isinstance(node, str) and (CONFIG_FIELDS.match(field) or keep_literals) and \
-                not (keep_literals and find_secrets(node, named=bool(SECRET_NAME.search(field)))):
-            return node  # configuration (or a literal the user asked to keep); secrets are redacted below
+                not (keep_literals and has_marker(node)):
+            return node  # configuration (or a literal the user asked to keep); secrets are markers already
         return DROPPED
-    return redact_tree(walk(inputs or {}, ""), code_keys=CODE_KEYS)
+    return walk(inputs or {}, "")
 
 
-def native_api(zap: dict) -> dict:
-    """A `/v2/zaps` item as a Zap JSON document: title and steps (action, account, inputs)."""
+def native_api(document: Redacted) -> dict:
+    """A `/v2/zaps` item, redacted, as a Zap JSON document: title and steps (action, account, inputs)."""
+    if not isinstance(document, Redacted):
+        raise TypeError("native_api() takes redact_document(raw): nothing reads a raw Zap")
+    zap = document.tree
     steps = []
     for raw in zap.get("steps") or []:
         action = raw.get("action")
@@ -52,8 +55,11 @@ def native_api(zap: dict) -> dict:
 _VOLATILE_EXPORT_KEYS = {"created_at", "last_changed", "triple_stores", "customuser_id", "account_id", "paused"}
 
 
-def native_export(zap: dict, keep_literals: bool) -> dict:
-    """A Zap from the account export, as written there (nodes keyed by id), without volatile fields."""
+def native_export(document: Redacted, keep_literals: bool) -> dict:
+    """A Zap from the account export, redacted, as written there (nodes keyed by id), without volatile fields."""
+    if not isinstance(document, Redacted):
+        raise TypeError("native_export() takes redact_document(raw): nothing reads a raw Zap")
+    zap = document.tree
     nodes = {}
     for node in export_nodes(zap):
         node = {k: v for k, v in node.items() if k not in _VOLATILE_EXPORT_KEYS}

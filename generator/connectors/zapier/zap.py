@@ -29,7 +29,7 @@ from generator.model import (
     Webhook,
     Workflow,
 )
-from generator.redact import SECRET_NAME, address_fingerprints, field_names, find_secrets, redact_text, scan_tree
+from generator.redact import Redacted, address_fingerprints, field_names, has_marker, render_path
 
 PLATFORM = Platform.zapier
 RUN_STATUS = {"success": "success", "error_handled": "success", "filtered": "filtered", "skipped": "filtered",
@@ -43,7 +43,6 @@ _APPS = {"WebHook": "Webhooks by Zapier", "Code": "Code by Zapier", "Filter": "F
          "Branching": "Paths by Zapier", "Formatter": "Formatter by Zapier", "Schedule": "Schedule by Zapier",
          "Delay": "Delay by Zapier", "Email": "Email by Zapier", "HubSpot": "HubSpot", "GoogleSheets": "Google Sheets"}
 REFERENCE = re.compile(r"\{\{\s*(\w+?)__([\w.\-]+)\s*\}\}")
-CODE_KEYS = frozenset({"code", "data", "body", "json", "text", "headers", "value"})
 
 
 def app_from_api(selected_api: str) -> tuple[str, str | None]:
@@ -69,7 +68,7 @@ def summarise_inputs(inputs: dict, step_numbers: dict[str, int], keep_literals: 
             out[str(name)] = ", ".join(f"step {n}: {f}" if n else f"a step: {f}" for n, f in references)
         elif text == "":
             continue
-        elif keep_literals and len(text) <= 200 and not find_secrets(text, named=bool(SECRET_NAME.search(str(name)))):
+        elif keep_literals and len(text) <= 200 and not has_marker(text):
             out[str(name)] = f"literal “{' '.join(text.split())}”"
         else:
             out[str(name)] = "literal"
@@ -77,9 +76,18 @@ def summarise_inputs(inputs: dict, step_numbers: dict[str, int], keep_literals: 
 
 
 
-def _secrets(step_id: str | None, where: str, data) -> list[SecretRef]:
-    return [SecretRef(step=step_id, field=path, kind=found.kind, fingerprint=found.fingerprint)
-            for path, found in scan_tree(data, where, code_keys=CODE_KEYS)]
+def secret_refs(document: Redacted, steps: str, step_id) -> list[SecretRef]:
+    """The findings of a redacted Zap by step and field: those under `document.tree[steps][k]` belong
+    to step `step_id(k, that step)`; the rest (the title…) to the Zap."""
+    refs = set()
+    for finding in document.findings:
+        path, step = finding.path, None
+        if path[:1] == (steps,) and len(path) > 2:
+            node = document.tree[steps][path[1]]
+            step, path = step_id(path[1], node), path[2:]
+        refs.add((step, render_path(path), finding.kind, finding.fingerprint))
+    return [SecretRef(step=step, field=where, kind=kind, fingerprint=fp)
+            for step, where, kind, fp in sorted(refs, key=lambda r: (r[0] or "", *r[1:]))]
 
 
 def _trigger(first: Step | None, inputs: dict, instant: bool | None) -> Trigger:
@@ -124,7 +132,7 @@ class ZapStep:
     id: str
     parent: str | None  # the step it follows; None for a first step (or one whose parent is unknown)
     app: str
-    title: str  # not yet redacted
+    title: str
     operation: str | None
     type_of: str  # lower case: read, read_bulk, write, search, search_or_write, search_and_write, filter, branch
     trigger: bool  # the Zap's first step
@@ -132,7 +140,6 @@ class ZapStep:
     auth: str | None = None
     version: str | None = None
     inputs: dict = field(default_factory=dict)  # the step's values (field → value or {{step__field}})
-    scanned: dict[str, object] = field(default_factory=dict)  # where → data scanned for secrets
     disabled: bool = False
     instant: bool | None = None  # an instant (webhook-like) trigger rather than a polling one
 
@@ -140,11 +147,12 @@ class ZapStep:
 @dataclass
 class ZapInfo:
     id: str
-    title: str  # not yet redacted
+    title: str
     active: bool
     updated: datetime | None = None
     created: datetime | None = None
     source_url: str | None = None
+    secrets: list[SecretRef] = field(default_factory=list)  # the findings of the redacted Zap (secret_refs)
 
 
 def _kind(step: ZapStep) -> StepKind:
@@ -162,18 +170,14 @@ def _kind(step: ZapStep) -> StepKind:
 
 def normalise(info: ZapInfo, raw_steps: list[ZapStep], keep_literals: bool = False) -> Workflow:
     """A Zap → Workflow. `raw_steps` in display order: each step after the one it follows, the paths
-    of a split in their order."""
+    of a split in their order. Both are read from the Zap as `redact_document` left it."""
     numbers = {s.id: i for i, s in enumerate(raw_steps, 1)}
     known = {s.id: s for s in raw_steps}
     steps: list[Step] = []
     edges: list[Edge] = []
-    secrets: list[SecretRef] = []
     for raw in raw_steps:
-        for where, data in raw.scanned.items():
-            secrets += _secrets(raw.id, where, data)
         kind = _kind(raw)
-        title, found = redact_text(raw.title)
-        secrets += [SecretRef(step=raw.id, field="title", kind=f.kind, fingerprint=f.fingerprint) for f in found]
+        title = raw.title
         target = None
         url = raw.inputs.get("url")
         if kind == StepKind.http and isinstance(url, str) and url.startswith("http") and "{{" not in url:
@@ -193,13 +197,12 @@ def normalise(info: ZapInfo, raw_steps: list[ZapStep], keep_literals: bool = Fal
             if len(siblings) > 1 or known[raw.parent].action == "branch":  # one edge per path
                 label = title if kind == StepKind.condition else f"path {siblings.index(raw.id) + 1}"
             edges.append(Edge(source=raw.parent, target=raw.id, label=label))
-    name, found = redact_text(info.title)
-    secrets += [SecretRef(field="title", kind=f.kind, fingerprint=f.fingerprint) for f in found]
+    name = info.title
     first = raw_steps[0] if raw_steps else None
     return Workflow(
         platform=PLATFORM, id=info.id, name=name, active=info.active, updated=info.updated, created=info.created,
         source_url=info.source_url,
         trigger=_trigger(steps[0] if steps else None, first.inputs if first else {}, first.instant if first else None),
         steps=steps, edges=edges,
-        secrets=sorted(secrets, key=lambda s: (s.step or "", s.field, s.kind, s.fingerprint)),
+        secrets=info.secrets,
     )
