@@ -59,8 +59,10 @@ def _large_client(root: Path, workflows: int, threshold: int | None = None) -> P
     config = root / "clients" / "bench" / "client.yml"
     if threshold is not None:
         text = config.read_text()
-        assert "\ndocument:" not in text
-        config.write_text(text + f"\ndocument:\n  pdf_detail_threshold: {threshold}\n")
+        setting = f"\n  pdf_detail_threshold: {threshold}"
+        text = text.replace("\ndocument:", "\ndocument:" + setting) if "\ndocument:" in text else (
+            text + "\ndocument:" + setting + "\n")
+        config.write_text(text)
     return root
 
 
