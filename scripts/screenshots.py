@@ -22,7 +22,7 @@ from generator.commands.build import build  # noqa: E402
 from generator.store.workspace import client  # noqa: E402
 
 OUT = PROJECT / "docs" / "screenshots"
-WORKFLOW = "Shopify orders → NetSuite sales orders"
+WORKFLOW = "Refund processor"  # its page with the steps and the flowchart beside the edge table
 
 
 def main() -> None:
@@ -30,7 +30,9 @@ def main() -> None:
     build(demo)
     OUT.mkdir(parents=True, exist_ok=True)
     reader = pypdf.PdfReader(demo.pdf_path)
-    first = next(reader.get_destination_page_number(o) for o in _flat(reader.outline) if o.title == WORKFLOW)
+    entries = list(_flat(reader.outline))
+    start = next(i for i, o in enumerate(entries) if o.title == WORKFLOW)
+    first = next(reader.get_destination_page_number(o) for o in entries[start:] if o.title == "Steps")
     document = pdfium.PdfDocument(demo.pdf_path)
     for index, name in ((0, "pdf-cover.png"), (first, "pdf-workflow.png")):
         document[index].render(scale=1.4).to_pil().save(OUT / name, optimize=True)

@@ -169,9 +169,13 @@ def test_each_alert_kind_is_sent_once_then_recovers(acme, webhook, mailbox):
     recovered = health(acme, "--notify")
     assert recovered.exit_code == 0 and len(webhook.bodies) == 2
     assert "recovered: n8n workflow “Orders” is failing" in webhook.bodies[1]["text"]
+    # the same assessment as `check`: the control that failed when the alert went out now passes
+    assert "✓ resolved: MON-002 Active workflow failing above the threshold" in webhook.bodies[1]["text"]
     assert "(2 earlier alert(s) still open)" in webhook.bodies[1]["text"]
     state = (acme / "clients/acme/health.yml").read_text()
     assert "n8n:orders:failing" not in state and "n8n:stock:stopped" in state
+    assert "MON-002: pass" in state and "MON-004: fail" in state
+    assert "resolved" not in health(acme, "--notify").output  # reported once
 
 
 def test_a_failing_channel_is_reported_and_the_others_still_get_it(acme, webhook, mailbox, monkeypatch):

@@ -19,10 +19,12 @@ pytestmark = pytest.mark.slow
 
 A4_W, A4_H = 595.275, 841.889
 MM = 72 / 25.4
-# The text area of print.css (@page margin 20mm 17mm 20mm), with a little slack for glyph overhang;
+# The text area of print.css (@page margin 17mm 15mm 19mm), with a little slack for glyph overhang;
 # the running header and footer sit in the margins, so they are measured apart.
-CONTENT = (17 * MM - 2, 20 * MM - 2, A4_W - 17 * MM + 2, A4_H - 20 * MM + 2)
-HEADER_BAND, FOOTER_BAND = (8 * MM, 20 * MM), (A4_H - 20 * MM, A4_H - 8 * MM)
+TOP, SIDE, BOTTOM = 17 * MM, 15 * MM, 19 * MM
+CONTENT = (SIDE - 2, TOP - 2, A4_W - SIDE + 2, A4_H - BOTTOM + 2)
+HEADER_BAND, FOOTER_BAND = (6 * MM, TOP), (A4_H - BOTTOM, A4_H - 6 * MM)
+HEADING_PT = 10.4  # h3 and larger (body text is 9 pt)
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +117,14 @@ def _lines(page):
 
 def test_no_heading_stranded_at_a_page_foot(pdf):
     _, document = pdf
-    limit = A4_H - 20 * MM - 0.15 * (A4_H - 40 * MM)
+    limit = A4_H - BOTTOM - 0.15 * (A4_H - TOP - BOTTOM)
     for index, page in enumerate(document.pages[2:-1], start=3):
         lines = _lines(page)
         for position, (top, _, size, text) in enumerate(lines):
             following = len(lines) - position - 1
-            if size >= 10.9 and top > limit and following < 3:
+            if size >= HEADING_PT and top > limit and following < 3:
                 nxt = _lines(document.pages[index])
-                starts_fresh = nxt and nxt[0][2] >= 10.9
+                starts_fresh = nxt and nxt[0][2] >= HEADING_PT
                 assert starts_fresh, f"page {index}: heading {text!r} at the foot with {following} lines under it"
 
 
@@ -172,3 +174,31 @@ def test_metadata_and_document_control(pdf):
     assert "Document control" in control and "Revisions" in control and "Sign-off" in control
     assert "Confidential — Harbour & Pine and Fieldwork Automation only" in control
     assert "0.9" in control and "Daniel Koh" in control
+
+
+def test_no_page_holds_a_lone_line(pdf):
+    """A page with a table's last row or a list's last bullet and nothing else is a page wasted."""
+    _, document = pdf
+    for index, page in enumerate(document.pages[1:], start=2):
+        lines = _lines(page)
+        assert len(lines) >= 3, f"page {index} holds only {[text for *_, text in lines]}"
+
+
+TRIGGER_FILL = (0xE3, 0xF0, 0xF8)  # diagrams.STYLES["trigger"]: every flowchart starts with one
+
+
+def test_every_workflow_shows_its_flowchart(pdf):
+    """Text extraction cannot tell a drawn flowchart from its step table: look for the trigger's fill."""
+    path, _ = pdf
+    entries = outline(pypdf.PdfReader(path))
+    start = next(i for i, (d, t, _, _) in enumerate(entries) if d == 0 and t == "Workflows")
+    end = next(i for i, (d, _, _, _) in enumerate(entries) if d == 0 and i > start)
+    workflows = [(t, p) for d, t, p, _ in entries[start:end] if d == 1 and t not in ("Make", "n8n", "Zapier")]
+    following = [p for _, p in workflows[1:]] + [entries[end][2]]
+    document = pdfium.PdfDocument(path)
+    for (title, first), last in zip(workflows, following, strict=True):
+        found = 0
+        for index in range(first, last + 1):
+            image = document[index].render(scale=0.5).to_pil().convert("RGB")
+            found += sum(1 for pixel in image.get_flattened_data() if all(abs(a - b) <= 3 for a, b in zip(pixel, TRIGGER_FILL, strict=True)))
+        assert found > 300, f"{title}: no flowchart drawn on pages {first + 1}–{last + 1}"

@@ -9,12 +9,13 @@ grew by `duration_factor`. Each alert is sent once: what was sent is kept in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
 
+from generator.checks import FAIL, PASS
 from generator.config import ClientConfig
 from generator.evidence.run_health import is_idle, trend
 from generator.formats import format_duration, format_rate
@@ -76,6 +77,9 @@ class Sent(Strict):
 
 class HealthState(Strict):
     open: dict[str, Sent] = Field(default={}, description="Alerts sent and not yet recovered, by key.")
+    controls: dict[str, str] = Field(default={}, description="Each baseline control's status when the last "
+                                     "message went out: a control that was fail and now passes is reported "
+                                     "resolved, once.")
 
 
 def state_path(client_dir: Path) -> Path:
@@ -96,17 +100,26 @@ class Plan:
     new: list[Alert]
     recovered: list[Sent]
     still_open: list[Sent]
+    resolved: list[str] = field(default_factory=list)  # controls that turned from fail to pass
+    controls: dict[str, str] = field(default_factory=dict)  # every control's status now
 
     @property
     def empty(self) -> bool:
-        return not self.new and not self.recovered
+        return not self.new and not self.recovered and not self.resolved
 
 
-def plan(alerts: list[Alert], state: HealthState) -> Plan:
+def plan(alerts: list[Alert], state: HealthState, assessment=None) -> Plan:
+    """What to send: new alerts, recoveries, and (given the assessment, the same `check` makes) the controls
+    that failed when the last message went out and pass now."""
     active = {a.key for a in alerts}
+    controls = {c.id: c.status for c in assessment.controls} if assessment else {}
+    resolved = [f"{c.id} {c.check.title}: {c.passes[0].evidence if len(c.passes) == 1 else 'passes'}"
+                for c in (assessment.controls if assessment else [])
+                if state.controls.get(c.id) == FAIL and c.status == PASS]
     return Plan(new=[a for a in alerts if a.key not in state.open],
                 recovered=[s for k, s in sorted(state.open.items()) if k not in active],
-                still_open=[s for k, s in sorted(state.open.items()) if k in active])
+                still_open=[s for k, s in sorted(state.open.items()) if k in active],
+                resolved=resolved, controls=controls)
 
 
 def message(client_name: str, todo: Plan) -> tuple[str, str]:
@@ -116,8 +129,11 @@ def message(client_name: str, todo: Plan) -> tuple[str, str]:
         parts.append(f"{len(todo.new)} alert{'s' if len(todo.new) != 1 else ''}")
     if todo.recovered:
         parts.append(f"{len(todo.recovered)} recover{'ies' if len(todo.recovered) != 1 else 'y'}")
+    if todo.resolved:
+        parts.append(f"{len(todo.resolved)} control{'s' if len(todo.resolved) != 1 else ''} resolved")
     subject = f"[Handover] {client_name}: {', '.join(parts)}"
     lines = [f"⚠ {a.text}" for a in todo.new] + [f"✓ recovered: {s.text}" for s in todo.recovered]
+    lines += [f"✓ resolved: {r}" for r in todo.resolved]
     if todo.still_open:
         lines.append(f"({len(todo.still_open)} earlier alert(s) still open)")
     return subject, "\n".join(lines)
@@ -128,4 +144,4 @@ def apply(state: HealthState, todo: Plan, now: datetime) -> HealthState:
     open_ = {k: v for k, v in state.open.items() if k not in {s.workflow + ":" + s.kind for s in todo.recovered}}
     for alert in todo.new:
         open_[alert.key] = Sent(kind=alert.kind, workflow=alert.workflow, text=alert.text, since=now)
-    return HealthState(open=dict(sorted(open_.items())))
+    return HealthState(open=dict(sorted(open_.items())), controls=dict(sorted((todo.controls or state.controls).items())))

@@ -101,7 +101,6 @@ def _document_control(portal: Portal) -> dict:
     """Marking, version table, sign-off and metadata for the PDF, with defaults from the engagement."""
     config = portal.config
     document, consultant = config.document, config.engagement.consultant
-    author = consultant.company or consultant.name
     revisions = [r.model_dump() for r in document.revisions] or [
         {"revision": portal.revision, "date": portal.now.date(), "author": consultant.name,
          "summary": "Handover generated from the snapshot of this date."}]
@@ -115,7 +114,6 @@ def _document_control(portal: Portal) -> dict:
         "keywords": ", ".join(["automation handover", *portal.platforms_in_use(), *config.compliance, *document.keywords]),
         "language": document.language,
         "primary": document.primary_colour,
-        "author_short": author,
     }
 
 

@@ -3,7 +3,8 @@
 The current snapshot is compared with the previous one (the revision before it in Git, or `--against`)
 by `changes.alerts`; this module sends what is new to the client's channels (Slack-compatible webhooks,
 e-mail through `smtp`) and remembers it in `health.yml`. A channel that fails is reported and does not
-stop the others; alerts delivered nowhere are tried again next time.
+stop the others; alerts delivered nowhere are tried again next time. It also assesses the baseline as
+`check` does: a control that failed when the last message went out and passes now is reported resolved, once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 import httpx
 
 from generator.changes import alerts
+from generator.checks import assess
 from generator.commands import Result
 from generator.config import ClientConfig
 from generator.errors import EXIT_PLATFORM, InputError
@@ -99,8 +101,10 @@ def run(client: Client, notify: bool = False, against: str | None = None) -> Res
         result.say(f"note: no previous snapshot to compare run times with ({exc.problems[0]})", "note")
     config = current.config
     state = alerts.load_state(client.dir)
-    todo = alerts.plan(alerts.evaluate(config, current.snapshot, previous), state)
+    todo = alerts.plan(alerts.evaluate(config, current.snapshot, previous), state, assess(current))
     if todo.empty:
+        if notify and todo.controls != state.controls:  # remember what fails now, to report it resolved later
+            alerts.save_state(client.dir, alerts.apply(state, todo, current.now))
         return result.say(f"{client.slug}: nothing new to report ({len(todo.still_open)} alert(s) still open).")
     subject, body = alerts.message(config.client.name, todo)
     if not notify:

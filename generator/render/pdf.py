@@ -109,7 +109,11 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None,
         # links are resolved to pages once they are put together.
         # "Open full size" is for the site: the PDF shows the diagram itself.
         body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
-        html = _INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases))
+        html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases)), docs)
+        # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
+        # one page while its heading is moved to the next, and contents and links must name that page.
+        anchor = f'<span id="{page_id(page.path)}"></span>'
+        html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
         sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
                          "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
     return sections
@@ -121,11 +125,49 @@ _CAPTION = re.compile(r'<p><strong>([^<]*)</strong></p>(\s*<div class="ho-diagra
 _LIST = re.compile(r"<(ul|ol)>((?:(?!<ul|<ol).)*?)</\1>", re.S)
 
 
+NARROW = 340  # px: a flowchart this narrow sits beside the heading and table that describe it
+_FIGURE = re.compile(r'<img([^>]*) class="ho-figure"([^>]*)>')
+_SVG_WIDTH = re.compile(r'<svg[^>]*\bwidth="([0-9.]+)"')
+_BESIDE = re.compile(r'(<h3[^>]*>[^<]*</h3>)\s*(<p><img[^>]*class="ho-figure ho-narrow"[^>]*/?></p>)\s*'
+                     r'(<table.*?</table>|<p>.*?</p>)', re.S)
+
+
+def _narrow_figures(html: str, docs: Path) -> str:
+    """A narrow flowchart and its heading and table side by side: two columns, kept on one page."""
+    def mark(match: re.Match) -> str:
+        src = re.search(r'src="([^"]+)"', match.group(0))
+        path = docs / src.group(1) if src else None
+        head = path.read_text(encoding="utf-8")[:400] if path and path.is_file() else ""
+        width = _SVG_WIDTH.search(head)
+        narrow = width and float(width.group(1)) <= NARROW
+        return match.group(0).replace('class="ho-figure"', 'class="ho-figure ho-narrow"') if narrow else match.group(0)
+    return _BESIDE.sub(r'<div class="ho-beside"><div class="ho-beside-text">\1\3</div>'
+                       r'<div class="ho-beside-figure">\2</div></div>', _FIGURE.sub(mark, html))
+
+
+_TEXT = re.compile(r">[^<]+<")
+_SVG_BLOCK = re.compile(r"(<svg\b.*?</svg>)", re.S)
+_LONG = re.compile(r"[^\s<>]{18,}")  # e-mails, URLs, ids: long runs without a space
+
+
+def _breakable(match: re.Match) -> str:
+    """Break opportunities after the separators of a long identifier, so a narrow column breaks it at
+    `@`, `/`, `.` or `_` rather than between any two letters."""
+    return re.sub(r"(?<=[/@._:])(?=[^\s/@._:;&])", "<wbr>", match.group(0))
+
+
 def keep_together(html: str) -> str:
     """Mark small tables and short lists, which print.css keeps on one page (a long table breaks
-    between rows and repeats its header)."""
-    html = _TABLE.sub(lambda m: m.group(0).replace("<table>", '<table class="ho-small">', 1)
-                      if m.group(1).count("<tr") - 1 <= SMALL_TABLE else m.group(0), html)
+    between rows and repeats its header), and key/value tables (their header row is empty)."""
+    def table(match: re.Match) -> str:
+        classes = [name for name, yes in (
+            ("ho-small", match.group(1).count("<tr") - 1 <= SMALL_TABLE),
+            ("ho-kv", re.match(r"\s*<thead>\s*<tr>\s*(<th></th>\s*)+</tr>", match.group(1)) is not None)) if yes]
+        return f'<table class="{" ".join(classes)}">{match.group(1)}</table>' if classes else match.group(0)
+    # Inline SVG (the maps) is left alone: an HTML element inside its text would drop the text.
+    html = "".join(part if part.startswith("<svg") else _TEXT.sub(lambda m: _LONG.sub(_breakable, m.group(0)), part)
+                   for part in _SVG_BLOCK.split(html))
+    html = _TABLE.sub(table, html)
     html = _CAPTION.sub(r'<p class="ho-caption">\1</p>\2', html)
     return _LIST.sub(lambda m: f'<{m.group(1)} class="ho-short">{m.group(2)}</{m.group(1)}>'
                      if m.group(2).count("<li") <= SHORT_LIST else m.group(0), html)
@@ -138,6 +180,7 @@ def _title(html: str) -> str:
     return html_lib.unescape(text).strip()
 
 
+_H1 = re.compile(r"<h1[^>]*>")
 _INTERNAL = re.compile(r'href="#([^"]+)"')
 FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|Unknown rendering option|Ignored)", re.I)
 # Parts carry no footer (an overlay adds it: snapshot, revision, page x of y) and start where they are.
