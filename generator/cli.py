@@ -236,7 +236,13 @@ def import_exports(
     from generator.commands import imports as command
 
     clients = _clients(client, False, root)
-    execute(lambda: command.run(clients[0], platform, list(files), keep_literals, replace), clients, "import")
+    display, progress = _progress()
+
+    def work():
+        with display:
+            return command.run(clients[0], platform, list(files), keep_literals, replace, progress)
+
+    execute(work, clients, "import")
 
 
 @app.command()
@@ -256,6 +262,9 @@ def build(
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
     check: Annotated[bool, typer.Option("--check", help="Build nothing; exit 1 when the site or PDF is older than its inputs (for CI).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed since the last build.")] = False,
+    pdf_detail: Annotated[bool, typer.Option(
+        "--pdf-detail", help="The full PDF (a chapter per workflow) even above document.pdf_detail_threshold "
+                             "workflows in client.yml, where it is otherwise the summary edition.")] = False,
 ):
     """Build the site (`build/<client>/site/`) and the PDF (`build/<client>/<client>-handover.pdf`).
 
@@ -270,10 +279,10 @@ def build(
 
     def work():
         if check:
-            return command.run(clients, with_pdf=pdf, check=True)
+            return command.run(clients, with_pdf=pdf, check=True, pdf_detail=pdf_detail)
         with console(stderr=True).status(f"Building {clients[0].slug}: pages, site and PDF…" if len(clients) == 1
                         else f"Building {len(clients)} clients, two at a time…"):
-            return command.run(clients, with_pdf=pdf, force=force)
+            return command.run(clients, with_pdf=pdf, force=force, pdf_detail=pdf_detail)
 
     execute(work, clients if len(clients) == 1 else None, "build")
 

@@ -328,6 +328,10 @@ class Document(Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The document's language (BCP 47), for the PDF metadata.")
     primary_colour: str | None = Field(
         default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="The client's brand colour for the site's header and the PDF's headings, e.g. '#0f3d3e'.")
+    pdf_detail_threshold: int = Field(
+        default=60, ge=0, description="Above this many workflows the PDF is the summary edition: the overview "
+        "chapters and one short register entry per workflow, the full per-workflow chapters staying on the site "
+        "(`handover build --pdf-detail` prints them anyway).")
 
 
 class RotationRule(Strict):

@@ -60,6 +60,9 @@ class PlatformSpec:
     credential_word: str  # what the platform calls the secret a sync reads with
     rate_limit: RateLimit | None  # None: the platform sets no limit (self-hosted n8n)
     guide: Guide
+    # Import: True when the export files only make sense read together (Zapier's ZIP, or its Zapfile with
+    # zap_data.json); otherwise each file is one document, parsed as it is imported.
+    files_together: bool = False
 
 
 SPECS: dict[Platform, PlatformSpec] = {
@@ -102,7 +105,7 @@ SPECS: dict[Platform, PlatformSpec] = {
         ),
     ),
     Platform.zapier: PlatformSpec(
-        kind=Platform.zapier, label="Zapier", workflow_noun="Zap",
+        files_together=True, kind=Platform.zapier, label="Zapier", workflow_noun="Zap",
         required=("api_key_env",),
         key_scopes=("profile", "zap:all", "zap:account:all", "zap:runs", "authentication"),
         credential_word="token",

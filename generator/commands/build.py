@@ -20,7 +20,8 @@ from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
 from generator.evidence import gather
 from generator.render import pdf, site
-from generator.render.pages import write_docs
+from generator.render.pages import Page, write_docs
+from generator.render.pages import register as register_pages
 from generator.render.portal import Portal, build_portal
 from generator.store import audit
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
@@ -37,10 +38,10 @@ class BuildResult:
     pdf_parts: dict | None = None  # {"parts": n, "laid_out": m}: m parts were not in the cache
 
 
-def inputs_digest(client: Client, with_pdf: bool = True) -> str:
+def inputs_digest(client: Client, with_pdf: bool = True, pdf_detail: bool = False) -> str:
     """A hash of everything a build reads: the client folder (but its audit log), the templates, the base
     mkdocs.yml, the tool's version and the revision label printed on every page."""
-    digest = hashlib.sha256(f"{__version__}|{client.revision()}|pdf={with_pdf}".encode())
+    digest = hashlib.sha256(f"{__version__}|{client.revision()}|pdf={with_pdf}|detail={pdf_detail}".encode())
     roots = [(client.dir, "client"), (TEMPLATES_DIR, "templates")]
     for folder, label in roots:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -56,12 +57,12 @@ def _stamp(client: Client) -> Path:
     return client.build_dir / ".inputs.sha256"
 
 
-def is_current(client: Client, with_pdf: bool = True, digest: str | None = None) -> bool:
+def is_current(client: Client, with_pdf: bool = True, digest: str | None = None, pdf_detail: bool = False) -> bool:
     """True when the site (and PDF) exist and were built from exactly the current inputs."""
     outputs = [client.site_dir / "index.html"] + ([client.pdf_path] if with_pdf else [])
     stamp = _stamp(client)
     return (all(p.exists() for p in outputs) and stamp.exists()
-            and stamp.read_text().strip() == (digest or inputs_digest(client, with_pdf)))
+            and stamp.read_text().strip() == (digest or inputs_digest(client, with_pdf, pdf_detail)))
 
 
 def portal_for(client: Client, with_history: bool = True) -> Portal:
@@ -116,43 +117,69 @@ def _document_control(portal: Portal) -> dict:
     }
 
 
-def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False) -> BuildResult:
-    """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force`."""
-    digest = inputs_digest(client, with_pdf)
+def summary_edition(portal: Portal, pdf_detail: bool = False) -> bool:
+    """Whether the PDF is the summary edition: a large estate, unless the full book was asked for."""
+    return not pdf_detail and len(portal.workflows) > portal.config.document.pdf_detail_threshold
+
+
+# Chapters' pages the summary edition leaves to the site (the register stands for them).
+PER_WORKFLOW = {"workflow.md.j2", "runbook.md.j2"}
+
+
+def print_plan(pages: list[Page], register: Page | None) -> list[pdf.PrintPage]:
+    """The PDF's pages: every page (the full book), or, with a `register`, the chapters without their
+    per-workflow pages and the register after the workflow inventory."""
+    out = []
+    for page in pages:
+        out.append(pdf.PrintPage(page.path, 1))
+        out.extend(pdf.PrintPage(child.path, 2) for child in page.children
+                   if register is None or child.template not in PER_WORKFLOW)
+        if register is not None and page.path == "workflows/index.md":
+            out.append(pdf.PrintPage(register.path, 1))
+            out.extend(pdf.PrintPage(child.path, 2) for child in register.children)
+    return out
+
+
+def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False,
+          pdf_detail: bool = False) -> BuildResult:
+    """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force`.
+    Above `document.pdf_detail_threshold` workflows the PDF is the summary edition unless `pdf_detail`."""
+    digest = inputs_digest(client, with_pdf, pdf_detail)
     if not force and is_current(client, with_pdf, digest):
         return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
     portal = portal_for(client)
-    pages = write_docs(client, portal)
+    register, aliases = register_pages(portal) if with_pdf and summary_edition(portal, pdf_detail) else (None, None)
+    pages = write_docs(client, portal, [register] if register else [])
     config_file = client.build_dir / "mkdocs.yml"
     epoch = int(portal.now.timestamp())
-    print_pages = []
-    for page in pages:
-        print_pages.append(pdf.PrintPage(page.path, 1))
-        print_pages.extend(pdf.PrintPage(child.path, 2) for child in page.children)
+    print_pages = print_plan(pages, register)
     context = _pdf_context(portal, client)
     if with_pdf and parallel:
         with ProcessPoolExecutor(max_workers=2) as pool:
             site_future = pool.submit(site.build_site, config_file, epoch)
-            pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path)
+            pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path,
+                                     aliases=aliases)
             site_future.result()
             parts = pdf_future.result()
     else:
         site.build_site(config_file, epoch)
-        parts = pdf.render_pdf(config_file, print_pages, context, client.pdf_path, parallel=False) if with_pdf else None
+        parts = (pdf.render_pdf(config_file, print_pages, context, client.pdf_path, parallel=False, aliases=aliases)
+                 if with_pdf else None)
     atomic_write(_stamp(client), digest + "\n")
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings),
                        pdf_parts=parts if with_pdf else None)
 
 
-def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool) -> tuple[str, object]:
+def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool, pdf_detail: bool = False) -> tuple[str, object]:
     """One client's build in a worker process of `--all`: ("ok", BuildResult) or (exit code, message).
     Errors travel back as text, so nothing has to be unpickled."""
     from generator.errors import HandoverError
     from generator.store.workspace import client as find_client
 
     try:
-        return "ok", build(find_client(slug, root), with_pdf=with_pdf, parallel=False, force=force)
+        return "ok", build(find_client(slug, root), with_pdf=with_pdf, parallel=False, force=force,
+                           pdf_detail=pdf_detail)
     except HandoverError as exc:
         return str(exc.exit_code), "\n".join(exc.problems)
     except Exception as exc:  # noqa: BLE001  one client's crash must not stop the others
@@ -161,12 +188,13 @@ def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool) -> tupl
         return str(EXIT_INTERNAL), f"internal error: {type(exc).__name__} (run `handover build {slug}` alone for detail)"
 
 
-def run(clients: list[Client], with_pdf: bool = True, check: bool = False, force: bool = False) -> Result:
+def run(clients: list[Client], with_pdf: bool = True, check: bool = False, force: bool = False,
+        pdf_detail: bool = False) -> Result:
     """Build each client (`--all`: each in its own process, two at a time, one's failure not stopping the
     others), or with `check` only say which are out of date."""
     result = Result()
     if check:
-        stale = [c.slug for c in clients if not is_current(c, with_pdf)]
+        stale = [c.slug for c in clients if not is_current(c, with_pdf, pdf_detail=pdf_detail)]
         for slug in stale:
             result.say(f"stale: {slug}: the built site or PDF is older than its inputs; run `handover build {slug}`",
                        "warn")
@@ -176,11 +204,12 @@ def run(clients: list[Client], with_pdf: bool = True, check: bool = False, force
         return result
     started = time.monotonic()
     if len(clients) == 1:
-        outcomes = [("ok", build(clients[0], with_pdf=with_pdf, force=force))]
+        outcomes = [("ok", build(clients[0], with_pdf=with_pdf, force=force, pdf_detail=pdf_detail))]
     else:
         with ProcessPoolExecutor(max_workers=2) as pool:
             outcomes = list(pool.map(_build_in_worker, [c.root for c in clients], [c.slug for c in clients],
-                                     [with_pdf] * len(clients), [force] * len(clients)))
+                                     [with_pdf] * len(clients), [force] * len(clients),
+                                     [pdf_detail] * len(clients)))
     failures = []
     for c, (status, value) in zip(clients, outcomes, strict=True):
         if status != "ok":

@@ -11,12 +11,13 @@ from generator.errors import EXIT_INPUT, InputError
 from generator.store.workspace import Client
 
 
-def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False, replace: bool = False) -> Result:
+def run(client: Client, platform: str, files: list[Path], keep_literals: bool = False, replace: bool = False,
+        progress=None) -> Result:
     options: dict = {"replace": True} if replace else {}
-    if keep_literals and platform == "zapier":
+    if keep_literals:  # only Zapier step values are dropped by default; the option means nothing elsewhere
         options["keep_literals"] = True
     try:
-        outcome = import_files(client, platform, files, options=options or None)
+        outcome = import_files(client, platform, files, options=options or None, progress=progress)
     except InputError as exc:
         raise InputError(exc.problems, exc.hint or "the snapshot was not changed") from None
     result = Result().say(f"Imported {outcome.workflows} {platform} workflow(s) into {client.snapshot_dir}", "ok")

@@ -306,11 +306,12 @@ def save(client, snapshot: Snapshot, collected: list[Collected], previous: Snaps
 
 
 def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | None = None, *,
-                 options: dict | None = None) -> Outcome:
+                 options: dict | None = None, progress=None) -> Outcome:
     """Import export files of one platform into the snapshot (adding or updating those workflows).
-    `options` are the user's import choices: {"keep_literals": True} (Zapier), {"replace": True}.
-    A file or workflow that cannot be read is rejected (`Outcome.rejected`) and the others imported;
-    nothing importable at all is an InputError and nothing is written."""
+    `options` are the user's import choices: {"keep_literals": True} (Zapier), {"replace": True};
+    `progress` replaces the context's progress display (one step per file). A file or workflow that
+    cannot be read is rejected (`Outcome.rejected`) and the others imported; nothing importable at all
+    is an InputError and nothing is written."""
     try:
         kind = Platform(platform)
     except ValueError:
@@ -319,11 +320,18 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
     ctx = ctx or SyncContext(now=now_utc())
     if options:
         ctx = replace(ctx, **options)
+    if progress is not None:
+        ctx = replace(ctx, progress=progress)
     connector = CONNECTORS[kind]
     configured = next((p for p in client.config.platforms if p.kind == kind), None)
     previous = _previous(client.snapshot_dir)
     ctx = replace(ctx, previous=tuple(w for w in (previous.workflows if previous else []) if w.platform == kind))
-    documents = connector.read_files(paths)
+    advance = ctx.progress(f"{kind.label} files", len(paths))
+    if connector.spec.files_together:  # an export ZIP, or a Zapfile with its zap_data.json
+        documents = connector.read_files(paths)
+        advance(len(paths))
+    else:  # one file is one document: parsed as it is imported, not all of them first
+        documents = _one_by_one(connector, paths, advance)
     started = time.monotonic()
     collected = connector.import_documents(documents, configured, ctx)
     snapshot = entered(merge(previous, collected, ctx.now), client.config)
@@ -331,3 +339,9 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
     outcome.changed = save(client, snapshot, [collected], previous)
     _describe(outcome, snapshot, kind)
     return outcome
+
+
+def _one_by_one(connector: Connector, paths: list[Path], advance):
+    for path in paths:
+        yield from connector.read_files([path])
+        advance(1)

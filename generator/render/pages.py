@@ -7,6 +7,7 @@ platform data cannot become markup by a forgotten filter.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -38,7 +39,7 @@ class Page:
     template: str
     extra: dict = field(default_factory=dict)
     children: list[Page] = field(default_factory=list)
-    group: str | None = None  # nav sub-group (e.g. platform) for long sections
+    group: tuple[str, ...] = ()  # nav sub-section path (platform, folder, name range) inside its chapter
 
 
 def _finalize(value):
@@ -102,28 +103,82 @@ def _legible(make, sizes):
     return figures
 
 
+BUCKET = 50  # the most entries in one nav section: every page carries its own section, so keep it small
+
+
+def sections(items: list, keys: list, title, depth: int = 0) -> list[tuple[tuple[str, ...], list]]:
+    """`items` in nav sections of at most BUCKET entries: grouped by each of `keys` in turn (platform,
+    then folder) while a group is too long, then split into runs of names. A section path is a tuple of
+    labels; the items keep their order inside it. Short lists stay whole, so small estates keep one
+    level (the platform)."""
+    if not keys:
+        return _name_runs(items, title)
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(keys[0](item), []).append(item)
+    out = []
+    # The first level (platform) keeps its order; folders are listed by name.
+    for label, members in groups.items() if depth == 0 else sorted(groups.items(), key=lambda g: g[0].casefold()):
+        if len(members) <= BUCKET:
+            out.append(((label,), members))
+        elif len(keys) > 1 and 1 < len({keys[1](m) for m in members}) <= BUCKET:
+            out += [((label, *path), sub) for path, sub in sections(members, keys[1:], title, depth + 1)]
+        else:
+            out += [((label, *path), sub) for path, sub in _name_runs(members, title)]
+    return out
+
+
+def _name_runs(items: list, title) -> list[tuple[tuple[str, ...], list]]:
+    """Alphabetical runs of at most BUCKET, labelled by their first and last names (runs of runs when
+    even the runs would be too many)."""
+    if len(items) <= BUCKET:
+        return [((), items)]
+    ordered = sorted(items, key=lambda i: title(i).casefold())
+    count = min(-(-len(ordered) // BUCKET), BUCKET)  # runs longer than BUCKET are split again below
+    size = -(-len(ordered) // count)
+    runs = [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    out = []
+    for run in runs:
+        label = f"{_short(title(run[0]))} – {_short(title(run[-1]))}"
+        out += [((label, *path), sub) for path, sub in _name_runs(run, title)]
+    return out
+
+
+def _short(name: str, length: int = 16) -> str:
+    return name if len(name) <= length else name[:length].rstrip() + "…"
+
+
+def _workflow_sections(views: list[WorkflowView]) -> list[tuple[tuple[str, ...], list[WorkflowView]]]:
+    return sections(views, [lambda v: v.workflow.platform.label, lambda v: v.workflow.folder or "No folder"],
+                    lambda v: v.workflow.name)
+
+
 def plan(portal: Portal) -> list[Page]:
     """Every page of the portal, in reading order (the nav and the PDF follow it)."""
     names = {v.ref: v.workflow.name for v in portal.workflows}
-    workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2")
-    for view in portal.workflows:
+    grouped = _workflow_sections(portal.workflows)
+    section_of = {v.ref: path for path, members in grouped for v in members}
+    in_sections = [v for _, members in grouped for v in members]  # the nav's order
+    workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2", {"sections": grouped})
+    for view in in_sections:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
         charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
                           (10, 8, 6, 5, 4, 3))
         workflows.children.append(
             Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
-                 group=view.workflow.platform.label)
+                 group=section_of[view.ref])
         )
     link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
     overview = overview_map(portal.workflows, link_for)
     maps = ([overview] if overview else []) + _legible(
         lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
-    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2")
-    for authored in portal.authored_runbooks:
-        runbooks.children.append(Page(authored.page, authored.title, "authored.md.j2", {"runbook": authored}, group="Guides"))
-    for view in portal.workflows:
+    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped})
+    guides = [Page(a.page, a.title, "authored.md.j2", {"runbook": a}) for a in portal.authored_runbooks]
+    for path, members in sections(guides, [lambda _: "Guides"], lambda p: p.title):
+        runbooks.children += [dataclasses.replace(p, group=path) for p in members]
+    for view in in_sections:
         runbooks.children.append(
-            Page(view.runbook_page, view.workflow.name, "runbook.md.j2", {"view": view}, group=view.workflow.platform.label)
+            Page(view.runbook_page, view.workflow.name, "runbook.md.j2", {"view": view}, group=section_of[view.ref])
         )
     return [
         Page("index.md", "Overview", "overview.md.j2"),
@@ -138,14 +193,38 @@ def plan(portal: Portal) -> list[Page]:
              {"map_svg": to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)
               if (m := personal_data_map(portal.personal_flows)) else None}),
         Page("incident-response.md", "Incident response", "incident-response.md.j2", children=[
-            Page(incident_page(i), f"{i.id}: {i.title}", "incident.md.j2", {"incident": i}, group="Incidents")
-            for i in portal.incidents
+            dataclasses.replace(p, group=path) for path, members in sections(
+                [Page(incident_page(i), f"{i.id}: {i.title}", "incident.md.j2", {"incident": i}) for i in portal.incidents],
+                [lambda _: "Incidents"], lambda p: p.title)
+            for p in members
         ]),
         Page("security.md", "Security baseline", "security.md.j2"),
         Page("patching.md", "Patching & updates", "patching.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
         Page("changelog.md", "Change log", "changelog.md.j2"),
     ]
+
+
+def register(portal: Portal) -> tuple[Page, dict[str, str]]:
+    """The PDF's summary edition of the workflows: one short entry per workflow, a page per nav
+    section. Also where each workflow's own pages (workflow, runbook) lead to in that edition:
+    {page path: "register page path#entry"}. Written under `print/`, which the site leaves out."""
+    top = Page("print/register.md", "Workflow register", "register.md.j2", {"views": None, "path": ()})
+    aliases: dict[str, str] = {}
+    for number, (path, views) in enumerate(_workflow_sections(portal.workflows), start=1):
+        child = Page(f"print/register-{number:03d}.md", "Register: " + " · ".join(path), "register.md.j2",
+                     {"views": views, "path": path})
+        top.children.append(child)
+        for view in views:
+            aliases[view.page] = aliases[view.runbook_page] = f"{child.path}#{register_anchor(view)}"
+    return top, aliases
+
+
+def register_anchor(view: WorkflowView) -> str:
+    return "wf-" + posixpath.splitext(posixpath.basename(view.page))[0]
+
+
+PRINT_ONLY = "print/"  # docs folder of pages only the PDF shows (excluded from the site)
 
 
 def flatten(pages: list[Page]) -> list[Page]:
@@ -184,6 +263,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         link=_linker(page.path),
         wf_link=wf_link,
         finding_anchor=finding_anchor,
+        register_anchor=register_anchor,
         areas=AREAS,
         version=__version__,
         guides={spec.kind: spec.guide for spec in SPECS.values()},
@@ -194,17 +274,25 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
 
 
 def nav_entries(pages: list[Page]) -> list:
-    """The mkdocs `nav`, grouped (platform sub-sections) so `navigation.prune` keeps pages small."""
+    """The mkdocs `nav`: a chapter's pages in nested sections (`Page.group`) of at most BUCKET, so that
+    with `navigation.prune` each page carries only the section it is in."""
     nav: list = []
     for page in pages:
         if not page.children:
             nav.append({page.title: page.path})
             continue
-        groups: dict[str, list] = {}
+        tree: dict = {}
         for child in page.children:
-            groups.setdefault(child.group or page.title, []).append({_nav_title(child.title): child.path})
-        nav.append({page.title: [page.path] + [{name: items} for name, items in groups.items()]})
+            node = tree
+            for label in child.group or (page.title,):
+                node = node.setdefault(label, {})
+            node.setdefault(None, []).append({_nav_title(child.title): child.path})
+        nav.append({page.title: [page.path] + _nav_tree(tree)})
     return nav
+
+
+def _nav_tree(node: dict) -> list:
+    return node.get(None, []) + [{_nav_title(label): _nav_tree(sub)} for label, sub in node.items() if label is not None]
 
 
 def _nav_title(title: str) -> str:
@@ -268,11 +356,13 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
         f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
         "nav": nav_entries(pages),
+        "exclude_docs": PRINT_ONLY + "\n",
     }
 
 
-def write_docs(client: Client, portal: Portal) -> list[Page]:
-    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml.
+def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[Page]:
+    """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml; `extra` are pages
+    for the PDF alone (under PRINT_ONLY), e.g. the register.
 
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
@@ -280,7 +370,7 @@ def write_docs(client: Client, portal: Portal) -> list[Page]:
     env = environment()
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
-        for page in flatten(pages):
+        for page in flatten([*pages, *extra]):
             body = render_page(env, portal, page)
             atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):

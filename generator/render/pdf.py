@@ -48,8 +48,9 @@ _SRC = re.compile(r'\bsrc="([^"]*)"')
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
-def rewrite(html: str, path: str, known: set[str]) -> str:
-    """Make one page's HTML live inside the single document."""
+def rewrite(html: str, path: str, known: set[str], aliases: dict[str, str] | None = None) -> str:
+    """Make one page's HTML live inside the single document. `aliases` send links to pages the
+    document leaves out to what stands for them ({page: "page#fragment"}: the summary edition's register)."""
     pid = page_id(path)
     here = posixpath.dirname(path)
 
@@ -63,6 +64,8 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
         if not file:
             return f'href="#{pid}--{fragment}"'
         resolved = posixpath.normpath(posixpath.join(here, file))
+        if resolved not in known and aliases and resolved in aliases:
+            resolved, _, fragment = aliases[resolved].partition("#")
         if resolved not in known:
             return match.group(0)  # left as is; WeasyPrint's warning will name it
         other = page_id(resolved)
@@ -79,7 +82,8 @@ def rewrite(html: str, path: str, known: set[str]) -> str:
     return _SRC.sub(src, html)
 
 
-def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> list[dict]:
+def sections_for(config, pages: list[PrintPage], cache: Path | None = None,
+                 aliases: dict[str, str] | None = None) -> list[dict]:
     """Each page's HTML, converted with the site's own Markdown extensions and made to live in the PDF:
     ids prefixed per page, links between pages pointing at those ids. With `cache`, a page whose
     Markdown did not change is not converted again."""
@@ -105,7 +109,7 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None) -> l
         # links are resolved to pages once they are put together.
         # "Open full size" is for the site: the PDF shows the diagram itself.
         body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
-        html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known)), docs)
+        html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases)), docs)
         # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
         # one page while its heading is moved to the next, and contents and links must name that page.
         anchor = f'<span id="{page_id(page.path)}"></span>'
@@ -335,15 +339,17 @@ def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dic
     return {key: _lay_out(html, docs, PART_CSS) for key, html in jobs}
 
 
-def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path, parallel: bool = True) -> dict:
+def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path, parallel: bool = True,
+               aliases: dict[str, str] | None = None) -> dict:
     """Lay out the front (cover and contents) and the sections as parts, reusing unchanged ones from
-    `<out folder>/.cache/pdf/`, then put them together: page numbers, footer, links, outline, metadata."""
+    `<out folder>/.cache/pdf/`, then put them together: page numbers, footer, links, outline, metadata.
+    `aliases`: see `rewrite`."""
     config = site.load(config_file)
     docs = Path(config.docs_dir)
     env = _environment()
     cache = PartCache(out.parent / ".cache" / "pdf")
     html_cache = out.parent / ".cache" / "pdf-html"
-    sections = sections_for(config, pages, html_cache)
+    sections = sections_for(config, pages, html_cache, aliases)
     _prune(html_cache, keep=len(pages))
     groups = chunks(sections)
     htmls = [env.get_template("part.html.j2").render(sections=g, **context) for g in groups]
