@@ -369,3 +369,41 @@ def test_a_narrower_key_keeps_what_it_cannot_read(built, estate, n8n, acme, monk
     assert gaps["run errors"].reason.startswith("the key lacks execution:read")
     assert any(s.startswith("run errors: the key lacks execution:read") for s in outcome.skipped)
     assert snap.runs_for(f"n8n:{built['intake']}").failed == 2
+
+
+def test_planted_secrets_never_leave_a_real_instance(built, estate, n8n, acme, monkeypatch):
+    """The planted n8n corpus (tests/secrets_corpus.py) saved in a real n8n through its API, then sync,
+    check, health and a site build: not one planted value, whole or any 12-character window, is in any
+    file under the client's folders or in the terminal, and each is reported by fingerprint."""
+    from generator.redact import fingerprint
+
+    from .conftest import files as all_files
+    from .secrets_corpus import plantings, windows
+
+    api = n8n.api(n8n.api_key("plant", SETUP_SCOPES))
+    saved = []
+    for p in (p for p in plantings() if p.platform == "n8n"):
+        document = p.document
+        body = {"name": document.get("name") if p.path[:1] == ("name",) else f"Planted {p.number}",
+                "nodes": document.get("nodes") or [], "connections": document.get("connections") or {},
+                "settings": {"executionOrder": "v1"}}
+        if api.post("/workflows", json=body).status_code == 200:  # the public API keeps only these fields
+            saved.append(p)
+    api.close()
+    kept = [p for p in saved if p.path[:1] in (("name",), ("nodes",), ("connections",))]
+    assert len(kept) >= 40, len(kept)  # most positions survive the API (tags, pinned data… do not)
+    monkeypatch.setenv("ACME_N8N_KEY", n8n.api_key("read", READ_SCOPES))
+    outputs = []
+    for command in (["sync", "acme"], ["check", "acme"], ["health", "acme"], ["build", "acme", "--no-pdf"]):
+        result = runner.invoke(app, [*command, "--root", str(acme.root)])
+        assert result.exit_code in (0, 1), (command, result.output)
+        outputs.append(result.output)
+    texts = {f"terminal {i}": text for i, text in enumerate(outputs)}
+    for base in (acme.dir, acme.build_dir):
+        texts.update({f"{base.name}/{name}": data.decode("utf-8", "replace") for name, data in all_files(base).items()})
+    forbidden = {w: p.secret.kind for p in kept for w in windows(p.secret.secret) + windows(p.reported)}
+    leaks = sorted({(where, forbidden[w]) for where, text in texts.items() for w in forbidden if w in text})
+    assert leaks == []
+    reported = {s.fingerprint for w in snapshot.load(acme.snapshot_dir).workflows for s in w.secrets}
+    missing = [p.secret.kind for p in kept if fingerprint(p.reported) not in reported]
+    assert missing == [], missing

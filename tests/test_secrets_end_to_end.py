@@ -1,5 +1,6 @@
 """No secret leaves, end to end: the planted corpus (tests/secrets_corpus.py) imported from export
-files and synced from the fake n8n, Make and Zapier APIs, then build (site and PDF), check and bundle.
+files and synced from the fake n8n, Make and Zapier APIs, then check, health, build (site and PDF) and
+bundle (the real n8n: tests/test_n8n_real.py).
 Not one planted value — whole or any 12-character window — is in any file under clients/<c>/ or
 build/<c>/, the PDF's text, the bundle's members or the terminal output; each is reported by location
 and fingerprint; decoys are not reported and Code nodes made of them are exported byte for byte.
@@ -157,7 +158,8 @@ def estate(tmp_path_factory):
                     ["import", "acme", "n8n", *sorted(str(p) for p in (folder / "n8n").glob("*.json"))],
                     ["import", "acme", "make", *sorted(str(p) for p in (folder / "make").glob("*.json"))],
                     ["import", "acme", "zapier", str(folder / "zapier.zip")],
-                    ["check", "acme"], ["build", "acme"], ["bundle", "acme"]]  # check first: bundle rebuilds none
+                    ["check", "acme"], ["health", "acme"], ["build", "acme"],
+                    ["bundle", "acme"]]  # check first: bundle rebuilds none
         for command in commands:
             result = runner.invoke(app, [*command, "--root", str(root)], env=env)
             outputs.append(result.output)
