@@ -63,10 +63,16 @@ class PlatformSpec:
     # Import: True when the export files only make sense read together (Zapier's ZIP, or its Zapfile with
     # zap_data.json); otherwise each file is one document, parsed as it is imported.
     files_together: bool = False
+    # What the platform itself can tell, so the checks know what can be judged where:
+    security_audit: bool = False  # a built-in security audit, which also names updates (n8n's POST /audit)
+    self_hosted: bool = False  # the client applies updates; cloud platforms are updated by their vendor
+    missing_credentials: bool = False  # a step can keep naming a credential deleted on the instance (n8n)
+    drafts: bool = False  # a saved draft can differ from the version that runs (n8n 2.x)
 
 
 SPECS: dict[Platform, PlatformSpec] = {
     Platform.n8n: PlatformSpec(
+        security_audit=True, self_hosted=True, missing_credentials=True, drafts=True,
         kind=Platform.n8n, label="n8n", workflow_noun="workflow",
         required=("api_key_env", "base_url"),
         # Only workflow:list is essential; each other scope adds a section.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
-from generator.model import Platform
 
 
 def security_fixes(facts) -> list:
@@ -26,7 +25,7 @@ def is_outdated(item) -> bool:
     needs=("audit",),
 )
 def platform_audit(ctx: Context):
-    audited = [f for f in ctx.snapshot.platforms if f.platform.value == "n8n"]
+    audited = [f for f in ctx.snapshot.platforms if f.platform.spec.security_audit]
     if not audited:
         yield NotApplicable("no platform in use has a built-in security audit")
     for facts in audited:
@@ -69,7 +68,7 @@ def not_collected(ctx: Context):
     needs=("audit",),
 )
 def security_update(ctx: Context):
-    managed = [f for f in ctx.snapshot.platforms if f.platform.value == "n8n"]
+    managed = [f for f in ctx.snapshot.platforms if f.platform.spec.self_hosted]
     if not managed:
         yield NotApplicable("the platforms in use are cloud services updated by their vendor")
     for facts in managed:
@@ -153,7 +152,7 @@ def missing_credentials(ctx: Context):
     listed = {f.platform for f in snapshot.platforms
               if f.source == "api" and not any(n.section == "credentials" for n in f.not_collected)}
     for workflow in snapshot.workflows:
-        if workflow.platform not in listed or workflow.platform != Platform.n8n:
+        if workflow.platform not in listed or not workflow.platform.spec.missing_credentials:
             continue
         missing = [s for s in workflow.steps if s.credential and snapshot.credential(s.credential) is None]
         if missing:
@@ -179,5 +178,5 @@ def unpublished_draft(ctx: Context):
         if workflow.draft:
             changes = "; ".join(workflow.draft.changes[:4]) or "no node changed"
             yield Hit(workflow.ref, f"a newer draft ({workflow.draft.version}) is not published: {changes}")
-        elif workflow.platform == Platform.n8n and workflow.platform in synced:
+        elif workflow.platform.spec.drafts and workflow.platform in synced:
             yield Pass(workflow.ref, "what runs is the latest saved version (no unpublished draft)")

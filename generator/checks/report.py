@@ -10,6 +10,7 @@ import json
 from generator import __version__
 from generator.checks import FAIL, NOT_APPLICABLE, REGISTRY, Assessment, Check, Control, Finding, Severity
 from generator.formats import csv_cell
+from generator.platforms import Platform
 from generator.store.snapshot import file_stem
 
 LEVEL = {Severity.critical: "error", Severity.high: "error", Severity.medium: "warning", Severity.low: "note",
@@ -96,7 +97,7 @@ def artifact(slug: str, location: str, workflows: set[str], credentials: set[str
     if location in credentials:
         return f"{base}/snapshot/credentials.yml"
     kind = location.split(":", 1)[0]
-    if kind in ("n8n", "make", "zapier"):
+    if kind in {p.value for p in Platform}:
         return f"{base}/snapshot/platforms.yml"
     if kind in ("incident", "runbook"):
         return f"{base}/{kind}s/"
