@@ -151,7 +151,9 @@ def _version(value: bool):
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ):
-    pass
+    from generator.redact import REGISTRY
+
+    REGISTRY.clear()  # one command is one run: the write guard knows the secrets this run found
 
 
 @app.command()

@@ -14,6 +14,16 @@ from generator.store import snapshot
 from generator.store.workspace import client
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _one_run_per_test():
+    """The write guard remembers the secrets found during a run (a process); a test is a run of its own."""
+    from generator.redact import REGISTRY
+
+    REGISTRY.clear()
+    yield
+    REGISTRY.clear()
 DEMO = PROJECT / "clients" / "demo"
 
 HOSTILE_NAMES = [
