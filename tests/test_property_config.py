@@ -66,7 +66,7 @@ def broken_configs(draw):
     return config
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(config=broken_configs())
 def test_broken_client_yml_is_one_clear_error(tmp_path_factory, config):
     root = tmp_path_factory.mktemp("prop")
@@ -87,7 +87,7 @@ def test_broken_client_yml_is_one_clear_error(tmp_path_factory, config):
     assert files(folder) == before
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300))
 def test_any_text_as_client_yml(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("text")
