@@ -376,3 +376,23 @@ def check_shape(value, shape, where: str = "") -> None:
     elif not isinstance(value, shape) or (shape in (NUMBER,) and isinstance(value, bool)):
         wanted = " or ".join(dict.fromkeys(_KIND_WORDS.get(t, t.__name__) for t in shape))
         raise InputError([f"{where}: expected {wanted}, got {_kind_of(value)}"])
+
+
+@dataclass(frozen=True)
+class PackageConnector:
+    """The Connector of a platform package: its spec, its `api` module (`sync`) and its `files` module
+    (`import_documents`); export files are read as JSON unless the platform reads them its own way."""
+
+    spec: PlatformSpec
+    api: object
+    files: object
+    read: Callable[[list[Path]], Documents] = read_json_files
+
+    def sync(self, platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:
+        return self.api.sync(platform, key, ctx)
+
+    def read_files(self, paths: list[Path]) -> Documents:
+        return self.read(paths)
+
+    def import_documents(self, documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
+        return self.files.import_documents(documents, platform, ctx)

@@ -7,27 +7,10 @@ facts: docs/platforms.md.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from generator.config import PlatformConfig
-from generator.connectors.base import Collected, Documents, SyncContext
+from generator.connectors.base import PackageConnector
 from generator.connectors.zapier import api, files
 from generator.platforms import SPECS, Platform
 
-
-class Zapier:
-    spec = SPECS[Platform.zapier]
-
-    def sync(self, platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:
-        return api.sync(platform, key, ctx)
-
-    def read_files(self, paths: list[Path]) -> Documents:
-        return files.read_files(paths)
-
-    def import_documents(self, documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
-        return files.import_documents(documents, platform, ctx)
-
-
-connector = Zapier()
+connector = PackageConnector(SPECS[Platform.zapier], api, files, read=files.read_files)
 
 __all__ = ["connector"]
