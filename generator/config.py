@@ -119,8 +119,19 @@ class Consultant(Strict):
     email: str | None = None
 
 
+class TeamMember(Strict):
+    """Someone on the consultant's side whose access the client revokes at close-out."""
+
+    name: str
+    email: str | None = Field(default=None, description="The address they sign in to the platforms with.")
+
+
 class Engagement(Strict):
     consultant: Consultant = Field(description="Who built and hands over the automations.")
+    team: list[TeamMember] = Field(
+        default=[], description="The consultant's colleagues on the engagement. With the consultant (and every "
+        "address at the consultant's e-mail domain, unless it is a public mail service) they are the consultant's "
+        "side: the close-out checklist lists their platform users and credentials still present.")
     start: date
     end: date | None = Field(default=None, description="Empty while the engagement runs.")
     support_plan: str | None = Field(default=None, description="What support continues after hand-over.")
@@ -312,6 +323,8 @@ class Signatory(Strict):
     role: str = Field(description="Why this person signs, e.g. 'Prepared by', 'Accepted for the client'.")
     name: str | None = Field(default=None, description="Empty leaves a line to write the name on.")
     organisation: str | None = None
+    signed: date | None = Field(default=None, description="When they signed the handover off, once they have; "
+                                "empty leaves a line for the date.")
 
 
 class Document(Strict):
@@ -332,6 +345,54 @@ class Document(Strict):
         default=60, ge=0, description="Above this many workflows the PDF is the summary edition: the overview "
         "chapters and one short register entry per workflow, the full per-workflow chapters staying on the site "
         "(`handover build --pdf-detail` prints them anyway).")
+
+
+class Account(Strict):
+    """A platform or app account the automations depend on, and who owns and pays for it."""
+
+    service: str = Field(description="The platform or app, e.g. 'n8n production' (a name from `platforms`), "
+                         "'Make (EU1)', 'OpenAI'.")
+    plan: str | None = Field(default=None, description="The plan or edition, e.g. 'Pro, 40,000 operations a month'.")
+    owner: str | None = Field(default=None, description="Who holds the account's owner login, e.g. "
+                              "'daniel.koh@harbourpine.example'.")
+    billing_owner: str = Field(description="Who is billed, e.g. 'Harbour & Pine (finance card)' or "
+                               "'Fieldwork Automation, re-invoiced monthly'.")
+    renews: date | None = Field(default=None, description="The next renewal or billing date; empty when it "
+                                "does not renew (self-hosted, pay as you go).")
+    transferred: bool = Field(description="The account (owner login and billing) belongs to the client now.")
+    note: str | None = Field(default=None, description="What remains, or anything the client should know, in a "
+                             "sentence.")
+
+
+CLOSEOUT_ITEM = re.compile(r"^(user|credential|account|exports|runbook) \S.*$")
+
+
+class Confirmation(Strict):
+    """The consultant's word that a close-out item the data cannot prove is done."""
+
+    item: str = Field(description="The item confirmed: `user <platform>:<e-mail or name>` (e.g. "
+                      "`user n8n:jonas@fieldwork-automation.example`), `credential <ref>` (e.g. "
+                      "`credential n8n:cred-mailgun`), `account <service>` (as in `accounts`), `exports <platform>` "
+                      "(e.g. `exports make`) or `runbook <file name without .md>`.")
+    by: str = Field(description="Who confirms it.")
+    date: date
+    note: str | None = Field(default=None, description="How it was done, e.g. 'removed in the Make admin panel'.")
+
+    @field_validator("item")
+    @classmethod
+    def _item_form(cls, value: str) -> str:
+        if not CLOSEOUT_ITEM.match(value.strip()):
+            raise ValueError("expected 'user <platform>:<e-mail>', 'credential <platform>:<id>', "
+                             "'account <service>', 'exports <platform>' or 'runbook <name>'")
+        return " ".join(value.split())
+
+
+class Closeout(Strict):
+    """What closes the engagement, beyond what the snapshot proves."""
+
+    confirmations: list[Confirmation] = Field(default=[], description="Items of the close-out checklist done "
+                                              "where the data cannot show it (a user removed after the last "
+                                              "sync, a key revoked at the provider).")
 
 
 class RotationRule(Strict):
@@ -384,6 +445,9 @@ class ClientConfig(Strict):
     thresholds: Thresholds = Thresholds()
     narrative: Narrative = Narrative()
     document: Document = Document()
+    accounts: list[Account] = Field(default=[], description="The platform and app accounts, their plans, "
+                                    "billing owners and renewal dates, for the close-out checklist.")
+    closeout: Closeout = Closeout()
 
     @field_validator("escalation")
     @classmethod
@@ -402,4 +466,11 @@ class ClientConfig(Strict):
 
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)
+
+    def signatories(self) -> list[Signatory]:
+        """Who signs the handover off: `document.sign_off`, or the consultant and a client representative."""
+        consultant = self.engagement.consultant
+        return list(self.document.sign_off) or [
+            Signatory(role="Prepared by", name=consultant.name, organisation=consultant.company),
+            Signatory(role="Accepted for the client", organisation=self.client.name)]
 

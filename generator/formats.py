@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+
+DAY = "%Y-%m-%d"  # a calendar day, everywhere (the pages' `day` filter too)
+
+
+def format_day(value: date) -> str:
+    return value.strftime(DAY)
 
 
 def format_duration(ms: int | None) -> str:

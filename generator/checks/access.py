@@ -88,15 +88,15 @@ def shared_credentials(ctx: Context):
     needs=("credentials",),
 )
 def personal_owner(ctx: Context):
+    from generator.evidence.facts import personal_account
+
     judged = False
     for credential in ctx.snapshot.credentials:
-        if credential.service_account is None or not credential.used_by:
+        fact = personal_account(credential)
+        if fact.value is None or not credential.used_by:
             continue
         judged = True
-        if credential.service_account is False:
-            yield Hit(credential.ref, f"connected as {credential.owner or 'a personal account'}")
-        else:
-            yield Pass(credential.ref, f"connected as the service account {credential.owner or ''}".strip())
+        yield (Hit if fact else Pass)(credential.ref, fact.how)
     if not judged and any(c.used_by for c in ctx.snapshot.credentials):
         yield NotAssessed("platform does not report it: no platform says whether a credential's account is "
                           "personal or a service account")

@@ -104,9 +104,7 @@ def _document_control(portal: Portal) -> dict:
     revisions = [r.model_dump() for r in document.revisions] or [
         {"revision": portal.revision, "date": portal.now.date(), "author": consultant.name,
          "summary": "Handover generated from the snapshot of this date."}]
-    sign_off = [s.model_dump() for s in document.sign_off] or [
-        {"role": "Prepared by", "name": consultant.name, "organisation": consultant.company},
-        {"role": "Accepted for the client", "name": None, "organisation": config.client.name}]
+    sign_off = [s.model_dump() for s in config.signatories()]
     return {
         "marking": document.confidentiality or f"Confidential — prepared for {config.client.name}",
         "revisions": [{**r, "date": f"{r['date']:%d %b %Y}"} for r in revisions],

@@ -10,6 +10,7 @@ ask these functions and nothing else:
   retries or continues)? Handling is not telling: a retry that gives up tells nobody.
 - `backup(workflow, exports)`: is there a restorable backup (its platform-native export on file)?
 - `rotation(credential, period, now)`: was the key changed within the client's rotation policy?
+- `personal_account(credential)`: is it connected with a person's own account rather than a service account?
 
 Each returns a `Fact`: `value` True, False or None (not known: the platform does not report it, or it was
 not looked at) and `how`, the evidence in words.
@@ -126,3 +127,12 @@ def rotation(credential: Credential, period: timedelta, now: datetime) -> Fact:
     verdict = "within" if now - changed <= period else "outside"
     return Fact(now - changed <= period, f"unchanged since {changed:%Y-%m-%d}, {age} days before the snapshot: "
                                          f"{verdict} the {period.days}-day rotation policy")
+
+
+def personal_account(credential: Credential) -> Fact:
+    """Connected with a person's own account (True), a service account (False), or not reported (None)."""
+    if credential.service_account is None:
+        return Fact(None, "the platform does not say whether its account is personal or a service account")
+    if credential.service_account:
+        return Fact(False, f"connected as the service account {credential.owner or ''}".strip())
+    return Fact(True, f"connected as {credential.owner or 'a personal account'}")

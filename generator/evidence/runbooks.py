@@ -6,6 +6,8 @@
     workflows: [n8n:Ord3rSync01]          # what the runbook is about…
     credentials: [n8n:cred-shopify]
     steps: ["n8n:Ord3rSync01#n1"]         # workflow ref # step id
+    reviewed: 2026-11-24                  # walked through with the client (the close-out checklist)
+    reviewed_by: Priya Nair
     ---
     # Re-registering Shopify webhooks
     …
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -38,6 +41,8 @@ class RunbookHeader(BaseModel):
     workflows: list[str] = []
     credentials: list[str] = []
     steps: list[str] = []
+    reviewed: date | None = None  # when it was last walked through with the client's team
+    reviewed_by: str | None = None
 
 
 @dataclass

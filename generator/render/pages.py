@@ -72,9 +72,27 @@ def environment() -> jinja2.Environment:
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
+    env.filters["checkbox"] = lambda status: Markup(checkbox(status))
     env.filters["result"] = lambda control: Markup(md(control_result(control)))
     env.filters["sev"] = lambda severity: Markup(f'<span class="ho-sev ho-sev-{severity.name}">{severity.name}</span>')
     return env
+
+
+# Drawn, not typed: the shipped fonts have no tick glyph, and the PDF embeds those fonts alone.
+_BOX = '<rect x="1" y="1" width="14" height="14" rx="3" '
+_TICK = '<path d="M4.5 8.3l2.4 2.4 4.6-5" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>'
+CHECKBOXES = {
+    "done": (_BOX + 'fill="#1f7a4d"/>' + _TICK, "done"),
+    "confirmed": (_BOX + 'fill="#1d5fa8"/>' + _TICK, "confirmed"),
+    "open": (_BOX + 'fill="#fff" stroke="#a4161a" stroke-width="1.6"/>', "open"),
+}
+
+
+def checkbox(status: str) -> str:
+    """A close-out item's status: a drawn box (ticked when done or confirmed) and the word."""
+    drawing, word = CHECKBOXES[status]
+    return (f'<span class="ho-check ho-check-{status}"><svg class="ho-box" width="14" height="14" viewBox="0 0 16 16" '
+            f'aria-hidden="true">{drawing}</svg> {word}</span>')
 
 
 def control_result(control) -> str:
@@ -201,6 +219,7 @@ def plan(portal: Portal) -> list[Page]:
         Page("security.md", "Security baseline", "security.md.j2"),
         Page("patching.md", "Patching & updates", "patching.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
+        Page("closeout.md", "Close-out checklist", "closeout.md.j2"),
         Page("changelog.md", "Change log", "changelog.md.j2"),
     ]
 

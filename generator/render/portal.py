@@ -25,6 +25,7 @@ from generator.checks import (
 )
 from generator.config import ClientConfig
 from generator.evidence import Evidence, facts
+from generator.evidence.closeout import checklist
 from generator.evidence.facts import Fact
 from generator.evidence.run_health import Health, Trend, health, trend
 from generator.model import Credential, RunStats, Snapshot, Workflow
@@ -147,6 +148,7 @@ class Portal:
     audit: list = field(default_factory=list)  # audit records shown in the portal, newest first
     isolation: object = None  # the last comparison with the other clients (generator.evidence.isolation)
     exports: dict = field(default_factory=dict)  # workflow ref → generator.store.exports.ExportInfo
+    closeout: object = None  # generator.evidence.closeout.Checklist
 
     @cached_property
     def personal_flows(self) -> list:
@@ -348,7 +350,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
     return Portal(config, snapshot, evidence.revision, findings, views, areas, list(assessment.controls),
                   list(authored_runbooks), list(incidents),
                   changelog=list(changelog), audit=list(audit), isolation=evidence.isolation,
-                  exports=evidence.exports or {})
+                  exports=evidence.exports or {}, closeout=checklist(evidence))
 
 
 def finding_anchor(finding: Finding) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from generator.formats import DAY
+
 # Characters Python-Markdown (with the tables extension) accepts a backslash before.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#|!])")
 
@@ -72,7 +74,7 @@ def when(value, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
 
 
 def day(value) -> str:
-    return when(value, "%Y-%m-%d")
+    return when(value, DAY)
 
 
 def anchor(value: str) -> str:
