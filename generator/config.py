@@ -381,10 +381,11 @@ class Confirmation(Strict):
     @field_validator("item")
     @classmethod
     def _item_form(cls, value: str) -> str:
-        if not CLOSEOUT_ITEM.match(value.strip()):
+        value = " ".join(value.split())  # as the checklist names it: one space between words
+        if not CLOSEOUT_ITEM.match(value):
             raise ValueError("expected 'user <platform>:<e-mail>', 'credential <platform>:<id>', "
                              "'account <service>', 'exports <platform>' or 'runbook <name>'")
-        return " ".join(value.split())
+        return value
 
 
 class Closeout(Strict):
