@@ -269,6 +269,18 @@ def test_broken_closeout_sections_name_the_field(tmp_path, name, edit, field, fr
     assert field in result.output.replace("\n", "")
 
 
+def test_validate_warns_of_a_confirmation_naming_no_item(tmp_path):
+    path = copy_demo(tmp_path) / "client.yml"
+    path.write_text(path.read_text().replace("item: credential zapier:a-slack", "item: credential zapier:a-slak"))
+    result = CliRunner().invoke(app, ["validate", "demo", "--root", str(tmp_path)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "'credential zapier:a-slak' names no item of the close-out checklist" in output
+    assert "'user make:maya@fieldwork-automation.example'" in output  # what could be meant
+    clean = CliRunner().invoke(app, ["validate", "demo", "--root", str(copy_demo(tmp_path / "other").parent.parent)])
+    assert clean.exit_code == 0 and "names no item" not in clean.output
+
+
 # --- the real build --------------------------------------------------------------------------------
 
 def squeeze(text: str) -> str:

@@ -21,6 +21,23 @@ def run(clients: list[Client]) -> Result:
             result.say(problem, "error")
         if problems:
             result.exit_code = EXIT_INPUT
-        else:
-            result.say(f"{c.slug}: client.yml and snapshot are valid", "ok")
+            continue
+        result.say(f"{c.slug}: client.yml and snapshot are valid", "ok")
+        for line in _unmatched_confirmations(c):
+            result.say(line, "warn")
     return result
+
+
+def _unmatched_confirmations(c: Client) -> list[str]:
+    """Confirmations naming no close-out item: a typo, or an item the data now shows done (then drop it)."""
+    from generator.evidence import gather
+    from generator.evidence.closeout import OPEN, checklist
+
+    found = checklist(gather(c))
+    if not found.unmatched:
+        return []
+    still_open = [i.key for i in found.items if i.status == OPEN]
+    hint = ", ".join(f"'{k}'" for k in still_open[:6]) + (" …" if len(still_open) > 6 else "")
+    return [f"{c.slug}: client.yml closeout.confirmations: '{x.item}' names no item of the close-out checklist "
+            f"(a typo, or the data shows it done now: then remove it); open items: {hint or 'none'}"
+            for x in found.unmatched]
