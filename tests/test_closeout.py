@@ -61,6 +61,9 @@ def test_consultant_users_still_present_are_open(demo):
     assert users["user n8n:jonas@fieldwork-automation.example"].status == OPEN
     assert users["user make:maya@fieldwork-automation.example"].status == OPEN
     assert users["user zapier:*"].status == DONE  # only the client's own user on Zapier
+    # Maya still holds Make's owner login (accounts): her user cannot go before the account is handed over
+    assert "hand it over first" in users["user make:maya@fieldwork-automation.example"].detail
+    assert "hand it over first" not in users["user n8n:maya@fieldwork-automation.example"].detail
     # the client's people are never listed for removal
     assert not [k for k in users if "harbourpine" in k]
 
@@ -267,6 +270,22 @@ def test_broken_closeout_sections_name_the_field(tmp_path, name, edit, field, fr
     result = CliRunner().invoke(app, ["validate", "demo", "--root", str(tmp_path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert field in result.output.replace("\n", "")
+
+
+def test_platform_data_in_the_checklist_renders_as_text(demo):
+    from generator.render.pages import Page, environment, render_page
+    from generator.render.portal import build_portal
+
+    hostile = "<script>alert(1)</script> | **x**"
+    credentials = [c.model_copy(update={"name": hostile}) if c.ref == "n8n:cred-mailgun" else c
+                   for c in demo.snapshot.credentials]
+    users = [u.model_copy(update={"name": hostile}) if u.email == "jonas@fieldwork-automation.example" else u
+             for u in demo.snapshot.users]
+    evidence = with_snapshot(demo, credentials=credentials, users=users)
+    page = render_page(environment(), build_portal(evidence, assess(evidence)),
+                       Page("closeout.md", "Close-out checklist", "closeout.md.j2"))
+    assert "<script>" not in page and "| **x**" not in page
+    assert page.count("&lt;script&gt;") == 2
 
 
 def test_validate_warns_of_a_confirmation_naming_no_item(tmp_path):

@@ -116,12 +116,16 @@ def _users(evidence: Evidence, side: ConsultantSide) -> list[Item]:
             continue
         users = [u for u in evidence.snapshot.users if u.platform == platform.platform]
         theirs = [u for u in users if side.user(u)]
+        owners = {a.owner.lower() for a in evidence.config.accounts
+                  if a.owner and not a.transferred and a.service.casefold() == platform.name.casefold()}
         for user in theirs:
             who = user.email or user.name
             label = f"{user.name} ({user.email})" if user.email and user.name != user.email else who
+            first = ("; the account's owner login is still theirs: hand it over first (see Platform accounts and "
+                     "billing)" if user.email and user.email.lower() in owners else "")
             items.append(Item(f"user {kind}:{who}", f"Remove {label} from {platform.name}", OPEN,
                               f"still a user ({user.role}) when {platform.name} was read"
-                              + (f" on {_day(platform.synced)}" if platform.synced else "")))
+                              + (f" on {_day(platform.synced)}" if platform.synced else "") + first))
         if not theirs:
             when = f" on {_day(platform.synced)}" if platform.synced else ""
             read = (f"the one user read{when} is not" if len(users) == 1
