@@ -373,7 +373,8 @@ class Confirmation(Strict):
     item: str = Field(description="The item confirmed: `user <platform>:<e-mail or name>` (e.g. "
                       "`user n8n:jonas@fieldwork-automation.example`), `credential <ref>` (e.g. "
                       "`credential n8n:cred-mailgun`), `account <service>` (as in `accounts`), `exports <platform>` "
-                      "(e.g. `exports make`) or `runbook <file name without .md>`.")
+                      "(e.g. `exports make`) or `runbook <file name without .md>`; where the data could not be read, "
+                      "`user <platform>:*` (the platform's users) or `credential personal` (the account kinds).")
     by: str = Field(description="Who confirms it.")
     date: date
     note: str | None = Field(default=None, description="How it was done, e.g. 'removed in the Make admin panel'.")
