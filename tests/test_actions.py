@@ -232,3 +232,13 @@ def test_csv_and_json_carry_the_action_register(tmp_path):
     fixed = next(c for c in document["controls"] if c["id"] == "ACCESS-005")
     assert fixed["action"] == {"owner": "Priya Nair", "due": None, "action_status": "fixed",
                                "response": fixed["action"]["response"]} and fixed["action"]["response"]
+
+
+def test_summary_wording_helpers():
+    from generator.render.summary import listing, plural
+
+    assert plural(1, "run") == "1 run" and plural(11533, "run") == "11,533 runs"
+    assert plural(2, "risk is", "risks are") == "2 risks are"
+    assert listing([]) == "" and listing(["a"]) == "a" and listing(["a", "b"]) == "a and b"
+    assert listing(["a", "b", "c"]) == "a, b and c"
+    assert listing(list("abcde"), 2, "more workflows") == "a, b and 3 more workflows"

@@ -181,10 +181,6 @@ def _runs(risk: Risk, evidence) -> int:
     return sum(s.total for w in risk.workflows if (s := evidence.snapshot.runs_for(w.ref)))
 
 
-def top(evidence, assessment: Assessment, count: int = 5) -> list[Risk]:
-    return rank(evidence, assessment)[:count]
-
-
 def verdict(ranked: list[Risk], open_incidents: list) -> str:
     """The summary's verdict: `not ready` (a critical risk is open), `action needed` (a high one, or an open
     incident), `follow-ups` (medium or low ones only) or `ready` (nothing open)."""
@@ -194,8 +190,3 @@ def verdict(ranked: list[Risk], open_incidents: list) -> str:
     if (worst is not None and worst >= Severity.high) or open_incidents:
         return "action needed"
     return "follow-ups" if ranked else "ready"
-
-
-def open_incidents(evidence) -> list:
-    """Incidents still open, newest first."""
-    return _open_incidents(evidence)
