@@ -267,6 +267,48 @@ class Mute(Strict):
     by: str | None = None
 
 
+class ActionStatus(StrEnum):
+    """Where the client's answer to a failed control stands."""
+
+    open = "open"
+    fixed = "fixed"
+    accepted = "accepted"
+
+
+CONTROL_ID = r"^[A-Z]+-\d{3}$"
+
+
+class Action(Strict):
+    """The client's answer to one failed control of the baseline: who fixes it by when, or why the risk is
+    accepted and until when. An accepted action applies to the control as a mute does (see `mutes`)."""
+
+    control: str = Field(pattern=CONTROL_ID, description="The control, e.g. MON-001 (one action per control).")
+    status: ActionStatus = Field(default=ActionStatus.open, description="open (being worked on), fixed (done, "
+                                 "confirmed by the next snapshot) or accepted (the risk is accepted, with a "
+                                 "reason and an expiry).")
+    owner: str | None = Field(default=None, description="Who answers for it: a contact id or a person's name.")
+    due: date | None = Field(default=None, description="When it is to be fixed.")
+    response: str | None = Field(default=None, description="The client's management response, in a sentence or two.")
+    reason: str | None = Field(default=None, validate_default=True,
+                               description="Why the risk is accepted (required when accepted).")
+    expires: date | None = Field(default=None, validate_default=True,
+                                 description="Until when the acceptance holds (required when accepted); the "
+                                 "control counts as open again after it.")
+    fixed_on: date | None = Field(default=None, description="When it was fixed (status fixed).")
+
+    @field_validator("reason", "expires")
+    @classmethod
+    def _accepted_needs_reason_and_expiry(cls, value, info: ValidationInfo):
+        if info.data.get("status") == ActionStatus.accepted and not value:
+            what = "a reason" if info.field_name == "reason" else "an expiry date (expires: YYYY-MM-DD)"
+            raise ValueError(f"an accepted risk needs {what}")
+        return value
+
+    def as_mute(self) -> Mute:
+        """An accepted action is a mute of the whole control, by its owner."""
+        return Mute(finding=self.control, reason=self.reason, expires=self.expires, by=self.owner)
+
+
 class Attestation(Strict):
     control: str = Field(description="The control attested, e.g. 'database_backups', 'escalation_contacts'.")
     statement: str
@@ -440,7 +482,11 @@ class ClientConfig(Strict):
         default={}, description="Credential ref → what it grants, where the platform does not say (n8n and Zapier "
         "do not report a credential's scopes; Make does): the OAuth scopes granted, or e.g. 'full access (standard "
         "secret key)'. Applied on sync to credentials the platform reported no scopes for.")
-    mutes: list[Mute] = []
+    mutes: list[Mute] = Field(default=[], description="The consultant's exceptions for single findings (a "
+                              "control at one resource, or everywhere), each with a reason and an expiry.")
+    actions: list[Action] = Field(default=[], description="The action register: the client's answer to each failed "
+                                  "control (owner, due date, status, management response). An accepted action "
+                                  "mutes its control like a mute; a failed control without one is open, with no owner.")
     attestations: list[Attestation] = []
     rotation: RotationPolicy = Field(default=RotationPolicy(), description="How often credentials must be "
                                      "rotated by the client's own policy (ACCESS-007, judged at the snapshot's time).")
@@ -465,6 +511,26 @@ class ClientConfig(Strict):
                         f"contact id; known ids: {', '.join(sorted(ids))}"
                     )
         return levels
+
+    @field_validator("actions")
+    @classmethod
+    def _one_action_per_control(cls, actions: list[Action]):
+        first: dict[str, int] = {}
+        for index, action in enumerate(actions):
+            if action.control in first:
+                raise ValueError(f"item {index}: {action.control} has an action already (item {first[action.control]}); "
+                                 "keep one per control")
+            first[action.control] = index
+        return actions
+
+    def applied_mutes(self) -> list[Mute]:
+        """What `assess` mutes findings by: the mutes, and every accepted action as a mute of its control."""
+        return self.mutes + [a.as_mute() for a in self.actions if a.status == ActionStatus.accepted]
+
+    def person(self, who: str | None) -> str | None:
+        """A contact id as the contact's name; anything else as written."""
+        found = next((c for c in self.contacts if c.id == who), None)
+        return found.name if found else who
 
     def contact(self, contact_id: str) -> Contact:
         return next(c for c in self.contacts if c.id == contact_id)

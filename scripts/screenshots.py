@@ -1,5 +1,5 @@
-"""Regenerate the README's screenshots in docs/screenshots/: the PDF's cover, a workflow page of the PDF
-and the site's security page (Chromium, 1,280 px). Builds the demo first.
+"""Regenerate the README's screenshots in docs/screenshots/: the PDF's cover, its executive summary, a
+workflow page of the PDF and the site's security page (Chromium, 1,280 px). Builds the demo first.
 
     PYTHONPATH=. .venv/bin/python scripts/screenshots.py
 """
@@ -33,8 +33,9 @@ def main() -> None:
     entries = list(_flat(reader.outline))
     start = next(i for i, o in enumerate(entries) if o.title == WORKFLOW)
     first = next(reader.get_destination_page_number(o) for o in entries[start:] if o.title == "Steps")
+    summary = next(reader.get_destination_page_number(o) for o in entries if o.title == "Executive summary")
     document = pdfium.PdfDocument(demo.pdf_path)
-    for index, name in ((0, "pdf-cover.png"), (first, "pdf-workflow.png")):
+    for index, name in ((0, "pdf-cover.png"), (summary, "pdf-summary.png"), (first, "pdf-workflow.png")):
         document[index].render(scale=1.4).to_pil().save(OUT / name, optimize=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with tempfile.TemporaryDirectory() as profile:

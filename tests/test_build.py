@@ -10,6 +10,7 @@ from pathlib import Path
 import pdfplumber
 import pypdf
 import pytest
+import yaml
 
 from generator.commands.build import build
 from generator.store import snapshot
@@ -189,3 +190,46 @@ def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
         render_pdf(config, [PrintPage("broken.md", 1)], _pdf_context(portal_for(c, with_history=False), c), out)
     assert "No anchor" in str(caught.value) and "gone.svg" in str(caught.value)
     assert not out.exists()
+
+
+def test_summary_is_the_first_page_of_site_and_pdf(demo_build):
+    """A manager reading only the first page: the verdict, the top risks in words, the open incident, what
+    was not seen and whom to call, with level 1's phone; then the action register with its owners."""
+    c, _ = demo_build
+    home = c.site_dir / "index.html"
+    page = home.read_text()
+    assert re.search(r"<h1[^>]*>Executive summary", page)
+    nav = yaml.safe_load((c.build_dir / "mkdocs.yml").read_text())["nav"]
+    assert nav[:3] == [{"Executive summary": "index.md"}, {"Action register": "actions.md"}, {"Overview": "overview.md"}]
+    visible = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    for wanted in ("The automations work, but some risks need action now.", "What to act on first",
+                   "34 of the 401 runs of “Facebook lead ads → HubSpot” in the last 30 days failed",
+                   "may be missing in HubSpot", "Nobody is told when", "INC-2026-003",
+                   "First call, for any failure: Support desk, Fieldwork support desk, +65 6100 4200",
+                   "What this handover could not see", "zap:account:all"):
+        assert html.escape(wanted, quote=False) in visible or wanted in html.unescape(visible), wanted
+
+    reader = pypdf.PdfReader(c.pdf_path)
+    chapters = [title for depth, title, _ in outline(reader) if depth == 0]
+    assert chapters[:4] == ["Contents", "Document control", "Executive summary", "Action register"], chapters[:5]
+    first = next(page for depth, title, page in outline(reader) if title == "Executive summary")
+    assert first <= 5  # after the cover, the contents and document control
+    with pdfplumber.open(c.pdf_path) as pdf:
+        summary = " ".join((pdf.pages[first - 1].extract_text() or "").split())
+        before = " ".join((pdf.pages[first - 2].extract_text() or "").split())
+    assert "Executive summary The automations work" in summary
+    assert "Document control" in before
+    assert "+65 6100 4200" in summary and "Fieldwork support desk" in summary
+    assert "What to act on first" in summary and "Whom to call" in summary and "What this handover could not see" in summary
+    assert "Facebook lead ads → HubSpot" in summary and "Owner: Priya Nair, due 11 Dec 2026." in summary
+
+    register = " ".join(re.sub(r"<[^>]+>", " ", (c.site_dir / "actions.html").read_text()).split())
+    assert "MON-002: Active workflow failing above the threshold" in register
+    assert "Management response : Agreed. Jess Lim" in register or "Management response: Agreed. Jess Lim" in register
+    text = " ".join(pdf_text(c.pdf_path).split())
+    start = text.index("Action register One entry for each control")
+    entries = text[start:text.index("Overview", start)]
+    for owner in ("Priya Nair", "Maya Lindqvist", "Jonas Weber", "Daniel Koh", "no owner"):
+        assert owner in entries, owner
+    assert entries.count("Why it matters") == entries.count("What to do") > 15  # once per control, not per finding
+    assert entries.count("Credential owned by a personal account") == 2  # the table row and its entry

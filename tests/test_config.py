@@ -138,3 +138,11 @@ def test_unknown_client_is_a_clear_error(tmp_path):
     (tmp_path / "clients").mkdir()
     result = CliRunner().invoke(app, ["build", "nope", "--root", str(tmp_path)])
     assert result.exit_code == 2 and "no client 'nope'" in result.output
+
+
+def test_reference_pages_are_current():
+    """docs/client-yml.md and docs/snapshot-schema.md are written from the models: stale ones fail here
+    (`python -m generator.commands.schema_doc` rewrites them)."""
+    from generator.commands import schema_doc
+
+    assert schema_doc.main(["--check"]) == 0

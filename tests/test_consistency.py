@@ -105,7 +105,7 @@ def test_rotation_is_one_fact(demo):
 
 def test_overview_counts_are_the_json_counts(demo):
     c, document, _ = demo
-    overview = (c.docs_dir / "index.md").read_text()
+    overview = (c.docs_dir / "overview.md").read_text()
     findings = document["findings"]
     open_ = [f for f in findings if not f["muted"]]
     line = next(line for line in overview.splitlines() if line.startswith("| Open baseline findings |"))

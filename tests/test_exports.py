@@ -151,8 +151,8 @@ def test_backups_page_lists_exports_and_restore_steps(imported):
     assert "Error workflow: point it at the restored" in page and "Calls [Shopify orders" in page
     order = page[page.index("## How to restore"):]
     assert order.index("[Error handler]") < order.index("[Shopify orders") < order.index("[Nightly stock sync]")
-    security = (root / "build/acme/docs/security.md").read_text()
-    assert "BACKUP-002:" not in security  # every workflow has its export
+    register = (root / "build/acme/docs/actions.md").read_text()
+    assert "# Action register" in register and "BACKUP-002:" not in register  # every workflow has its export
 
 
 def test_missing_exports_are_a_finding(tmp_path):

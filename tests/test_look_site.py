@@ -121,7 +121,7 @@ def test_site_presentation(demo_build):
     assert access.index("Summary") < access.index("credentials</h2>")  # the summary table comes first
     index = (c.site_dir / "index.html").read_text()
     assert 'data-md-color-scheme="slate"' in index and "assets/client-logo.svg" in index  # dark mode, logo
-    assert "&amp;amp;" not in index and 'aria-label="Next: Architecture"' in index
+    assert "&amp;amp;" not in index and 'aria-label="Next: Action register"' in index
     assert "client.css" in index and "#1f5c4a" in (c.site_dir / "assets/stylesheets/client.css").read_text()
     search = json.loads(re.search(r"var __index = (.*?);?\s*$", (c.site_dir / "search/search_index.js").read_text(), re.S).group(1))
     boosted = {d["location"].split("#")[0] for d in search["docs"] if d.get("boost")}

@@ -5,6 +5,7 @@ evidence it needs), registered with `@check`; which framework requirements it su
 (checks/frameworks/*.yml, see checks.compliance). Checks only read the
 evidence (generator.evidence); they never call a platform or read a file. `assess()` runs them all and
 applies the mutes from client.yml (a muted finding is still reported, as muted; an expired mute no longer applies).
+An accepted action (client.yml `actions`) is applied as a mute of its whole control: one mechanism.
 """
 
 from __future__ import annotations
@@ -250,10 +251,10 @@ def _judge(chk: Check, ctx: Context, missing: dict[str, list[str]]) -> Control:
     results, skips = [], []
     for item in chk.run(ctx):
         (skips if isinstance(item, Skip) else results).append(item)
-    today = ctx.now.date()
+    today, mutes = ctx.now.date(), ctx.config.applied_mutes()
     judged = tuple(
         Finding(check=chk, location=r.location, label=r.label or ctx.label(r.location), evidence=r.evidence,
-                mute=_mute_for(ctx.config.mutes, chk.id, r.location, today) if r.status == FAIL else None,
+                mute=_mute_for(mutes, chk.id, r.location, today) if r.status == FAIL else None,
                 status=r.status)
         for r in sorted(_merge(results), key=lambda r: (r.status != FAIL, r.location))
     )

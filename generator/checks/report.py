@@ -9,6 +9,7 @@ import json
 
 from generator import __version__
 from generator.checks import FAIL, NOT_APPLICABLE, REGISTRY, Assessment, Check, Control, Finding, Severity
+from generator.checks.actions import Entry
 from generator.formats import csv_cell
 from generator.platforms import Platform
 from generator.store.snapshot import file_stem
@@ -18,7 +19,8 @@ LEVEL = {Severity.critical: "error", Severity.high: "error", Severity.medium: "w
 SECURITY_SEVERITY = {Severity.critical: "9.5", Severity.high: "8.0", Severity.medium: "5.5", Severity.low: "3.0",
                      Severity.info: "1.0"}
 CSV_FIELDS = ("control", "title", "area", "severity", "mode", "control_status", "reason", "status", "resource", "label",
-              "evidence", "location", "muted", "mute_reason", "mute_expires", "frameworks", "remediation")
+              "evidence", "location", "muted", "mute_reason", "mute_expires", "frameworks", "remediation",
+              "owner", "due", "action_status", "response")
 
 
 class Locator:
@@ -52,22 +54,33 @@ def result_row(r: Finding, locate: Locator) -> dict:
             **({"mute_reason": r.mute.reason, "mute_expires": r.mute.expires.isoformat()} if r.mute else {})}
 
 
-def control_row(c: Control, locate: Locator) -> dict:
+def action_row(entry: Entry | None) -> dict:
+    """The action register's columns for a control (empty for a control not in the register)."""
+    if entry is None:
+        return {"owner": None, "due": None, "action_status": None, "response": None}
+    return {"owner": entry.owner, "due": entry.due.isoformat() if entry.due else None, "action_status": entry.status,
+            "response": entry.response}
+
+
+def control_row(c: Control, locate: Locator, entry: Entry | None = None) -> dict:
     chk = c.check
     return {"id": chk.id, "title": chk.title, "area": chk.area, "severity": chk.severity.name, "mode": chk.mode,
             "status": c.status, "reason": c.reason, "frameworks": frameworks(chk),
-            "results": [result_row(r, locate) for r in c.results]}
+            "results": [result_row(r, locate) for r in c.results], "action": action_row(entry)}
 
 
-def as_json(assessment: Assessment, locate: Locator) -> str:
-    """The contract for tools: every control with its status and results, and the findings."""
-    document = {"controls": [control_row(c, locate) for c in assessment.controls],
+def as_json(assessment: Assessment, locate: Locator, entries: list[Entry] = ()) -> str:
+    """The contract for tools: every control with its status, results and action, and the findings."""
+    by_id = {e.id: e for e in entries}
+    document = {"controls": [control_row(c, locate, by_id.get(c.id)) for c in assessment.controls],
                 "findings": [finding_row(f, locate) for f in assessment.findings]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def as_csv(assessment: Assessment, locate: Locator) -> str:
-    """One row per result (a control without results: one row with its status and reason)."""
+def as_csv(assessment: Assessment, locate: Locator, entries: list[Entry] = ()) -> str:
+    """One row per result (a control without results: one row with its status and reason); each row carries
+    its control's action (owner, due, action_status, response: the action register)."""
+    by_id = {e.id: e for e in entries}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -76,7 +89,7 @@ def as_csv(assessment: Assessment, locate: Locator) -> str:
         base = {"control": chk.id, "title": chk.title, "area": chk.area, "severity": chk.severity.name,
                 "mode": chk.mode, "control_status": c.status, "reason": c.reason or "",
                 "frameworks": "; ".join(f"{name}: {' '.join(ids)}" for name, ids in chk.frameworks.items()),
-                "remediation": chk.remediation}
+                "remediation": chk.remediation, **action_row(by_id.get(chk.id))}
         for r in c.results or [None]:
             row = dict(base)
             if r is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from generator import __version__
 from generator.changes import changelog
 from generator.checks import assess
+from generator.checks.actions import require_known
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
 from generator.evidence import gather
@@ -68,6 +69,7 @@ def is_current(client: Client, with_pdf: bool = True, digest: str | None = None,
 def portal_for(client: Client, with_history: bool = True) -> Portal:
     """The one path from a client folder to what the pages show: gather the evidence, assess it, and join
     the two for the templates. `with_history` adds the change log and the audit trail (Git, audit.log)."""
+    require_known(client.config, client.config_path)
     evidence = gather(client)
     assessment = assess(evidence)
     if not with_history:

@@ -144,6 +144,7 @@ def verify(path: Path) -> Verification:
 def run(client: Client) -> Result:
     """Build first when the outputs are older than their inputs, then write the dated, checked ZIP."""
     from generator.checks import assess, report
+    from generator.checks.actions import register
     from generator.commands.build import build, is_current
     from generator.evidence import gather
 
@@ -152,7 +153,9 @@ def run(client: Client) -> Result:
         result.say(f"Built {client.slug} first (the site or PDF was older than its inputs).")
         build(client, with_pdf=True)
     evidence = gather(client)
-    files = contents(client, report.as_json(assess(evidence), report.Locator(client.slug, evidence.snapshot)))
+    assessment = assess(evidence)
+    entries = register(assessment, evidence.config, evidence.now.date())
+    files = contents(client, report.as_json(assessment, report.Locator(client.slug, evidence.snapshot), entries))
     path = bundle_path(client, evidence.now)
     write(path, files, evidence.now.timetuple()[:6])
     result.say(f"{path} ({len(files)} files and a SHA-256 manifest)", "ok")

@@ -7,6 +7,7 @@ gathers the evidence and assesses it. Loads nothing of the rendering stack.
 from __future__ import annotations
 
 from generator.checks import REGISTRY, Severity, assess, report
+from generator.checks.actions import register, require_known
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS, InputError
 from generator.evidence import gather, isolation
@@ -28,16 +29,18 @@ def run(client: Client, format: str = "table", fail_on: str | None = None, only:
         unknown = [i for i in only if i not in known]
         if unknown:
             raise InputError([f"--only {', '.join(unknown)}: no such control (see `handover check --list`)"])
+    require_known(client.config, client.config_path)
     isolation.save(client.dir, isolation.compare(client.root, client.slug, snapshot.load(client.snapshot_dir)))
     evidence = gather(client)
     assessment = assess(evidence, only)
     findings, open_ = assessment.findings, assessment.open_findings
     locate = report.Locator(client.slug, evidence.snapshot)
+    entries = register(assessment, evidence.config, evidence.now.date())
     result = Result()
     if format == "json":
-        result.output = report.as_json(assessment, locate)
+        result.output = report.as_json(assessment, locate, entries)
     elif format == "csv":
-        result.output = report.as_csv(assessment, locate)
+        result.output = report.as_csv(assessment, locate, entries)
     elif format == "sarif":
         result.output = report.as_sarif(assessment, locate)
     else:

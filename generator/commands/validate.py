@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generator.checks.actions import references
 from generator.commands import Result
 from generator.errors import EXIT_INPUT, InputError
 from generator.store import snapshot
@@ -17,6 +18,8 @@ def run(clients: list[Client]) -> Result:
                 load()
             except InputError as exc:
                 problems += exc.problems
+        if not problems:
+            problems += references(c.config, c.config_path)
         for problem in problems:
             result.say(problem, "error")
         if problems:

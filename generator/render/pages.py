@@ -23,6 +23,7 @@ from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
 from generator.platforms import SPECS
+from generator.render import summary
 from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
@@ -66,6 +67,8 @@ def environment() -> jinja2.Environment:
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
+    env.globals.update(plural=summary.plural, listing=summary.listing, headline=summary.headline,
+                       sentences=summary.sentences, action=summary.action, verdicts=summary.VERDICTS)
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
     env.filters["span"] = lambda delta: Markup(format_span(delta))
@@ -199,7 +202,9 @@ def plan(portal: Portal) -> list[Page]:
             Page(view.runbook_page, view.workflow.name, "runbook.md.j2", {"view": view}, group=section_of[view.ref])
         )
     return [
-        Page("index.md", "Overview", "overview.md.j2"),
+        Page("index.md", "Executive summary", "summary.md.j2"),
+        Page("actions.md", "Action register", "actions.md.j2"),
+        Page("overview.md", "Overview", "overview.md.j2"),
         Page("architecture.md", "Architecture", "architecture.md.j2",
              {"maps": [(m, to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for m in maps]}),
         workflows,

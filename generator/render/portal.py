@@ -21,7 +21,9 @@ from generator.checks import (
     Control,
     Finding,
     Severity,
+    actions,
     gaps,
+    risks,
 )
 from generator.config import ClientConfig
 from generator.evidence import Evidence, facts
@@ -149,6 +151,8 @@ class Portal:
     isolation: object = None  # the last comparison with the other clients (generator.evidence.isolation)
     exports: dict = field(default_factory=dict)  # workflow ref → generator.store.exports.ExportInfo
     closeout: object = None  # generator.evidence.closeout.Checklist
+    actions: list = field(default_factory=list)  # generator.checks.actions.Entry: the action register
+    risks: list = field(default_factory=list)  # generator.checks.risks.Risk, highest first
 
     @cached_property
     def personal_flows(self) -> list:
@@ -220,6 +224,37 @@ class Portal:
     @property
     def open_findings(self) -> list[Finding]:
         return [f for f in self.findings if not f.muted]
+
+    @property
+    def open_incidents(self) -> list:
+        return [i for i in self.incidents if str(i.status) == "open"]
+
+    @property
+    def verdict(self) -> str:
+        return risks.verdict(self.risks, self.open_incidents)
+
+    def action_counts(self) -> dict[str, int]:
+        return actions.counts(self.actions)
+
+    def not_assessed_by_reason(self) -> list[tuple[str, list[Control]]]:
+        """Controls that could not be judged, grouped by why (one missing scope often stops several)."""
+        grouped: dict[str, list[Control]] = {}
+        for control in self.controls:
+            if control.status == NOT_ASSESSED:
+                for reason in (control.reason or "no reason recorded").split("; "):
+                    grouped.setdefault(reason, []).append(control)
+        return list(grouped.items())
+
+    def unread_platforms(self) -> list:
+        """Platforms client.yml names that no sync or import has read yet."""
+        read = {p.name for p in self.snapshot.platforms}
+        return [p for p in self.config.platforms if p.name not in read]
+
+    def run_totals(self) -> tuple[int, int, int]:
+        """(runs, failed runs, days) over the run windows of the snapshot."""
+        runs = self.snapshot.runs
+        days = max(((r.window_end - r.window_start).days for r in runs), default=0)
+        return sum(r.total for r in runs), sum(r.failed for r in runs), days
 
     def history(self, workflow_ref: str) -> list[tuple]:
         """(entry, what changed) for each change-log entry that touched this workflow, newest first."""
@@ -346,11 +381,13 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
             if ref in by_ref:
                 by_ref[ref].guides.append(runbook)
 
+    entries = actions.register(assessment, config, snapshot.meta.taken.date())
     areas = [AreaView(key, title, [c for c in assessment.controls if c.check.area == key]) for key, title in AREAS.items()]
     return Portal(config, snapshot, evidence.revision, findings, views, areas, list(assessment.controls),
                   list(authored_runbooks), list(incidents),
                   changelog=list(changelog), audit=list(audit), isolation=evidence.isolation,
-                  exports=evidence.exports or {}, closeout=checklist(evidence))
+                  exports=evidence.exports or {}, closeout=checklist(evidence),
+                  actions=entries, risks=risks.rank(evidence, assessment, entries))
 
 
 def finding_anchor(finding: Finding) -> str:
