@@ -74,8 +74,8 @@ def test_diff_covers_each_kind_of_change(repo):
     assert "step removed: “Alert finance: memo missing”" in changed["n8n:Refund05"]
     assert "step “Classify ticket” changed: operation classify text → summarise text" in changed["n8n:Tri4geAI03"]
     assert "trigger changed: kind webhook → app_event" in changed["make:4417"]
-    assert any("scopes of “Facebook Ads – marketing” changed: −ads_management, business_management" in c for c in data["credentials"])
-    assert any(c.startswith("added: “New key”") for c in data["credentials"])
+    assert "credential “Facebook Ads – marketing” scopes narrowed: −ads_management, business_management" in data["credentials"]
+    assert any(c.startswith("credential “New key” added") for c in data["credentials"])
     assert "Facebook lead ads → HubSpot: failing → healthy" in data["health"]
     assert any(f.startswith("MON-002") for f in data["findings_resolved"])  # no longer failing
     assert data["findings_persisting"] > 10

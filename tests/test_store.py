@@ -454,7 +454,7 @@ def test_a_damaged_change_log_entry_is_compared_again(repo):
     snapshot.save(snap, c.snapshot_dir)
     run_git(repo, "commit", "-qam", "Second sync")
     first = changelog.entries(c)
-    assert [e.subject for e in first] == ["Second sync", "First sync"]
+    assert [e.note for e in first] == ["Second sync", "First sync"]
     cached = sorted((c.build_dir / ".cache" / "changelog").iterdir())
     assert len(cached) == 2
     cached[0].write_bytes(cached[0].read_bytes()[:20])
