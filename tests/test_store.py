@@ -27,7 +27,7 @@ def run_git(root, *args):
 
 @pytest.fixture
 def repo(tmp_path):
-    copy_demo(tmp_path)
+    copy_demo(tmp_path, history=False)  # the change log from the copy's own commits
     run_git(tmp_path, "init", "-q")
     run_git(tmp_path, "add", "-A")
     run_git(tmp_path, "commit", "-qm", "First sync")

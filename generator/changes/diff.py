@@ -132,8 +132,12 @@ def _workflow_changes(old: Workflow, new: Workflow, calls: tuple[dict, dict] = (
     if old.edges != new.edges:
         changes.append("flow between steps changed")
     if old.settings != new.settings:
-        changes.append("settings changed")
-    return sorted(changes, key=lambda c: (not c.startswith(("renamed", "activated", "deactivated", "trigger", "schedule")), c))
+        what = [_describe(name, getattr(old.settings, name), getattr(new.settings, name))
+                for name in _fields_changed(old.settings, new.settings)]
+        changes.append(f"settings changed: {', '.join(what)}")
+    # What a reader looks for first: the workflow itself, then its steps, then the rest
+    order = (("renamed", "activated", "deactivated", "trigger", "schedule"), ("step added", "step removed"), ("step ",))
+    return sorted(changes, key=lambda c: (next((i for i, starts in enumerate(order) if c.startswith(starts)), 3), c))
 
 
 # client.yml's sections as the client would name them; any other section by its own name

@@ -49,7 +49,7 @@ def audit_detail(outcomes: list[Outcome], changed: bool) -> str:
     audit line is cut at 300 characters: the refs come first, the reasons are in the snapshot)."""
     parts = []
     for o in outcomes:
-        part = f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
+        part = f"{o.name}: {o.workflows} workflows, {o.runs_read:,} runs"
         if o.not_documented:
             part += f", not documented: {', '.join(line.split(' ', 1)[0] for line in o.not_documented)}"
         parts.append(part)

@@ -104,8 +104,7 @@ def activity(entry: dict) -> str:
     what = ACTIVITY.get(entry["command"], entry["command"].capitalize())
     if entry["result"] != "ok":
         return f"{what}: {entry['result']}"
-    detail = entry["detail"] if entry["command"] in ("sync", "import", "check", "build") else ""
-    return f"{what}: {detail}" if detail else what
+    return f"{what}: {entry['detail']}" if entry["detail"] else what
 
 
 def export(entries: list[dict], fmt: str) -> str:
