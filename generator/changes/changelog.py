@@ -29,6 +29,7 @@ from generator.store import snapshot as snapshot_store
 from generator.store.workspace import Client
 
 MAX_ENTRIES = 30
+FORMAT = 2  # of a cached entry: a change to what an entry holds or says is not read from an older cache
 PATHSPEC = [".", ":(exclude)audit.log", ":(exclude)history"]  # from the client folder
 
 
@@ -67,8 +68,14 @@ def _own(client: Client, commit: str) -> bool:
     return all(path.startswith(inside) for path in git.changed_files(client.dir, commit))
 
 
+def _findings_left(diff) -> list[str]:
+    """Findings resolved at controls that still fail elsewhere (a control resolved everywhere says it once)."""
+    whole = {c.split(" ", 1)[0] for c in diff.controls_resolved}
+    return [f for f in diff.findings_resolved if f.split(" ", 1)[0] not in whole]
+
+
 def _entry(client: Client, where: Client, commit: str, date: str, author: str, subject: str) -> Entry | None:
-    cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}.json"
+    cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}-{FORMAT}.json"
     cached = cache_entry.get(cache)
     if cached is not None:
         try:
@@ -95,7 +102,7 @@ def _entry(client: Client, where: Client, commit: str, date: str, author: str, s
             commit, date, headline(diff), diff.summary(), {c.ref: c.changes for c in diff.workflows_changed},
             sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
             sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}),
-            resolved=diff.controls_resolved + diff.findings_resolved,
+            resolved=diff.controls_resolved + _findings_left(diff),
             changes=diff.credentials + diff.records + [f"run health: {h}" for h in diff.health], **who)
     # A revision that changed nothing the client reads (a formatting edit) is cached as null: no entry.
     cache_entry.put(cache, json.dumps(entry.__dict__ if entry else None, ensure_ascii=False, sort_keys=True).encode())
