@@ -183,15 +183,23 @@ def records(earlier: Evidence, later: Evidence) -> list[str]:
     return out
 
 
-def headline(diff: Diff, limit: int = 3) -> str:
+def _grouped(items: list[str], noun: str, one) -> list[str]:
+    """One item each, or '3 workflows added' for several (their names are listed under the heading)."""
+    return [one(i) for i in items] if len(items) < 2 else [f"{len(items)} {noun}"]
+
+
+def headline(diff: Diff, limit: int = 2) -> str:
     """The change in a few words, for a change-log heading: the first changes by weight (workflows,
     credentials, records, controls, health), then how many more."""
-    items = [f"{w.rsplit(' (', 1)[0]} added" for w in diff.workflows_added]
-    items += [f"{w.rsplit(' (', 1)[0]} removed" for w in diff.workflows_removed]
+    name = lambda w: w.rsplit(" (", 1)[0]  # noqa: E731  "Name (ref)" → "Name"
+    items = _grouped(diff.workflows_added, "workflows added", lambda w: f"{name(w)} added")
+    items += _grouped(diff.workflows_removed, "workflows removed", lambda w: f"{name(w)} removed")
     for change in diff.workflows_changed:
         more = len(change.changes) - 1
         items.append(f"{change.name}: {change.changes[0]}" + (f" (and {more} more)" if more else ""))
-    items += [c.split(": ", 1)[0] if " scopes " in c else c for c in diff.credentials]
+    added = [c for c in diff.credentials if c.endswith(")") and "” added (" in c]
+    items += _grouped(added, "credentials added", lambda c: c.rsplit(" (", 1)[0])
+    items += [c.split(": ", 1)[0] for c in diff.credentials if c not in added]
     items += diff.records + [f"{c.split(' ', 1)[0]} resolved" for c in diff.controls_resolved] + diff.health
     if not items:
         return "No change to workflows, credentials or records"

@@ -36,7 +36,8 @@ from generator.store.yamlio import load_model
 
 FOLDER = "history"
 GENERATED = ("snapshot", "exports")  # what a sync writes; the rest of the client folder is written by hand
-LEFT_OUT = ("history", "audit.log", ".env", ".snapshot-new-", ".snapshot-old-")  # never part of a revision
+LEFT_OUT = {"history", "audit.log", ".env"}  # never part of a revision; nor what an interrupted write left
+TEMPORARY = (".snapshot-new-", ".snapshot-old-", ".env.")
 
 
 class Revision(Strict):
@@ -70,7 +71,7 @@ def revisions(client: Client) -> list[tuple[str, Revision]]:
 
 def _left_out(relative: str) -> bool:
     first = relative.split("/", 1)[0]
-    return any(first == name or first.startswith(name) for name in LEFT_OUT) or "__pycache__" in relative
+    return first in LEFT_OUT or first.startswith(TEMPORARY) or "__pycache__" in relative
 
 
 def _current(client: Client) -> dict[str, bytes]:
