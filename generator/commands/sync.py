@@ -10,15 +10,21 @@ from __future__ import annotations
 from generator.changes import changelog
 from generator.commands import Result
 from generator.connectors import Outcome, sync_client
-from generator.errors import HandoverError, InputError
+from generator.errors import GitError, HandoverError, InputError
 from generator.model import Snapshot
+from generator.store import git
 from generator.store import snapshot as snapshot_store
 from generator.store.workspace import Client
 
 
 def previous(client: Client) -> Snapshot | None:
-    """The snapshot before a sync or import, for the commit message (None when there is none or it
-    cannot be read: the sync says why, and the message counts everything as added)."""
+    """The snapshot before a sync or import, for the commit message (None when there is none, it
+    cannot be read — the sync says why, and the message counts everything as added — or nothing will
+    be committed because the folder is not in Git)."""
+    try:
+        git.toplevel(client.dir)
+    except GitError:
+        return None
     try:
         return snapshot_store.load(client.snapshot_dir) if (client.snapshot_dir / "meta.yml").exists() else None
     except InputError:
