@@ -265,3 +265,16 @@ def test_the_built_change_log_page_is_the_demos_engagement(tmp_path):
         assert internal not in page, internal
     refund = (c.site_dir / "workflows/n8n-Refund05.html").read_text()
     assert "step added: “Alert finance: memo missing”" in refund and "Maya Lindqvist" in refund
+
+
+def test_a_damaged_recorded_history_is_named_not_shortened(tmp_path):
+    from generator.errors import InputError
+
+    folder = copy_demo(tmp_path)
+    revision = folder / "history" / "2026-11-13" / "revision.yml"
+    revision.write_text(revision.read_text().replace("date: '2026-11-13T14:02:00+08:00'", "date: next week"))
+    with pytest.raises(InputError) as error:
+        changelog.entries(client("demo", tmp_path))
+    assert "history/2026-11-13/revision.yml:1: date" in error.value.problems[0]
+    result = runner.invoke(app, ["build", "demo", "--root", str(tmp_path), "--no-pdf"])
+    assert result.exit_code == 2 and "revision.yml:1: date" in result.output and "Traceback" not in result.output
