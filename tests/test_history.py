@@ -243,8 +243,10 @@ def test_the_recorded_audit_trail_is_the_engagements_and_says_nothing_internal(t
     assert words[2].startswith("Sync of the platforms: n8n production: 8 workflows, 4,045 runs")
     assert words[3] == "Incident record: INC-2026-003 opened: Nightly inventory sync timing out"
     shipped = (DEMO / "history" / "audit.log").read_text()
+    from . import fake_make, fake_zapier
+
     for internal in ("client.yml", "clients/", "HP_N8N_API_KEY", "HP_MAKE_API_TOKEN", "HP_ZAPIER_TOKEN", "handover ",
-                     "demo-n8n-key", "--"):
+                     "demo-n8n-key", fake_make.TOKEN, fake_zapier.TOKEN, "--"):
         assert internal not in shipped and internal not in " ".join(words), internal
     audit.record(c, "build", "ok", "3 pages")  # a build of the copy is kept, not shown (it would change the next)
     assert audit.shown(c) == records and audit.read(c)[-1]["detail"] == "3 pages"
