@@ -19,7 +19,7 @@ demo: $(STAMP)
 	./scripts/system-deps.sh
 	$(BIN)/handover build demo
 
-## Regenerate clients/demo/snapshot/ and exports/ by syncing the seed (tests/fixtures/demo/) from the fake APIs
+## Regenerate clients/demo/snapshot/, exports/ and history/ by syncing the seed (tests/fixtures/demo/) from the fake APIs
 demo-data: $(STAMP)
 	$(BIN)/python scripts/regenerate-demo.py
 

@@ -50,6 +50,12 @@ def console(stderr: bool = False) -> Console:
 
 ClientArg = Annotated[str | None, typer.Argument(help="Client folder name under clients/, e.g. `demo`.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every client under clients/, each on its own.")]
+CommitOpt = Annotated[bool, typer.Option(
+    "--commit/--no-commit", help="Commit the snapshot and exports it wrote (only those files) when the client "
+                                 "folder is in Git.")]
+MessageOpt = Annotated[str | None, typer.Option(
+    "--message", "-m", help="The commit's message (default: one saying what changed, per platform).",
+    show_default=False)]
 RootOpt = Annotated[
     Path | None,
     typer.Option("--root", help="Folder that holds clients/ (default: $HANDOVER_ROOT or the current folder).",
@@ -193,14 +199,17 @@ def sync(
         "--platform", help="Only this platform of client.yml (its name or kind, e.g. `n8n`).")] = None,
     window_days: Annotated[int | None, typer.Option(
         "--window-days", min=1, max=365, help="Days of run history to read (default: client.yml, else 30).")] = None,
+    commit: CommitOpt = True,
+    message: MessageOpt = None,
     root: RootOpt = None,
 ):
     """Pull workflows, credentials (metadata only), users, settings and run statistics from each platform
     in client.yml into `clients/<client>/snapshot/`.
 
     API keys are read from the environment variables client.yml names (or a `.env` kept out of Git).
-    Nothing is written unless every platform was read: a failure leaves the snapshot as it was.
-    Then review with `git diff` / `handover diff`, commit, and `handover build`.
+    Nothing is written unless every platform was read: a failure leaves the snapshot as it was. A sync
+    that changed the snapshot commits it (the client's snapshot and exports, nothing else) when the
+    client folder is in Git; `--no-commit` leaves it for you to review with `handover diff` and commit.
     """
     from generator.commands import sync as command
 
@@ -209,7 +218,8 @@ def sync(
 
     def work():
         with display:
-            return command.run(clients, platform=platform, window_days=window_days, progress=progress)
+            return command.run(clients, platform=platform, window_days=window_days, progress=progress,
+                               commit=commit, message=message)
 
     execute(work)
 
@@ -228,12 +238,15 @@ def import_exports(
     replace: Annotated[bool, typer.Option(
         "--replace", help="Let a workflow in the files replace a different one that has the same id (by default "
                           "it gets an id of its own, reported).")] = False,
+    commit: CommitOpt = True,
+    message: MessageOpt = None,
     root: RootOpt = None,
 ):
     """Import exported workflow files into the snapshot: for clients without API access, or to add
     workflows from another instance. Workflows in the files are added or updated; others stay.
 
-    Secrets found in the files are redacted before anything is written and reported by location.
+    Secrets found in the files are redacted before anything is written and reported by location. The
+    snapshot and exports are committed when the client folder is in Git (`--no-commit`: not).
     """
     from generator.commands import imports as command
 
@@ -242,7 +255,8 @@ def import_exports(
 
     def work():
         with display:
-            return command.run(clients[0], platform, list(files), keep_literals, replace, progress)
+            return command.run(clients[0], platform, list(files), keep_literals, replace, progress,
+                               commit=commit, message=message)
 
     execute(work, clients, "import")
 

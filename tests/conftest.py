@@ -33,9 +33,15 @@ HOSTILE_NAMES = [
 ]
 
 
-def copy_demo(root: Path, slug: str = "demo") -> Path:
+def copy_demo(root: Path, slug: str = "demo", history: bool = True) -> Path:
+    """The demo under `root`; without its recorded history (`history=False`) its change log is whatever
+    Git says of the copy."""
     target = root / "clients" / slug
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("audit.log"))  # local, git-ignored
+    left_out = {"audit.log"} | (set() if history else {"history"})  # audit.log: local, git-ignored
+
+    def ignore(folder, names):  # only the demo's own audit.log: history/audit.log is the recorded one
+        return left_out & set(names) if folder == str(DEMO) else set()
+    shutil.copytree(DEMO, target, ignore=ignore)
     if slug != "demo":
         text = (target / "client.yml").read_text().replace("slug: demo", f"slug: {slug}")
         (target / "client.yml").write_text(text)

@@ -144,7 +144,7 @@ steps: ["n8n:Ord3rSync01#n4"]
 
 @pytest.fixture
 def repo(tmp_path):
-    folder = copy_demo(tmp_path)
+    folder = copy_demo(tmp_path, history=False)  # runbooks judged against this repository's commits
     shutil.rmtree(folder / "runbooks")
     (folder / "runbooks").mkdir()
     (folder / "runbooks/orders.md").write_text(RUNBOOK)

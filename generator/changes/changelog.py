@@ -1,8 +1,16 @@
-"""The change log: one entry per commit that changed the client's snapshot, newest first.
+"""The change log: the engagement's history, one entry per revision of the client's folder, newest first.
 
-Each entry compares the snapshot at the commit with the one at its parent. A commit never changes, so
-its comparison is cached under build/<client>/.cache/changelog/ by commit hash: a rebuild only
-compares commits it has not seen.
+The history is the client folder's own: its recorded revisions (`history/`, replayed into a private
+repository by `store.history`) when it carries them, else the Git commits that changed the client
+folder (its snapshot, exports or hand-written records; not the audit log). A commit that changed only
+code never changes the client folder, so it never appears. Each entry compares the folder at the
+commit with the folder at its parent and says what changed in the client's words (workflows, steps,
+credentials, engagement facts, incidents, runbooks, controls resolved); the commit's message and author
+are shown only for a commit that changed nothing outside the client folder (a sync, an import, the
+consultant's own edit), never for a commit that also changed code.
+
+A commit never changes, so its comparison is cached under build/<client>/.cache/changelog/ by commit
+hash: a rebuild only compares commits it has not seen.
 """
 
 from __future__ import annotations
@@ -11,72 +19,153 @@ import json
 from dataclasses import dataclass, field
 
 from generator import __version__
-from generator.changes.diff import compare
+from generator.changes.diff import compare, headline
 from generator.errors import GitError, InputError
 from generator.evidence import gather
+from generator.model import Snapshot
 from generator.store import cache as cache_entry
-from generator.store import git
+from generator.store import git, history
+from generator.store import snapshot as snapshot_store
 from generator.store.workspace import Client
 
 MAX_ENTRIES = 30
+FORMAT = 2  # of a cached entry: a change to what an entry holds or says is not read from an older cache
+PATHSPEC = [".", ":(exclude)audit.log", ":(exclude)history"]  # from the client folder
 
 
 @dataclass
 class Entry:
     commit: str
-    date: str  # ISO 8601, as Git recorded it
-    author: str
-    subject: str
+    date: str  # ISO 8601, as Git recorded it (with the zone it was made in)
+    title: str  # what changed, in a few words
     summary: str
     workflows: dict[str, list[str]]  # workflow ref → what changed in it
     added: list[str]
     removed: list[str]
+    author: str | None = None  # None for a commit that also changed files outside the client folder
+    note: str | None = None  # the commit's message, on the same condition
     first: bool = False  # the first snapshot: everything in it counts as added
     resolved: list[str] = field(default_factory=list)  # controls that turned from fail to pass, findings resolved
+    changes: list[str] = field(default_factory=list)  # credentials, records and health, in the client's words
+
+
+def source(client: Client) -> Client:
+    """Where the client's history is: the replay of its recorded revisions, or the client itself."""
+    return history.replay(client) if history.recorded(client) else client
 
 
 def _commits(client: Client) -> list[tuple[str, str, str, str]]:
     try:
-        return git.commits(client.dir, "snapshot", MAX_ENTRIES)
+        return git.commits(client.dir, PATHSPEC, MAX_ENTRIES)
     except GitError:  # not in Git, or no commit yet: no change log
         return []
 
 
-def _entry(client: Client, commit: str, date: str, author: str, subject: str) -> Entry:
-    cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}.json"
+def _own(client: Client, commit: str) -> bool:
+    """The commit changed nothing outside the client folder (a sync, an import, an edit of its records)."""
+    top = git.toplevel(client.dir)
+    inside = client.dir.resolve().relative_to(top).as_posix() + "/"
+    return all(path.startswith(inside) for path in git.changed_files(client.dir, commit))
+
+
+def _findings_left(diff) -> list[str]:
+    """Findings resolved at controls that still fail elsewhere (a control resolved everywhere says it once)."""
+    whole = {c.split(" ", 1)[0] for c in diff.controls_resolved}
+    return [f for f in diff.findings_resolved if f.split(" ", 1)[0] not in whole]
+
+
+def _entry(client: Client, where: Client, commit: str, date: str, author: str, subject: str) -> Entry | None:
+    cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}-{FORMAT}.json"
     cached = cache_entry.get(cache)
     if cached is not None:
         try:
-            return Entry(**json.loads(cached))
+            found = json.loads(cached)
+            return Entry(**found) if found else None
         except (ValueError, TypeError):  # written by another version: compare again
             pass
-    after = gather(client, commit)
+    after = gather(where, commit)
     new = after.snapshot
     try:
-        before = gather(client, f"{commit}^")
+        before = gather(where, f"{commit}^")
     except GitError:
-        before = None  # the first snapshot (or the client folder did not exist yet)
+        before = None  # the first revision (or the client folder did not exist yet)
+    own = _own(where, commit)
+    who = {"author": author if own else None, "note": subject if own else None}
     if before is None:
-        entry = Entry(commit, date, author, subject, f"first snapshot: {len(new.workflows)} workflows",
-                      {}, [w.ref for w in new.workflows], [], first=True)
+        count = len(new.workflows)
+        entry = Entry(commit, date, f"First snapshot: {count} workflow{'s' if count != 1 else ''}",
+                      f"first snapshot: {count} workflows", {}, [w.ref for w in new.workflows], [], first=True, **who)
     else:
         old = before.snapshot
         diff = compare(before, after)
-        entry = Entry(commit, date, author, subject, diff.summary(),
-                      {c.ref: c.changes for c in diff.workflows_changed},
-                      sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
-                      sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}),
-                      resolved=diff.controls_resolved + diff.findings_resolved)
-    cache_entry.put(cache, json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True).encode())
+        entry = None if diff.empty else Entry(
+            commit, date, headline(diff), diff.summary(), {c.ref: c.changes for c in diff.workflows_changed},
+            sorted({w.ref for w in new.workflows} - {w.ref for w in old.workflows}),
+            sorted({w.ref for w in old.workflows} - {w.ref for w in new.workflows}),
+            resolved=diff.controls_resolved + _findings_left(diff),
+            changes=diff.credentials + diff.records + [f"run health: {h}" for h in diff.health], **who)
+    # A revision that changed nothing the client reads (a formatting edit) is cached as null: no entry.
+    cache_entry.put(cache, json.dumps(entry.__dict__ if entry else None, ensure_ascii=False, sort_keys=True).encode())
     return entry
 
 
 def entries(client: Client) -> list[Entry]:
-    """The change log, newest first; empty outside Git. A commit whose snapshot cannot be read is skipped."""
+    """The change log, newest first; empty outside Git. A commit whose folder cannot be read is skipped."""
+    where = source(client)  # a damaged recorded history is an InputError naming its file, not a shorter log
     found = []
-    for commit, date, author, subject in _commits(client):
+    for commit, date, author, subject in _commits(where):
         try:
-            found.append(_entry(client, commit, date, author, subject))
+            entry = _entry(client, where, commit, date, author, subject)
         except InputError:  # GitError included: a commit whose client folder cannot be read
             continue
+        if entry is not None:
+            found.append(entry)
     return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Recording a sync or import: the commit each one makes
+
+
+def _counts(before: Snapshot | None, after: Snapshot, kinds: set) -> str:
+    old = {w.ref: w for w in (before.workflows if before else []) if w.platform in kinds}
+    new = {w.ref: w for w in after.workflows if w.platform in kinds}
+    parts = []
+    for count, word in ((len(new.keys() - old.keys()), "added"), (len(old.keys() - new.keys()), "removed"),
+                        (sum(old[r] != new[r] for r in old.keys() & new.keys()), "changed")):
+        if count:
+            parts.append(f"{count} workflow{'s' if count != 1 else ''} {word}")
+    return ", ".join(parts) or "no workflow changed"
+
+
+def commit_message(activity: str, platforms: list[tuple[str, object]], before: Snapshot | None, after: Snapshot,
+                   note: str | None = None) -> str:
+    """The message a sync or import commits with: 'Sync of n8n production and Make (EU1): 2 workflows
+    changed', each platform's part below it when there are several; the consultant's `note`, if given,
+    is the subject and this the body."""
+    names = [name for name, _ in platforms]
+    told = (f"{activity} of {' and '.join(filter(None, [', '.join(names[:-1]), names[-1]]))}: "
+            f"{_counts(before, after, {kind for _, kind in platforms})}")
+    lines = [f"{name}: {_counts(before, after, {kind})}" for name, kind in platforms] if len(platforms) > 1 else []
+    note = (note or "").strip()
+    body = ([told] if note else []) + lines
+    return (note or told) + ("\n\n" + "\n".join(body) if body else "")
+
+
+def record(client: Client, activity: str, platforms: list[tuple[str, object]], before: Snapshot | None,
+           note: str | None = None) -> str:
+    """Commit what a sync or import wrote (the client's snapshot and exports, nothing else: no other
+    client's files, no other staged change), when the client folder is in a Git work tree. Returns a
+    line for the consultant: the commit, why there was none, or why it failed (the snapshot is written
+    either way)."""
+    try:
+        git.toplevel(client.dir)
+    except GitError:
+        return "the client folder is not in Git: nothing committed"
+    try:
+        after = snapshot_store.load(client.snapshot_dir)
+        made = git.commit_paths(client.dir, ["snapshot", "exports"],
+                                commit_message(activity, platforms, before, after, note))
+    except GitError as exc:
+        return f"the snapshot was written but not committed: {exc.problems[0]}"
+    return f"committed as {made}" if made else "nothing new to commit"

@@ -34,12 +34,13 @@ class Diff:
     findings_persisting: int = 0
     controls_resolved: list[str] = field(default_factory=list)  # fail → pass
     controls_changed: list[str] = field(default_factory=list)  # every other change of a control's status
+    records: list[str] = field(default_factory=list)  # the hand-written records: engagement facts, incidents, runbooks
 
     @property
     def empty(self) -> bool:
         return not (self.workflows_added or self.workflows_removed or self.workflows_changed or self.credentials
                     or self.health or self.findings_new or self.findings_resolved or self.findings_unjudged
-                    or self.controls_resolved or self.controls_changed)
+                    or self.controls_resolved or self.controls_changed or self.records)
 
     def summary(self) -> str:
         """One line: what a change-log entry says."""
@@ -52,6 +53,8 @@ class Diff:
             parts.append(f"{len(self.credentials)} credential change{'s' if len(self.credentials) != 1 else ''}")
         if self.health:
             parts.append(f"health changed for {len(self.health)}")
+        if self.records:
+            parts.append(f"{len(self.records)} record{'s' if len(self.records) != 1 else ''} updated")
         if self.findings_new or self.findings_resolved:
             parts.append(f"findings +{len(self.findings_new)} / −{len(self.findings_resolved)}")
         if self.controls_resolved:
@@ -83,7 +86,15 @@ def _describe(name: str, before, after) -> str:
     return name.replace("_", " ")
 
 
-def _workflow_changes(old: Workflow, new: Workflow) -> list[str]:
+def _call(ref: str | None, names: dict[str, str]) -> str:
+    return f"“{names[ref]}”" if ref in names else (ref or "none")
+
+
+def _workflow_changes(old: Workflow, new: Workflow, calls: tuple[dict, dict] = ({}, {}),
+                      names: tuple[dict, dict] = ({}, {})) -> list[str]:
+    """What changed in one workflow. `calls` are the workflows each step starts on either side (step id →
+    ref, `Snapshot.calls`) and `names` the workflow names: a call is compared by what it resolves to, not
+    by how the snapshot recorded it (a ref then, a webhook's fingerprints now)."""
     changes = []
     if old.name != new.name:
         changes.append(f"renamed from “{old.name}”")
@@ -109,14 +120,94 @@ def _workflow_changes(old: Workflow, new: Workflow) -> list[str]:
         changes.append(f"step removed: “{old_steps[step_id].name}”")
     for step_id in sorted(old_steps.keys() & new_steps.keys()):
         before, after = old_steps[step_id], new_steps[step_id]
-        if before != after:
-            what = [_describe(name, getattr(before, name), getattr(after, name)) for name in _fields_changed(before, after)]
+        what = [_describe(name, getattr(before, name), getattr(after, name))
+                for name in _fields_changed(before, after, exclude={"calls", "target"})]
+        was, now = calls[0].get(step_id), calls[1].get(step_id)
+        if was != now:
+            what.append(f"starts {_call(was, names[0])} → {_call(now, names[1])}")
+        elif before.target and after.target and before.target != after.target:
+            what.append("address called changed")
+        if what:
             changes.append(f"step “{after.name}” changed: {', '.join(what)}")
     if old.edges != new.edges:
         changes.append("flow between steps changed")
     if old.settings != new.settings:
-        changes.append("settings changed")
-    return sorted(changes, key=lambda c: (not c.startswith(("renamed", "activated", "deactivated", "trigger", "schedule")), c))
+        what = [_describe(name, getattr(old.settings, name), getattr(new.settings, name))
+                for name in _fields_changed(old.settings, new.settings)]
+        changes.append(f"settings changed: {', '.join(what)}")
+    # What a reader looks for first: the workflow itself, then its steps, then the rest
+    order = (("renamed", "activated", "deactivated", "trigger", "schedule"), ("step added", "step removed"), ("step ",))
+    return sorted(changes, key=lambda c: (next((i for i, starts in enumerate(order) if c.startswith(starts)), 3), c))
+
+
+# client.yml's sections as the client would name them; any other section by its own name
+SECTIONS = {
+    "client": "client details", "engagement": "engagement", "contacts": "contacts", "escalation": "escalation path",
+    "response_targets": "response targets", "alerts": "alert channels", "retention": "retention policy",
+    "compliance": "compliance frameworks", "processors": "approved processors", "personal_data": "personal data",
+    "change_process": "change process", "platforms": "platforms", "connected_as": "how connections are made",
+    "credential_scopes": "what credentials grant", "mutes": "accepted risks", "attestations": "attestations",
+    "rotation": "credential rotation policy", "thresholds": "monitoring thresholds",
+    "narrative": "architecture notes", "document": "document details", "actions": "action register",
+}
+
+
+def records(earlier: Evidence, later: Evidence) -> list[str]:
+    """What changed in the hand-written records, in the client's words: the engagement facts (by
+    section), incidents (recorded, resolved, updated) and runbooks (written, updated, withdrawn)."""
+    out = []
+    before, after = earlier.config, later.config
+    sections = [SECTIONS.get(name, name.replace("_", " ")) for name in type(after).model_fields
+                if getattr(before, name) != getattr(after, name)]
+    if sections:
+        out.append("engagement facts updated: " + ", ".join(sections))
+    old = {i.id: i for i in earlier.incidents}
+    for incident in sorted(later.incidents, key=lambda i: i.id):
+        was = old.get(incident.id)
+        if was is None:
+            out.append(f"incident {incident.id} recorded: {incident.title} ({incident.status.value})")
+        elif was.status != incident.status:
+            out.append(f"incident {incident.id} {incident.status.value}: {incident.title}")
+        elif (was.header, was.body) != (incident.header, incident.body):
+            out.append(f"incident {incident.id} updated: {incident.title}")
+    out += [f"incident {i} withdrawn" for i in sorted(old.keys() - {i.id for i in later.incidents})]
+    old_books = {r.path.name: r for r in earlier.runbooks}
+    new_books = {r.path.name: r for r in later.runbooks}
+    for name in sorted(new_books):
+        book, was = new_books[name], old_books.get(name)
+        if was is None:
+            out.append(f"runbook written: “{book.title}”")
+        elif (was.header, was.body) != (book.header, book.body):
+            out.append(f"runbook updated: “{book.title}”")
+    out += [f"runbook withdrawn: “{old_books[name].title}”" for name in sorted(old_books.keys() - new_books.keys())]
+    return out
+
+
+def _grouped(items: list[str], noun: str, one) -> list[str]:
+    """One item each, or '3 workflows added' for several (their names are listed under the heading)."""
+    return [one(i) for i in items] if len(items) < 2 else [f"{len(items)} {noun}"]
+
+
+def headline(diff: Diff, limit: int = 2) -> str:
+    """The change in a few words, for a change-log heading: the first changes by weight (workflows,
+    credentials, records, controls, health), then how many more."""
+    name = lambda w: w.rsplit(" (", 1)[0]  # noqa: E731  "Name (ref)" → "Name"
+    items = _grouped(diff.workflows_added, "workflows added", lambda w: f"{name(w)} added")
+    items += _grouped(diff.workflows_removed, "workflows removed", lambda w: f"{name(w)} removed")
+    for change in diff.workflows_changed:
+        more = len(change.changes) - 1
+        items.append(f"{change.name}: {change.changes[0]}" + (f" (and {more} more)" if more else ""))
+    added = [c for c in diff.credentials if c.endswith(")") and "” added (" in c]
+    items += _grouped(added, "credentials added", lambda c: c.rsplit(" (", 1)[0])
+    items += [c.split(": ", 1)[0] for c in diff.credentials if c not in added]
+    items += diff.records + [f"{c.split(' ', 1)[0]} resolved" for c in diff.controls_resolved] + diff.health
+    if not items:
+        return "No change to workflows, credentials or records"
+    text = "; ".join(items[:limit])
+    if len(items) > limit:
+        rest = len(items) - limit
+        text += f"; {rest} more change{'s' if rest != 1 else ''}"
+    return text[:1].upper() + text[1:]
 
 
 def compare(earlier: Evidence, later: Evidence) -> Diff:
@@ -127,26 +218,28 @@ def compare(earlier: Evidence, later: Evidence) -> Diff:
     old_by, new_by = {w.ref: w for w in old.workflows}, {w.ref: w for w in new.workflows}
     diff.workflows_added = [f"{new_by[r].name} ({r})" for r in sorted(new_by.keys() - old_by.keys())]
     diff.workflows_removed = [f"{old_by[r].name} ({r})" for r in sorted(old_by.keys() - new_by.keys())]
+    names = ({w.ref: w.name for w in old.workflows}, {w.ref: w.name for w in new.workflows})
     for ref in sorted(old_by.keys() & new_by.keys()):
-        changes = _workflow_changes(old_by[ref], new_by[ref])
+        changes = _workflow_changes(old_by[ref], new_by[ref], (old.calls(old_by[ref]), new.calls(new_by[ref])), names)
         if changes:
             diff.workflows_changed.append(WorkflowChange(ref, new_by[ref].name, changes))
 
     old_creds, new_creds = {c.ref: c for c in old.credentials}, {c.ref: c for c in new.credentials}
     for ref in sorted(new_creds.keys() - old_creds.keys()):
-        diff.credentials.append(f"added: “{new_creds[ref].name}” ({', '.join(new_creds[ref].scopes) or 'no scopes'})")
+        diff.credentials.append(f"credential “{new_creds[ref].name}” added ({', '.join(new_creds[ref].scopes) or 'no scopes'})")
     for ref in sorted(old_creds.keys() - new_creds.keys()):
-        diff.credentials.append(f"removed: “{old_creds[ref].name}”")
+        diff.credentials.append(f"credential “{old_creds[ref].name}” removed")
     for ref in sorted(old_creds.keys() & new_creds.keys()):
         before, after = old_creds[ref], new_creds[ref]
         if before.scopes != after.scopes:
             gained, lost = sorted(set(after.scopes) - set(before.scopes)), sorted(set(before.scopes) - set(after.scopes))
             detail = "; ".join(x for x in (f"+{', '.join(gained)}" if gained else "", f"−{', '.join(lost)}" if lost else "") if x)
-            diff.credentials.append(f"scopes of “{after.name}” changed: {detail}")
+            how = "narrowed" if not gained else "widened" if not lost else "changed"
+            diff.credentials.append(f"credential “{after.name}” scopes {how}: {detail}")
         elif before.name != after.name:
-            diff.credentials.append(f"renamed: “{before.name}” → “{after.name}”")
+            diff.credentials.append(f"credential “{before.name}” renamed to “{after.name}”")
         elif before.expires != after.expires:
-            diff.credentials.append(f"expiry of “{after.name}” changed")
+            diff.credentials.append(f"credential “{after.name}” expiry changed")
 
     for ref in sorted(old_by.keys() & new_by.keys()):
         was = health(old_by[ref], old.runs_for(ref), old.meta.taken, config.thresholds)
@@ -154,6 +247,7 @@ def compare(earlier: Evidence, later: Evidence) -> Diff:
         if was != now:
             diff.health.append(f"{new_by[ref].name}: {was.value} → {now.value}")
 
+    diff.records = records(earlier, later)
     before, after = assess(earlier), assess(later)
     old_findings = {f.id: f for f in before.findings}
     new_findings = {f.id: f for f in after.findings}
@@ -199,7 +293,7 @@ def as_text(diff: Diff, title: str) -> str:
             lines.append(f"  ~ {change.name} ({change.ref})")
             lines += [f"      {c}" for c in change.changes]
         lines.append("")
-    for heading, items in (("Credentials", diff.credentials), ("Run health", diff.health),
+    for heading, items in (("Credentials", diff.credentials), ("Run health", diff.health), ("Records", diff.records),
                            ("Controls resolved", diff.controls_resolved), ("Controls changed", diff.controls_changed),
                            ("New findings", diff.findings_new), ("Resolved findings", diff.findings_resolved),
                            ("Findings no longer assessed", diff.findings_unjudged)):

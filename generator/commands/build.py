@@ -74,7 +74,8 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
     assessment = assess(evidence)
     if not with_history:
         return build_portal(evidence, assessment)
-    return build_portal(evidence, assessment, changelog.entries(client), audit.shown(client))
+    trail = [entry | {"activity": audit.activity(entry)} for entry in audit.shown(client)]
+    return build_portal(evidence, assessment, changelog.entries(client), trail)
 
 
 def _pdf_context(portal: Portal, client: Client) -> dict:

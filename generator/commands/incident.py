@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from generator.commands import Result
@@ -31,7 +32,8 @@ def new(client: Client, title: str, severity: str, workflows: list[str], owner: 
                             owner or client.config.engagement.consultant.name, when.astimezone(UTC).replace(microsecond=0))
     result = Result().say(f"Created {path}", "ok")
     result.say("Fill in the sections; set acknowledged, resolved and summary_sent in its header as they happen.")
-    return result.record(client, "incident", "ok", f"created {path.name}")
+    ident = re.match(r"INC-\d{4}-\d+", path.name).group(0)  # the record's id (its file name is for the consultant)
+    return result.record(client, "incident", "ok", f"{ident} opened: {title}")
 
 
 def listing(client: Client) -> Result:

@@ -1,14 +1,34 @@
 """`handover sync`: each platform of client.yml into the client's snapshot and native exports.
 
-Nothing is written unless every platform was read; one client's failure does not stop the next.
+Nothing is written unless every platform was read; one client's failure does not stop the next. A
+sync that changed the snapshot is committed (its snapshot and exports only) when the client folder is
+in Git, unless told not to.
 """
 
 from __future__ import annotations
 
+from generator.changes import changelog
 from generator.commands import Result
 from generator.connectors import Outcome, sync_client
-from generator.errors import HandoverError
+from generator.errors import GitError, HandoverError, InputError
+from generator.model import Snapshot
+from generator.store import git
+from generator.store import snapshot as snapshot_store
 from generator.store.workspace import Client
+
+
+def previous(client: Client) -> Snapshot | None:
+    """The snapshot before a sync or import, for the commit message (None when there is none, it
+    cannot be read — the sync says why, and the message counts everything as added — or nothing will
+    be committed because the folder is not in Git)."""
+    try:
+        git.toplevel(client.dir)
+    except GitError:
+        return None
+    try:
+        return snapshot_store.load(client.snapshot_dir) if (client.snapshot_dir / "meta.yml").exists() else None
+    except InputError:
+        return None
 
 
 def summary(result: Result, outcomes: list[Outcome]) -> None:
@@ -35,16 +55,18 @@ def audit_detail(outcomes: list[Outcome], changed: bool) -> str:
     audit line is cut at 300 characters: the refs come first, the reasons are in the snapshot)."""
     parts = []
     for o in outcomes:
-        part = f"{o.name}: {o.workflows} workflows, {o.runs_read} runs"
+        part = f"{o.name}: {o.workflows} workflows, {o.runs_read:,} runs"
         if o.not_documented:
             part += f", not documented: {', '.join(line.split(' ', 1)[0] for line in o.not_documented)}"
         parts.append(part)
     return "; ".join(parts) + ("" if changed else "; no change")
 
 
-def run(clients: list[Client], platform: str | None = None, window_days: int | None = None, progress=None) -> Result:
+def run(clients: list[Client], platform: str | None = None, window_days: int | None = None, progress=None,
+        commit: bool = True, message: str | None = None) -> Result:
     result = Result()
     for c in clients:
+        before = previous(c) if commit else None
         try:
             outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
         except HandoverError as exc:
@@ -60,5 +82,9 @@ def run(clients: list[Client], platform: str | None = None, window_days: int | N
         result.say(f"Synced {c.slug} → {c.snapshot_dir}" if changed else
                    f"Synced {c.slug}: no change since the last sync; no file was written", "ok")
         summary(result, outcomes)
+        if changed and commit:
+            kinds = {p.name: p.kind for p in c.config.platforms}
+            result.say(changelog.record(c, "Sync", [(o.name, kinds.get(o.name)) for o in outcomes], before, message),
+                       "note")
         result.record(c, "sync", "ok", audit_detail(outcomes, changed))
     return result

@@ -19,7 +19,7 @@ from generator.evidence import isolation as isolation_report
 from generator.evidence.runbooks import Runbook, load_authored, what_changed
 from generator.model import Snapshot
 from generator.store import exports as export_files
-from generator.store import git
+from generator.store import git, history
 from generator.store import snapshot as store
 from generator.store.workspace import Client
 
@@ -45,15 +45,18 @@ class Evidence:
 def gather(client: Client, revision: str | None = None) -> Evidence:
     """The evidence for `client` in the working tree, or as committed at `revision`."""
     if revision is None:
+        if history.recorded(client):  # its history is the recorded one: runbooks are judged against that
+            return _read(client, client.revision(), history.replay(client), at="HEAD")
         return _read(client, client.revision(), None)
     with tempfile.TemporaryDirectory(prefix="handover-rev-") as tmp:
         past = git.client_at(client, revision, Path(tmp))
         return _read(past, revision, client)
 
 
-def _read(client: Client, revision_label: str, live: Client | None) -> Evidence:
+def _read(client: Client, revision_label: str, live: Client | None, at: str | None = None) -> Evidence:
     """Read one client folder. `live` is the working client when `client` is a copy taken from Git (then
-    runbook staleness is judged against the runbook's last commit at that revision)."""
+    runbook staleness is judged against the runbook's last commit at that revision, or at `at`), or the
+    replay of a recorded history."""
     config = client.config
     snap = store.load(client.snapshot_dir)
     runbooks = load_authored(client.runbooks_dir)
@@ -61,7 +64,7 @@ def _read(client: Client, revision_label: str, live: Client | None) -> Evidence:
         path = (live.runbooks_dir / runbook.path.name) if live else runbook.path
         snapshot_dir = live.snapshot_dir if live else client.snapshot_dir
         runbook.changes = what_changed(runbook, snap, snapshot_dir, path=path,
-                                       at=revision_label if live else None)
+                                       at=(at or revision_label) if live else None)
     exported = export_files.index(client.dir, [w.ref for w in snap.workflows])
     return Evidence(config=config, snapshot=snap, revision=revision_label,
                     incidents=tuple(incident_records.load(client.incidents_dir)), runbooks=tuple(runbooks),

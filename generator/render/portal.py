@@ -261,7 +261,7 @@ class Portal:
         out = []
         for entry in self.changelog:
             if workflow_ref in entry.added:
-                out.append((entry, ["added"]))
+                out.append((entry, ["in the first snapshot" if entry.first else "added"]))
             elif workflow_ref in entry.workflows:
                 out.append((entry, entry.workflows[workflow_ref]))
         return out
@@ -353,17 +353,11 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
             )
         )
     by_ref = {v.ref: v for v in views}
-    webhooks = [(w.ref, w.trigger.webhook.address) for w in snapshot.workflows
-                if w.trigger.webhook and w.trigger.webhook.address]
     for v in views:
-        for step in v.workflow.steps:
-            # A step starts another workflow explicitly (sub-workflow, "run a scenario"), or by calling
-            # its webhook: matched by fingerprints of the URL or path, never by the address itself.
-            target = step.calls or next((ref for ref, address in webhooks
-                                         if ref != v.ref and address.matches(step.target)), None)
+        for step_id, target in snapshot.calls(v.workflow).items():
             if target not in by_ref:
                 continue
-            v.step_calls[step.id] = target
+            v.step_calls[step_id] = target
             if by_ref[target].workflow not in v.calls:
                 v.calls.append(by_ref[target].workflow)
                 by_ref[target].called_by.append(v.workflow)

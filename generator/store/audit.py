@@ -1,7 +1,9 @@
 """The audit trail: `clients/<client>/audit.log`, one JSON object per line, append-only.
 
 Every sync, import, build, check and incident record appends what was done, by whom, when, on which
-snapshot revision, and the result. Existing lines are never rewritten.
+snapshot revision, and the result. Existing lines are never rewritten. A client folder that carries
+its recorded history (`history/`, see store.history) carries the audit records of that history too, in
+`history/audit.log`: they come first, then the folder's own.
 """
 
 from __future__ import annotations
@@ -21,8 +23,14 @@ from generator.store.yamlio import read_text
 
 FIELDS = ("time", "user", "command", "client", "revision", "result", "detail")
 # Records the portal shows: what changed the data or judged it. Build records stay in the log but are
-# not rendered, or every build would change the next one's output.
+# not rendered, or every build would change the next one's output; the builds of a recorded history
+# are shown (they do not change).
 SHOWN = {"sync", "import", "check", "incident"}
+RECORDED = "history/audit.log"
+# What each command did, in the client's words (the portal shows no command lines)
+ACTIVITY = {"sync": "Sync of the platforms", "import": "Import of exported workflows", "check": "Security baseline check",
+            "build": "Handover site and PDF built", "incident": "Incident record", "bundle": "Hand-over bundle made",
+            "health": "Health check of the workflows"}
 MAX_LOG_BYTES = 256 * 1024 * 1024  # years of records; a bigger file is not one this tool wrote
 
 
@@ -55,9 +63,13 @@ def record(client: Client, command: str, result: str, detail: str = "") -> dict:
 
 
 def read(client: Client) -> list[dict]:
-    """Every record, oldest first. A line that is not a record with every field is an InputError naming
-    the line: the trail is evidence, and a damaged one is said so rather than shown with gaps."""
-    path = client.audit_path
+    """Every record, oldest first: the recorded history's, then the folder's own."""
+    return _read(client.dir / RECORDED) + _read(client.audit_path)
+
+
+def _read(path) -> list[dict]:
+    """A line that is not a record with every field is an InputError naming the line: the trail is
+    evidence, and a damaged one is said so rather than shown with gaps."""
     if not path.exists():
         return []
     entries = []
@@ -81,7 +93,18 @@ def read(client: Client) -> list[dict]:
 
 def shown(client: Client, limit: int | None = 100) -> list[dict]:
     """The records the portal and the bundle show, newest first (the newest `limit`; None: all)."""
-    return [e for e in reversed(read(client)) if e.get("command") in SHOWN][:limit]
+    recorded = _read(client.dir / RECORDED)
+    own = [e for e in _read(client.audit_path) if e.get("command") in SHOWN]
+    return list(reversed(recorded + own))[:limit]
+
+
+def activity(entry: dict) -> str:
+    """What a record says was done, in words for the client: the activity and, when it succeeded, its
+    counts (a failure's detail can name files and settings: it stays in the consultant's export)."""
+    what = ACTIVITY.get(entry["command"], entry["command"].capitalize())
+    if entry["result"] != "ok":
+        return f"{what}: {entry['result']}"
+    return f"{what}: {entry['detail']}" if entry["detail"] else what
 
 
 def export(entries: list[dict], fmt: str) -> str:

@@ -1,7 +1,9 @@
 """The one Git wrapper: every Git command the tool runs goes through `run()`.
 
-Snapshots are committed on every sync, so Git is the history of what was built. Read-only: nothing
-here writes to the repository. One timeout, one failure convention: a failing command raises
+Snapshots are committed on every sync, so Git is the history of what was built. Two functions write:
+`commit_paths()` (a sync or import committing the files it wrote, and nothing else) and `replay()` (a
+recorded history replayed into a private repository of its own). One timeout, one failure convention:
+a failing command raises
 `GitError` (an input error: it is about the user's folder or revision); `NotInGit` when the folder is
 not in a repository or Git is not installed, which callers that work without Git catch explicitly.
 
@@ -12,6 +14,7 @@ and from then on only the resolved object id is passed, after `--end-of-options`
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -21,12 +24,14 @@ TIMEOUT = 60  # seconds; a local read that takes longer is stuck (a lock, a netw
 _NOT_A_REPO = ("not a git repository", "not in a git directory")
 
 
-def run(folder: Path, *args: str, binary: bool = False) -> str | bytes:
-    """Git's output for `git <args>` run in `folder`; GitError (NotInGit) when it fails."""
+def run(folder: Path, *args: str, binary: bool = False, env: dict | None = None) -> str | bytes:
+    """Git's output for `git <args>` run in `folder` (`env`: variables added to the environment);
+    GitError (NotInGit) when it fails."""
     if not folder.is_dir():
         raise GitError(f"{folder}: no such folder")
     try:
-        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, timeout=TIMEOUT)
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, timeout=TIMEOUT,
+                              env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise NotInGit("git is not installed (or not on PATH)") from None
     except subprocess.TimeoutExpired:
@@ -129,10 +134,69 @@ def describe(folder: Path) -> str:
     return last + (" + uncommitted changes" if dirty else "")
 
 
-def commits(folder: Path, pathspec: str, limit: int) -> list[tuple[str, str, str, str]]:
-    """The newest `limit` commits that changed `pathspec`: (hash, ISO date, author, subject)."""
-    out = run(folder, "log", f"-{limit}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", pathspec)
+def commits(folder: Path, pathspec: list[str], limit: int) -> list[tuple[str, str, str, str]]:
+    """The newest `limit` commits of the first-parent line that changed `pathspec` (relative to
+    `folder`; Git pathspecs, exclusions included): (hash, ISO date, author, subject)."""
+    out = run(folder, "log", "--first-parent", f"-{limit}", "--format=%H%x1f%aI%x1f%an%x1f%s", "--", *pathspec)
     return [tuple(line.split("\x1f", 3)) for line in out.splitlines() if line.count("\x1f") == 3]
+
+
+def changed_files(folder: Path, commit: str) -> list[str]:
+    """The files `commit` (a resolved id) changed against its first parent, from the top of the
+    repository; every file for a root commit."""
+    if not commit or commit.startswith("-"):
+        raise GitError(f"'{commit}' is not a resolved commit id")
+    return run(folder, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-m", "--first-parent",
+               commit).splitlines()
+
+
+def _identity(name: str, email: str, date: str | None) -> dict:
+    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
+    if date:
+        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    return env
+
+
+def commit_paths(folder: Path, paths: list[str], message: str) -> str | None:
+    """Commit the current state of `paths` (relative to `folder`) and nothing else: what is staged
+    elsewhere stays staged and uncommitted. The short hash of the new commit, or None when the paths
+    hold no change. The author is the user's own Git identity."""
+    present = [p for p in paths if (folder / p).exists() or run(folder, "ls-files", "--", p).strip()]
+    if not present:
+        return None
+    run(folder, "add", "--all", "--", *present)
+    if not run(folder, "diff", "--cached", "--name-only", "--", *present).strip():
+        return None
+    run(folder, "commit", "--quiet", "-m", message, "--only", "--", *present)  # the repository's hooks apply
+    return run(folder, "rev-parse", "--short", "HEAD").strip()
+
+
+def replay(folder: Path, revisions) -> list[str]:
+    """A new repository in `folder` (emptied first) with one commit per revision, oldest first: each
+    revision is (files: {relative path: bytes}, date ISO 8601, author name, author e-mail, message) and
+    its commit holds exactly those files. Fixed dates and identities: the same revisions give the same
+    commit ids on every machine. Returns the commit ids."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    # No user or system configuration, no hooks, no signing: the ids depend on the revisions alone.
+    quiet = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    run(folder, "init", "--quiet", "--initial-branch=history", env=quiet)
+    ids, previous = [], set()
+    for files, date, name, email, message in revisions:
+        for relative in previous - files.keys():
+            (folder / relative).unlink()
+        for relative, data in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        previous = set(files)
+        run(folder, "add", "--all", ".", env=quiet)
+        run(folder, "-c", "commit.gpgsign=false", "-c", "core.hooksPath=" + os.devnull, "commit", "--quiet",
+            "--allow-empty", "-m", message, env=quiet | _identity(name, email, date))
+        ids.append(run(folder, "rev-parse", "HEAD").strip())
+    return ids
 
 
 def archive(folder: Path, commit: str, relative: str) -> bytes:
