@@ -19,6 +19,7 @@ from generator.checks import assess
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
 from generator.evidence import gather
+from generator.formats import local_time
 from generator.render import pdf, site
 from generator.render.pages import Page, write_docs
 from generator.render.pages import register as register_pages
@@ -85,7 +86,7 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
         "author": consultant.company or consultant.name,
         "consultant": consultant.name + (f", {consultant.company}" if consultant.company else ""),
         "engagement": engagement,
-        "taken": f"{portal.now:%d %b %Y, %H:%M} UTC",
+        "taken": local_time(portal.now, config.client.timezone),
         "taken_iso": portal.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "revision": portal.revision,
         "platforms": ", ".join(portal.platforms_in_use()) or "none yet",

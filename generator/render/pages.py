@@ -21,12 +21,12 @@ from markupsafe import Markup
 from generator import __version__
 from generator.checks import AREAS
 from generator.evidence.personal import approved, retention_for
-from generator.formats import format_duration, format_rate, format_span
+from generator.formats import local_time
 from generator.platforms import SPECS
 from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
-from generator.render.text import FILTERS, md
+from generator.render.text import filters, md
 from generator.store import switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml
@@ -53,7 +53,8 @@ def _as_markup(fn):
     return lambda *args, **kwargs: Markup(fn(*args, **kwargs))
 
 
-def environment() -> jinja2.Environment:
+def environment(tz: str | None = None) -> jinja2.Environment:
+    """The Jinja environment of the pages; times shown in the client's zone `tz`."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "site"),
         finalize=_finalize,
@@ -63,12 +64,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
+    env.filters.update({name: _as_markup(fn) for name, fn in filters(tz).items()})
     env.filters["authored"] = lambda text: Markup(text or "")
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
-    env.filters["duration"] = lambda ms: Markup(format_duration(ms))
-    env.filters["rate"] = lambda rate: Markup(format_rate(rate))
-    env.filters["span"] = lambda delta: Markup(format_span(delta))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
@@ -354,7 +352,7 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "docs_dir": "docs",
         "site_dir": "site",
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
-        f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
+        f"for {portal.config.client.name} · snapshot {local_time(portal.now, portal.config.client.timezone)} · revision {portal.revision}",
         "nav": nav_entries(pages),
         "exclude_docs": PRINT_ONLY + "\n",
     }
@@ -367,7 +365,7 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
     pages = plan(portal)
-    env = environment()
+    env = environment(portal.config.client.timezone)
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten([*pages, *extra]):
