@@ -101,12 +101,12 @@ def test_rotation_against_the_clients_policy():
     assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
     cred.updated = snap.meta.taken - timedelta(days=400)
     hit = [f for f in evaluate(config, snap) if f.check.id == "ACCESS-007" and f.location == "n8n:cred-slack"]
-    assert hit and "400 days before the snapshot: outside the 365-day rotation policy" in hit[0].evidence
+    assert hit and "400 days before the snapshot: outside the rotation policy of 1 year" in hit[0].evidence
     # the demo's Stripe and NetSuite keys date from June and July: outside the quarterly rule
     config, snap = demo()
     late = {f.location: f.evidence for f in evaluate(config, snap) if f.check.id == "ACCESS-007"}
     assert set(late) == {"n8n:cred-stripe", "n8n:cred-netsuite"}  # Make reports no date for make:88120
-    assert "unchanged since 2026-07-14, 136 days before the snapshot: outside the 90-day" in late["n8n:cred-stripe"]
+    assert "unchanged since 2026-07-14, 136 days before the snapshot: outside the rotation policy of 3 months" in late["n8n:cred-stripe"]
     relaxed = config.model_copy(update={"rotation": config.rotation.model_copy(update={"stricter": []})})
     assert not [f for f in evaluate(relaxed, snap) if f.check.id == "ACCESS-007"]
     cred = snap.credential("n8n:cred-stripe")

@@ -91,7 +91,7 @@ def filters(tz: str | None = None) -> dict:
     return {
         "ext_link": ext_link, "md": md, "md_block": md_block, "code": code, "anchor": anchor,
         "when": lambda value: when(value, tz), "day": lambda value: day(value, tz),
-        "number": formats.number, "count": formats.count, "plural": formats.plural,
+        "number": formats.number, "counted": formats.count, "plural": formats.plural,
         "duration": formats.format_duration, "span": formats.format_span, "days": formats.days,
         "bytes": formats.format_bytes, "rate": formats.format_rate,
     }
