@@ -48,10 +48,12 @@ def over_broad_scopes(ctx: Context):
         writes = [s for s in credential.scopes if WRITE.search(s)] if read_only else []
         flagged = sorted(set(broad) | set(writes))
         if flagged:
-            need = "only read" if read_only else "use it"
+            one = len(uses) == 1
+            need = ("only reads" if one else "only read") if read_only else ("uses it" if one else "use it")
             yield Hit(
                 credential.ref,
-                f"grants {', '.join(flagged)}; the {count(len(uses), 'step')} that {need} do not need "
+                f"grants {', '.join(flagged)}; the {count(len(uses), 'step')} that {need} "
+                f"{'does' if one else 'do'} not need "
                 f"{'write or admin' if read_only else 'admin or full'} access",
             )
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, Pass, Severity, check
-from generator.formats import count
+from generator.formats import days
 
 # control key in client.yml → (check id, area, title, what it covers)
 ATTESTED = {
@@ -39,7 +39,7 @@ def _register(control: str, check_id: str, area: str, title: str, covers: str):
         if age > ctx.thresholds.attestation_days:
             yield Hit(f"attestation:{control}",
                       f"last attested {newest.date} by {newest.by}, {age} days before the snapshot "
-                      f"(limit {count(ctx.thresholds.attestation_days, 'day')})", label="attestation")
+                      f"(limit {days(ctx.thresholds.attestation_days)})", label="attestation")
         else:
             yield Pass(f"attestation:{control}", f"attested {newest.date} by {newest.by}: {newest.statement}",
                        label="attestation")
