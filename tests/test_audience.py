@@ -177,3 +177,26 @@ def test_the_consultant_report_has_what_the_client_pages_leave_out(tmp_path):
     assert "Record it under <code>attestations</code> in client.yml" in report  # the setting to change
     assert not (c.site_dir).exists() and not c.pdf_path.exists()  # the report alone: no client site or PDF
     assert build_report(c).report == c.build_dir / "consultant" / "report.html"
+
+
+def test_the_glossary_lists_only_the_terms_the_pages_use():
+    from generator.render.pages import glossary_terms
+
+    assert [t["term"] for t in glossary_terms("A webhook starts it; p95 of 3 s.")] == ["p50, p95 (run duration)",
+                                                                                     "Webhook"]
+    assert glossary_terms("nothing technical here") == []
+    assert not glossary_terms("the purpose of it")  # 'RPO' inside a word is no term
+
+
+@pytest.mark.slow
+def test_the_glossary_is_in_the_site_and_the_pdf(demo_build):
+    c, _ = demo_build
+    page = visible_text((c.site_dir / "glossary.html").read_text())
+    for term in ("p50, p95 (run duration)", "Scope", "Webhook", "Error workflow, error handler", "Credential, connection",
+                 "Execution, run, task", "Trigger", "Incident severity (critical, high, standard)"):
+        assert term in page, term
+    reader = pypdf.PdfReader(c.pdf_path)
+    outline = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert outline[-1] == "Glossary"  # near the end: the last chapter
+    last = " ".join(" ".join((p.extract_text() or "") for p in reader.pages[-3:]).split())
+    assert "p50, p95 (run duration)" in last and "The median run duration" in last

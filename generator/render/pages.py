@@ -29,7 +29,7 @@ from generator.render.portal import Portal, WorkflowView, finding_anchor, incide
 from generator.render.text import filters, md
 from generator.store import switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
-from generator.store.yamlio import atomic_write, dump_yaml
+from generator.store.yamlio import atomic_write, dump_yaml, read_yaml
 
 
 @dataclass
@@ -200,7 +200,18 @@ def plan(portal: Portal) -> list[Page]:
         Page("patching.md", "Patching & updates", "patching.md.j2"),
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
         Page("changelog.md", "Change log", "changelog.md.j2"),
+        Page("glossary.md", "Glossary", GLOSSARY),
     ]
+
+
+GLOSSARY = "glossary.md.j2"  # rendered after every other page: it lists the terms they use
+
+
+def glossary_terms(text: str) -> list[dict]:
+    """The terms of templates/site/glossary.yml that `text` (the other pages) uses, alphabetically."""
+    terms = read_yaml(TEMPLATES_DIR / "site" / "glossary.yml").data
+    used = [t for t in terms if re.search(t.get("match") or re.escape(t["term"]), text, re.I)]
+    return sorted(used, key=lambda t: t["term"].casefold())
 
 
 def register(portal: Portal) -> tuple[Page, dict[str, str]]:
@@ -368,8 +379,12 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
     env = environment(portal.config.client.timezone)
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
-        for page in flatten([*pages, *extra]):
+        bodies = []
+        for page in sorted(flatten([*pages, *extra]), key=lambda p: p.template == GLOSSARY):  # stable: glossary last
+            if page.template == GLOSSARY:
+                page.extra["terms"] = glossary_terms("\n".join(bodies))
             body = render_page(env, portal, page)
+            bodies.append(body)
             atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
