@@ -13,6 +13,7 @@ import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
@@ -20,8 +21,9 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.checks import AREAS
+from generator.config import minutes
 from generator.evidence.personal import approved, retention_for
-from generator.formats import local_time
+from generator.formats import format_span, local_time
 from generator.platforms import SPECS
 from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
@@ -66,6 +68,8 @@ def environment(tz: str | None = None) -> jinja2.Environment:
     )
     env.filters.update({name: _as_markup(fn) for name, fn in filters(tz).items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    # An agreed period from client.yml ('15m', '1d') in the one duration format.
+    env.filters["agreed"] = lambda text: Markup(format_span(timedelta(minutes=minutes(text))))
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
