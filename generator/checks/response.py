@@ -165,7 +165,8 @@ def missed_escalation(ctx: Context):
     severity=Severity.medium,
     rationale="A runbook written for a workflow that has since been renamed, re-triggered or re-credentialed "
     "sends the client's team down the wrong path in an incident.",
-    remediation="Read the runbook against the current workflow page, update it, and commit the change.",
+    remediation="Read the runbook against the current workflow page and have the consultant update it.",
+    consultant="Edit the guide under runbooks/ and commit it; its edit date then postdates the workflow's change.",
 )
 def stale_runbook(ctx: Context):
     if not ctx.runbooks:
