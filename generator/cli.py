@@ -270,6 +270,11 @@ def validate(client: ClientArg = None, all_clients: AllOpt = False, root: RootOp
     execute(lambda: command.run(clients))
 
 
+class Audience(StrEnum):
+    client = "client"
+    consultant = "consultant"
+
+
 @app.command()
 def build(
     client: ClientArg = None,
@@ -281,13 +286,17 @@ def build(
     pdf_detail: Annotated[bool, typer.Option(
         "--pdf-detail", help="The full PDF (a chapter per workflow) even above document.pdf_detail_threshold "
                              "workflows in client.yml, where it is otherwise the summary edition.")] = False,
+    audience: Annotated[Audience, typer.Option(
+        "--audience",
+        help="client: the site and PDF, which name no tool internals. consultant: the consultant report "
+             "(`build/<client>/consultant/report.html`): keys' variables, client.yml keys to change, commands.")] = Audience.client,
 ):
     """Build the site (`build/<client>/site/`) and the PDF (`build/<client>/<client>-handover.pdf`).
 
     Reads only `clients/<client>/` and the templates; no network. Strict: a broken link, anchor or image
     fails the build. A client whose inputs have not changed since its last build is skipped (`--force`
     rebuilds). With `--all`, each client builds in its own process, two at a time; one client's failure
-    does not stop the others.
+    does not stop the others. `--audience consultant` writes the consultant report instead.
     """
     from generator.commands import build as command
 
@@ -296,6 +305,8 @@ def build(
     def work():
         if check:
             return command.run(clients, with_pdf=pdf, check=True, pdf_detail=pdf_detail)
+        if audience == Audience.consultant:
+            return command.run(clients, audience="consultant")
         with console(stderr=True).status(f"Building {clients[0].slug}: pages, site and PDF…" if len(clients) == 1
                         else f"Building {len(clients)} clients, two at a time…"):
             return command.run(clients, with_pdf=pdf, force=force, pdf_detail=pdf_detail)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -99,6 +100,17 @@ class ClientInfo(Strict):
     industry: str | None = Field(default=None, description="One line, for the overview.")
     logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG), "
                              "e.g. assets/logo.svg.")
+    timezone: str = Field(default="UTC", description="The client's time zone (IANA name, e.g. Asia/Singapore): "
+                          "every time on the site and in the PDF is shown in it, with the zone named.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone name, e.g. Asia/Singapore or Europe/Berlin") from None
+        return value
 
     @field_validator("logo")
     @classmethod

@@ -37,7 +37,7 @@ def test_expiry_uses_snapshot_time_and_threshold():
     assert "ACCESS-005" not in ids(evaluate(config, snap), "make:88125")
     cred.expires = snap.meta.taken - timedelta(days=1)
     hit = [f for f in evaluate(config, snap) if f.check.id == "ACCESS-005" and f.location == "make:88125"]
-    assert hit and "expired 1 day(s) ago" in hit[0].evidence
+    assert hit and "expired 1 day ago" in hit[0].evidence
 
 
 def test_mutes_apply_until_they_expire():
@@ -101,12 +101,12 @@ def test_rotation_against_the_clients_policy():
     assert "ACCESS-007" not in ids(evaluate(config, snap), "n8n:cred-slack")
     cred.updated = snap.meta.taken - timedelta(days=400)
     hit = [f for f in evaluate(config, snap) if f.check.id == "ACCESS-007" and f.location == "n8n:cred-slack"]
-    assert hit and "400 days before the snapshot: outside the 365-day rotation policy" in hit[0].evidence
+    assert hit and "400 days before the snapshot: outside the rotation policy of 1 year" in hit[0].evidence
     # the demo's Stripe and NetSuite keys date from June and July: outside the quarterly rule
     config, snap = demo()
     late = {f.location: f.evidence for f in evaluate(config, snap) if f.check.id == "ACCESS-007"}
     assert set(late) == {"n8n:cred-stripe", "n8n:cred-netsuite"}  # Make reports no date for make:88120
-    assert "unchanged since 2026-07-14, 136 days before the snapshot: outside the 90-day" in late["n8n:cred-stripe"]
+    assert "unchanged since 2026-07-14, 136 days before the snapshot: outside the rotation policy of 3 months" in late["n8n:cred-stripe"]
     relaxed = config.model_copy(update={"rotation": config.rotation.model_copy(update={"stricter": []})})
     assert not [f for f in evaluate(relaxed, snap) if f.check.id == "ACCESS-007"]
     cred = snap.credential("n8n:cred-stripe")
@@ -175,7 +175,7 @@ def test_platform_audit_and_gaps_become_findings():
     n8n.not_collected = [NotCollected(section="run statistics", reason="the key lacks execution:list")]
     assessment = judge(config, snap)
     found = assessment.findings
-    assert any(f.check.id == "PLAT-001" and "Outdated instance (2 location(s))" in f.evidence for f in found)
+    assert any(f.check.id == "PLAT-001" and "Outdated instance (2 locations)" in f.evidence for f in found)
     assert any(f.check.id == "PLAT-002" and "execution:list" in f.evidence for f in found)
     # run statistics missing: the controls that read them cannot pass, they are not assessed (or fail)
     idle = assessment.control("MON-004")
@@ -192,12 +192,12 @@ def test_one_fact_from_two_sources_is_one_finding():
                  AuditFinding(section="Nodes risk report", title="Code nodes", locations=1)]
     found = evaluate(config, snap)
     patch = [f for f in found if f.check.id == "PATCH-001"]
-    assert len(patch) == 1 and "security audit reports it too (“Outdated instance”, 2 time(s))" in patch[0].evidence
+    assert len(patch) == 1 and "security audit reports it too (“Outdated instance”, 2 times)" in patch[0].evidence
     audit = [f for f in found if f.check.id == "PLAT-001"]
-    assert [f.evidence for f in audit] == ["Nodes risk report: Code nodes (1 location(s))"]
+    assert [f.evidence for f in audit] == ["Nodes risk report: Code nodes (1 location)"]
     n8n.updates = []
     audit = [f for f in evaluate(config, snap) if f.check.id == "PLAT-001"]
-    assert len(audit) == 2 and "Outdated instance (2 location(s)); Instance risk report: Outdated instance" in \
+    assert len(audit) == 2 and "Outdated instance (2 locations); Instance risk report: Outdated instance" in \
         next(f.evidence for f in audit if "Outdated" in f.evidence)  # the same place twice: one finding
 
 
@@ -212,7 +212,7 @@ def test_isolation_with_nothing_to_compare_is_not_assessed():
     assert alone.control("ISO-001").reason == "nothing to compare: this is the only client in the workspace"
     compared = judge(config, snap, isolation=IsolationReport(compared=snap.meta.taken, other_clients=2))
     assert compared.control("ISO-001").status == "pass"
-    assert "in common with the 2 other client(s)" in compared.control("ISO-001").passes[0].evidence
+    assert "in common with the 2 other clients" in compared.control("ISO-001").passes[0].evidence
 
 
 def test_every_control_has_one_status_and_passes_carry_evidence():

@@ -63,6 +63,8 @@ CASES = [
     ("url-with-token-as-target", lambda t: t.replace('target: "#automation-alerts"',
                                                      'target: "https://alerts.acme.io/in?token=Q7lmZp2Ns8Kd4Vb6"'),
      "alerts[0].target", "secret in its query (?token=", "target: \"https://alerts"),
+    ("unknown-time-zone", lambda t: t.replace("timezone: Asia/Singapore", "timezone: Mars/Olympus"), "client.timezone",
+     "IANA time zone", "timezone: Mars/Olympus"),
 ]
 
 

@@ -163,7 +163,7 @@ def test_each_alert_kind_is_sent_once_then_recovers(acme, webhook, mailbox):
     assert mail["To"] == "ops@acme.example" and "3 alerts" in mail["Subject"] and "got slower" in mail.get_payload()
 
     again = health(acme, "--notify")  # nothing new: nothing sent
-    assert "nothing new to report (3 alert(s) still open)" in again.output and len(webhook.bodies) == 1
+    assert "nothing new to report (3 alerts still open)" in again.output and len(webhook.bodies) == 1
 
     change(acme, **{"n8n:orders": stats("n8n:orders", taken)})  # orders healthy again
     recovered = health(acme, "--notify")
@@ -171,7 +171,7 @@ def test_each_alert_kind_is_sent_once_then_recovers(acme, webhook, mailbox):
     assert "recovered: n8n workflow “Orders” is failing" in webhook.bodies[1]["text"]
     # the same assessment as `check`: the control that failed when the alert went out now passes
     assert "✓ resolved: MON-002 Active workflow failing above the threshold" in webhook.bodies[1]["text"]
-    assert "(2 earlier alert(s) still open)" in webhook.bodies[1]["text"]
+    assert "(2 earlier alerts still open)" in webhook.bodies[1]["text"]
     state = (acme / "clients/acme/health.yml").read_text()
     assert "n8n:orders:failing" not in state and "n8n:stock:stopped" in state
     assert "MON-002: pass" in state and "MON-004: fail" in state

@@ -72,7 +72,7 @@ def test_48_hour_summary(tmp_path):
     assert hits(late, "INC-001") and "no summary sent" in hits(late, "INC-001")[0].evidence
     sent_late = _with(tmp_path / "b", status="resolved", acknowledged=TAKEN - timedelta(hours=90), resolved=resolved,
                       summary_sent=resolved + timedelta(hours=60))
-    assert "summary sent 2.5 days after" in hits(sent_late, "INC-001")[0].evidence
+    assert "summary sent 2 days 12 h after" in hits(sent_late, "INC-001")[0].evidence
     on_time = _with(tmp_path / "c", status="resolved", acknowledged=TAKEN - timedelta(hours=90), resolved=resolved,
                     summary_sent=resolved + timedelta(hours=20))
     assert not hits(on_time, "INC-001")
@@ -99,10 +99,10 @@ def test_response_targets(tmp_path):
     slow = _with(tmp_path / "a", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=40),
                  resolved=detected + timedelta(hours=6), status="resolved", summary_sent=detected + timedelta(hours=8),
                  escalated=[{"level": 2, "at": detected + timedelta(minutes=10)}])
-    assert "first response 2026-11-25 06:40 UTC, after 0.7 h (target 15m)" in hits(slow, "INC-003")[0].evidence
-    assert "restored 2026-11-25 12:00 UTC, after 6.0 h (target 4h)" in hits(slow, "INC-004")[0].evidence
+    assert "first response 2026-11-25 14:40 (UTC+8), after 40 min (target 15 min)" in hits(slow, "INC-003")[0].evidence
+    assert "restored 2026-11-25 20:00 (UTC+8), after 6 h (target 4 h)" in hits(slow, "INC-004")[0].evidence
     # level 3 is due after 2h for a critical incident not restored by then
-    assert "level 3 (Management) due 2026-11-25 08:00 UTC, not escalated" in hits(slow, "INC-005")[0].evidence
+    assert "level 3 (Management) due 2026-11-25 16:00 (UTC+8), not escalated" in hits(slow, "INC-005")[0].evidence
     fast = _with(tmp_path / "b", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=10),
                  resolved=detected + timedelta(hours=1), status="resolved", summary_sent=detected + timedelta(hours=8),
                  escalated=[{"level": 2, "at": detected + timedelta(minutes=10)}])
@@ -110,7 +110,7 @@ def test_response_targets(tmp_path):
     late_told = _with(tmp_path / "c", severity="critical", detected=detected, acknowledged=detected + timedelta(minutes=10),
                       resolved=detected + timedelta(hours=1), status="resolved",
                       escalated=[{"level": 2, "at": detected + timedelta(minutes=50)}])
-    assert "level 2 (Automation lead) due 2026-11-25 06:15 UTC, escalated 2026-11-25 06:50 UTC" in \
+    assert "level 2 (Automation lead) due 2026-11-25 14:15 (UTC+8), escalated 2026-11-25 14:50 (UTC+8)" in \
         hits(late_told, "INC-005")[0].evidence
 
 
@@ -118,10 +118,10 @@ def test_open_incident_past_its_targets(tmp_path):
     # high: acknowledge within 1h, restore within 1d, level 2 after 1d; still open at the snapshot
     detected = TAKEN - timedelta(hours=59)
     still_open = _with(tmp_path / "a", detected=detected)
-    assert "no first response yet (due 2026-11-24 20:00 UTC)" in hits(still_open, "INC-003")[0].evidence
-    assert "still open at the snapshot (2026-11-27 06:00 UTC), 2.5 days later (target 1d, due 2026-11-25 19:00 UTC)" \
+    assert "no first response yet (due 2026-11-25 04:00 (UTC+8))" in hits(still_open, "INC-003")[0].evidence
+    assert "still open at the snapshot (2026-11-27 14:00 (UTC+8)), 2 days 11 h later (target 1 day, due 2026-11-26 03:00 (UTC+8))" \
         in hits(still_open, "INC-004")[0].evidence
-    assert "level 2 (Automation lead) due 2026-11-25 19:00 UTC, not escalated" in hits(still_open, "INC-005")[0].evidence
+    assert "level 2 (Automation lead) due 2026-11-26 03:00 (UTC+8), not escalated" in hits(still_open, "INC-005")[0].evidence
     recent = _with(tmp_path / "b", detected=TAKEN - timedelta(minutes=30))
     assert not hits(recent, "INC-003") and not hits(recent, "INC-004") and not hits(recent, "INC-005")
 

@@ -18,7 +18,7 @@ from pydantic import Field
 from generator.checks import FAIL, PASS
 from generator.config import ClientConfig
 from generator.evidence.run_health import is_idle, trend
-from generator.formats import format_duration, format_rate
+from generator.formats import count, format_duration, format_rate
 from generator.model import Snapshot, Strict, Timestamp
 from generator.store.yamlio import atomic_write, load_model, model_to_yaml
 
@@ -135,7 +135,7 @@ def message(client_name: str, todo: Plan) -> tuple[str, str]:
     lines = [f"⚠ {a.text}" for a in todo.new] + [f"✓ recovered: {s.text}" for s in todo.recovered]
     lines += [f"✓ resolved: {r}" for r in todo.resolved]
     if todo.still_open:
-        lines.append(f"({len(todo.still_open)} earlier alert(s) still open)")
+        lines.append(f"({count(len(todo.still_open), 'earlier alert')} still open)")
     return subject, "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import IntEnum
 
 from generator.config import ClientConfig, Mute
+from generator.formats import local_time
 from generator.model import Snapshot
 
 
@@ -48,6 +49,9 @@ class Check:
     rationale: str
     remediation: str
     mode: str = "automated"  # or "attested": evidence comes from client.yml
+    # What the consultant changes to act on it (a client.yml key, a command): the consultant report's
+    # text, never the client's pages, whose `remediation` is worded for the client.
+    consultant: str = ""
     # Evidence kinds the check reads that a sync may leave incomplete (see GAP_KINDS): when one was not
     # fully collected and nothing failed, the control is not assessed.
     needs: tuple[str, ...] = ()
@@ -160,6 +164,10 @@ class Context:
     @property
     def thresholds(self):
         return self.config.thresholds
+
+    def time(self, moment: datetime) -> str:
+        """A time as the client reads it: in the client's zone, the zone named."""
+        return local_time(moment, self.config.client.timezone)
 
     def label(self, location_ref: str) -> str:
         workflow = self.snapshot.workflow(location_ref)

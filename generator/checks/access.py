@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
+from generator.formats import count
 from generator.model import Access, TriggerKind, WebhookAuth
 
 # Scopes that grant more than one resource's read access: admin, full, wildcard or write/manage.
@@ -47,10 +48,12 @@ def over_broad_scopes(ctx: Context):
         writes = [s for s in credential.scopes if WRITE.search(s)] if read_only else []
         flagged = sorted(set(broad) | set(writes))
         if flagged:
-            need = "only read" if read_only else "use it"
+            one = len(uses) == 1
+            need = ("only reads" if one else "only read") if read_only else ("uses it" if one else "use it")
             yield Hit(
                 credential.ref,
-                f"grants {', '.join(flagged)}; the {len(uses)} step(s) that {need} do not need "
+                f"grants {', '.join(flagged)}; the {count(len(uses), 'step')} that {need} "
+                f"{'does' if one else 'do'} not need "
                 f"{'write or admin' if read_only else 'admin or full'} access",
             )
         else:
@@ -74,7 +77,7 @@ def shared_credentials(ctx: Context):
         if len(workflows) >= 4:
             yield Hit(credential.ref, f"used by {len(workflows)} workflows")
         elif workflows:
-            yield Pass(credential.ref, f"used by {len(workflows)} workflow(s) (limit 3)")
+            yield Pass(credential.ref, f"used by {count(len(workflows), 'workflow')} (limit 3)")
 
 
 @check(
@@ -116,7 +119,7 @@ def unused(ctx: Context):
         if not credential.used_by:
             yield Hit(credential.ref, f"no workflow step uses it; scopes: {', '.join(credential.scopes) or 'none'}")
         else:
-            yield Pass(credential.ref, f"used by {len(credential.used_by)} step(s)")
+            yield Pass(credential.ref, f"used by {count(len(credential.used_by), 'step')}")
 
 
 @check(
@@ -133,8 +136,8 @@ def expiring(ctx: Context):
     for credential in ctx.snapshot.credentials:
         if credential.expires and credential.expires <= horizon:
             days = (credential.expires - ctx.now).days
-            when = f"expired {-days} day(s) ago" if days < 0 else f"expires in {days} day(s)"
-            yield Hit(credential.ref, f"{when} ({credential.expires:%Y-%m-%d}); used by {len(credential.used_by)} step(s)")
+            when = f"expired {count(-days, 'day')} ago" if days < 0 else f"expires in {count(days, 'day')}"
+            yield Hit(credential.ref, f"{when} ({credential.expires:%Y-%m-%d}); used by {count(len(credential.used_by), 'step')}")
         elif credential.expires:
             yield Pass(credential.ref, f"expires {credential.expires:%Y-%m-%d}, more than "
                                        f"{ctx.thresholds.expiry_days} days after the snapshot")
@@ -173,7 +176,8 @@ def open_webhooks(ctx: Context):
     rationale="A secret that never changes has had the most time to leak: in old exports, former staff's "
     "notes, or a vendor breach.",
     remediation="Rotate the secret (or re-authorise the connection) and record the date; set a reminder for "
-    "the next rotation. The periods are `rotation` in client.yml.",
+    "the next rotation. The rotation periods are those agreed with the consultant.",
+    consultant="The periods are `rotation` in client.yml (`every`, and `stricter` rules per credential).",
     needs=("credentials",),
 )
 def not_rotated(ctx: Context):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, Pass, Severity, check
+from generator.formats import days
 
 # control key in client.yml → (check id, area, title, what it covers)
 ATTESTED = {
@@ -24,24 +25,24 @@ def _register(control: str, check_id: str, area: str, title: str, covers: str):
         area=area,
         severity=Severity.medium,
         rationale=f"This control cannot be read from the platforms; it is attested: {covers}.",
-        remediation=f"Confirm it with the client and record it under attestations in client.yml "
-        f"(control: {control}, statement, by, date).",
+        remediation="Confirm it with the consultant, who records who confirmed it, when and on what evidence.",
+        consultant=f"Record it under `attestations` in client.yml (control: {control}, statement, by, date, evidence).",
         mode="attested",
     )
     def attested(ctx: Context):
         found = [a for a in ctx.config.attestations if a.control == control]
         if not found:
-            yield Hit(f"attestation:{control}", "no attestation recorded in client.yml", label="client.yml")
+            yield Hit(f"attestation:{control}", "not confirmed yet: nobody has attested it", label="attestation")
             return
         newest = max(found, key=lambda a: a.date)
         age = (ctx.now.date() - newest.date).days
         if age > ctx.thresholds.attestation_days:
             yield Hit(f"attestation:{control}",
                       f"last attested {newest.date} by {newest.by}, {age} days before the snapshot "
-                      f"(limit {ctx.thresholds.attestation_days})", label="client.yml")
+                      f"(limit {days(ctx.thresholds.attestation_days)})", label="attestation")
         else:
             yield Pass(f"attestation:{control}", f"attested {newest.date} by {newest.by}: {newest.statement}",
-                       label="client.yml")
+                       label="attestation")
 
     return attested
 

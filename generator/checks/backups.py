@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
 from generator.evidence.facts import backup
+from generator.formats import count
 
 
 @check(
@@ -15,8 +16,8 @@ from generator.evidence.facts import backup
     severity=Severity.medium,
     rationale="The snapshot is the versioned record of what was built. A platform not read for weeks means "
     "the record, and the backup of its definitions, no longer matches what runs.",
-    remediation="Sync the platform again (or re-import its export) and commit the snapshot; schedule the sync "
-    "in CI so it stays current.",
+    remediation="Have the consultant collect the platform again, and on a schedule, so the record stays current.",
+    consultant="Sync the platform again (or re-import its export) and commit the snapshot; schedule the sync in CI.",
 )
 def stale_platform(ctx: Context):
     limit = timedelta(days=ctx.thresholds.freshness_days)
@@ -41,9 +42,11 @@ def stale_platform(ctx: Context):
     area="backups",
     severity=Severity.medium,
     rationale="The snapshot documents a workflow but cannot be imported back. Without the platform's own "
-    "export in the repository there is no backup to restore from if the platform loses it.",
-    remediation="Sync the platform (or import its export files): every sync and import writes each "
-    "workflow's native export under exports/, versioned in Git.",
+    "export kept with the handover records there is no backup to restore from if the platform loses it.",
+    remediation="Have the consultant collect the platform again: every collection keeps each workflow's own "
+    "export, version by version.",
+    consultant="Sync the platform (or import its export files): every sync and import writes each workflow's native "
+    "export under exports/, versioned in Git.",
     needs=("workflows",),
 )
 def missing_exports(ctx: Context):
@@ -75,7 +78,7 @@ def missing_exports(ctx: Context):
 def shared_with_another_client(ctx: Context):
     report = ctx.isolation
     if report is None:
-        yield NotAssessed("no data: never compared with the other clients (`handover check` records the comparison)")
+        yield NotAssessed("no data: never compared with the consultant's other clients")
         return
     if not report.other_clients:
         yield NotAssessed("nothing to compare: this is the only client in the workspace")
@@ -84,4 +87,4 @@ def shared_with_another_client(ctx: Context):
         yield Hit(item.location, item.evidence)
     if not report.shared:
         yield Pass("isolation:compared", f"no secret fingerprint, webhook address or account in common with the "
-                   f"{report.other_clients} other client(s), as of {report.compared:%Y-%m-%d}", label="this client")
+                   f"{count(report.other_clients, 'other client')}, as of {report.compared:%Y-%m-%d}", label="this client")

@@ -80,8 +80,10 @@ def kept_too_short(ctx: Context):
     severity=Severity.high,
     rationale="Personal data may only go to processors the client has approved and has an agreement with; an "
     "automation can quietly add a new one.",
-    remediation="Add the app to `processors` in client.yml once the client approves it (and the agreement is in "
-    "place), change the workflow, or dismiss the flow in `personal_data` if the heuristic is wrong.",
+    remediation="Approve the app as a processor (with an agreement in place) and tell the consultant, change the "
+    "workflow, or have the consultant dismiss the flow if it carries no personal data.",
+    consultant="Add the app to `processors` in client.yml once the client approves it, or dismiss the flow under "
+    "`personal_data` (workflow, app, status: dismissed, note) if the inference is wrong.",
     needs=("workflows",),
 )
 def unapproved_processor(ctx: Context):
@@ -90,7 +92,7 @@ def unapproved_processor(ctx: Context):
     found = [f for f in flows(ctx.config, ctx.snapshot) if f.status != "dismissed"]
     if not ctx.config.processors:
         if found:
-            yield NotAssessed("nothing to compare: no approved processors recorded in client.yml (`processors`)")
+            yield NotAssessed("nothing to compare: no approved processors have been agreed with the consultant")
         return
     for flow in found:
         what = f"{', '.join(flow.categories)} from {', '.join(flow.sources)} to {flow.destination}"

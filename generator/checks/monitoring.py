@@ -5,7 +5,7 @@ from __future__ import annotations
 from generator.checks import Context, Hit, Pass, Severity, check
 from generator.evidence.facts import told
 from generator.evidence.run_health import expected_interval, is_degrading, is_idle, silence_allowed, trend
-from generator.formats import format_rate
+from generator.formats import count, format_rate
 
 
 @check(
@@ -89,8 +89,8 @@ def idle(ctx: Context):
         if not workflow.active or expected_interval(workflow) is None:
             continue  # runs depend on outside events: silence is not a symptom
         allowed = silence_allowed(workflow, ctx.thresholds)
-        last = f"last run {stats.last_run:%Y-%m-%d %H:%M} UTC" if stats and stats.last_run else "no run recorded"
+        last = f"last run {ctx.time(stats.last_run)}" if stats and stats.last_run else "no run recorded"
         if is_idle(workflow, stats, ctx.now, ctx.thresholds):
-            yield Hit(workflow.ref, f"{last}; silent for more than {allowed.days} day(s) is not expected")
+            yield Hit(workflow.ref, f"{last}; silent for more than {count(allowed.days, 'day')} is not expected")
         else:
-            yield Pass(workflow.ref, f"{last}; within the {allowed.days} day(s) of silence expected")
+            yield Pass(workflow.ref, f"{last}; within the {count(allowed.days, 'day')} of silence expected")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
+from generator.formats import count
 
 
 def security_fixes(facts) -> list:
@@ -33,7 +34,7 @@ def platform_audit(ctx: Context):
         for item in items:
             detail = f"{item.section}: {item.title}"
             if item.locations:
-                detail += f" ({item.locations} location(s))"
+                detail += f" ({count(item.locations, 'location')})"
             yield Hit(f"{facts.platform.value}:{facts.name}:{item.title}", detail, label=facts.name)
         if not items:
             yield Pass(f"{facts.platform.value}:{facts.name}:audit", f"{facts.name}: the security audit reports "
@@ -45,8 +46,10 @@ def platform_audit(ctx: Context):
     title="Part of the platform could not be collected",
     area="monitoring",
     severity=Severity.low,
-    rationale="Evidence the sync could not read cannot be assessed; the portal is silent about it.",
-    remediation="Give the sync key the scope named in the evidence, then sync again.",
+    rationale="What could not be collected cannot be assessed; the handover is silent about it.",
+    remediation="Have the consultant's read-only access widened to what the evidence names, and the platform "
+    "collected again.",
+    consultant="Give the sync key the scope named in the evidence (see the keys in this report), then sync again.",
 )
 def not_collected(ctx: Context):
     for facts in ctx.snapshot.platforms:
@@ -76,12 +79,12 @@ def security_update(ctx: Context):
         fixes = security_fixes(facts)
         if fixes:
             versions = ", ".join(u.version for u in fixes[:4])
-            evidence = (f"{facts.name}{' ' + facts.version if facts.version else ''}: {len(fixes)} newer version(s) "
+            evidence = (f"{facts.name}{' ' + facts.version if facts.version else ''}: {count(len(fixes), 'newer version')} "
                         f"with security fixes ({versions})")
             # The same fact, reported by the platform's own audit too: one finding, both sources as evidence.
             reports = [i for i in facts.audit if is_outdated(i)]
             if reports:
-                evidence += f"; the platform's security audit reports it too (“{reports[0].title}”, {len(reports)} time(s))"
+                evidence += f"; the platform's security audit reports it too (“{reports[0].title}”, {count(len(reports), 'time')})"
             yield Hit(place, evidence, label=facts.name)
         elif facts.version and not any(g.section.lower() == "security audit" for g in facts.not_collected):
             yield Pass(place, f"{facts.name} {facts.version}: no newer version with a security fix reported",
@@ -123,8 +126,9 @@ def older_versions(ctx: Context):
     severity=Severity.medium,
     rationale="A workflow the sync could not read is shown at its last readable version, or not at all: its "
     "pages and checks may not match what runs.",
-    remediation="Open the workflow in the platform's editor, correct or re-save what the evidence names, then sync "
-    "again; if it is valid there, report it so the tool learns to read it.",
+    remediation="Open the workflow in the platform's editor, correct or re-save what the evidence names, then have "
+    "the consultant collect it again.",
+    consultant="If the workflow is valid in the platform, report it so the tool learns to read it.",
 )
 def not_documented(ctx: Context):
     for facts in ctx.snapshot.platforms:
@@ -144,7 +148,8 @@ def not_documented(ctx: Context):
     severity=Severity.medium,
     rationale="A step naming a credential the platform does not have fails when it runs, or was imported from "
     "another instance and will pick up whatever credential is given the same name.",
-    remediation="Select an existing credential on the step (or create the one it needs), then sync again.",
+    remediation="Select an existing credential on the step (or create the one it needs), then have the consultant "
+    "collect the platform again.",
 )
 def missing_credentials(ctx: Context):
     snapshot = ctx.snapshot

@@ -128,7 +128,7 @@ def as_sarif(assessment: Assessment, locate: Locator) -> str:
         "name": "".join(w.capitalize() for w in c.title.replace("'", "").split() if w.isalnum()),
         "shortDescription": {"text": c.title},
         "fullDescription": {"text": c.rationale},
-        "help": {"text": c.remediation},
+        "help": {"text": " ".join(filter(None, [c.remediation, c.consultant]))},  # SARIF is read in CI: the consultant
         "defaultConfiguration": {"level": LEVEL[c.severity]},
         "properties": {"tags": ["security", f"area:{c.area}", f"mode:{c.mode}",
                                 *[f"{name}:{x}" for name, ids in c.frameworks.items() for x in ids]],

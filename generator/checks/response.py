@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
+from generator.config import minutes
 from generator.evidence.incidents import SIGNIFICANT
+from generator.formats import format_span
 
 SUMMARY_WITHIN = timedelta(hours=48)
 
 
 def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    return format_span(delta)
+
+
+def _target(duration: str) -> str:
+    """An agreed target (client.yml's '15m', '1d') in the one duration format."""
+    return format_span(timedelta(minutes=minutes(duration)))
 
 
 @check(
@@ -22,7 +28,8 @@ def _hours(delta: timedelta) -> str:
     severity=Severity.high,
     rationale="The client was promised a written summary within 48 hours of resolving a critical or high "
     "incident: what happened, the impact, the root cause and what prevents a repeat.",
-    remediation="Write the summary in the incident record, send it to the client, and set summary_sent.",
+    remediation="Write the summary in the incident record, send it to the client, and record when it was sent.",
+    consultant="Set `summary_sent` in the incident record.",
 )
 def late_summary(ctx: Context):
     due_ones = [i for i in ctx.incidents if i.severity in SIGNIFICANT and i.resolved]
@@ -35,14 +42,14 @@ def late_summary(ctx: Context):
             yield Hit(where, f"summary sent {_hours(incident.summary_sent - incident.resolved)} after resolution",
                       label=label)
         elif not incident.summary_sent and ctx.now > due:
-            yield Hit(where, f"resolved {incident.resolved:%Y-%m-%d %H:%M} UTC; no summary sent "
+            yield Hit(where, f"resolved {ctx.time(incident.resolved)}; no summary sent "
                       f"{_hours(ctx.now - incident.resolved)} later", label=label)
         elif incident.summary_sent:
             yield Pass(where, f"summary sent {_hours(incident.summary_sent - incident.resolved)} after resolution",
                        label=label)
         else:
-            yield Pass(where, f"resolved {incident.resolved:%Y-%m-%d %H:%M} UTC; the summary is due by "
-                       f"{due:%Y-%m-%d %H:%M} UTC", label=label)
+            yield Pass(where, f"resolved {ctx.time(incident.resolved)}; the summary is due by "
+                       f"{ctx.time(due)}", label=label)
 
 
 @check(
@@ -64,10 +71,6 @@ def missing_analysis(ctx: Context):
             yield Hit(where, f"{' and '.join(missing).lower()} not written", label=label)
         else:
             yield Pass(where, "root cause and preventive measures written", label=label)
-
-
-def _at(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _no_incidents(ctx: Context):
@@ -92,10 +95,10 @@ def slow_response(ctx: Context):
         where, label = f"incident:{incident.id}", f"{incident.id} {incident.title}"
         due = incident.response_due(targets)
         if incident.acknowledged:
-            evidence = (f"{incident.severity.value}: detected {_at(incident.detected)}, first response "
-                        f"{_at(incident.acknowledged)}, after {_hours(incident.time_to_acknowledge)} (target {target})")
+            evidence = (f"{incident.severity.value}: detected {ctx.time(incident.detected)}, first response "
+                        f"{ctx.time(incident.acknowledged)}, after {_hours(incident.time_to_acknowledge)} (target {_target(target)})")
         else:
-            evidence = f"{incident.severity.value}: detected {_at(incident.detected)}, no first response yet (due {_at(due)})"
+            evidence = f"{incident.severity.value}: detected {ctx.time(incident.detected)}, no first response yet (due {ctx.time(due)})"
         yield (Hit if incident.response_missed(targets, ctx.now) else Pass)(where, evidence, label=label)
 
 
@@ -118,11 +121,11 @@ def slow_restore(ctx: Context):
         if due is None:
             continue
         if incident.resolved:
-            evidence = (f"{incident.severity.value}: detected {_at(incident.detected)}, restored {_at(incident.resolved)}"
-                        f", after {_hours(incident.time_to_resolve)} (target {target})")
+            evidence = (f"{incident.severity.value}: detected {ctx.time(incident.detected)}, restored {ctx.time(incident.resolved)}"
+                        f", after {_hours(incident.time_to_resolve)} (target {_target(target)})")
         else:
-            evidence = (f"{incident.severity.value}: detected {_at(incident.detected)}, still open at the snapshot "
-                        f"({_at(ctx.now)}), {_hours(ctx.now - incident.detected)} later (target {target}, due {_at(due)})")
+            evidence = (f"{incident.severity.value}: detected {ctx.time(incident.detected)}, still open at the snapshot "
+                        f"({ctx.time(ctx.now)}), {_hours(ctx.now - incident.detected)} later (target {_target(target)}, due {ctx.time(due)})")
         yield (Hit if incident.resolve_missed(targets, ctx.now) else Pass)(where, evidence, label=label)
 
 
@@ -133,24 +136,24 @@ def slow_restore(ctx: Context):
     severity=Severity.high,
     rationale="The escalation path says who must be told when an incident runs long; a level not told cannot "
     "help, and the client learns of it from the outage instead.",
-    remediation="Tell the level now, record it under `escalated` in the incident record (level and time), and "
-    "review why it was missed.",
+    remediation="Tell the level now, record in the incident record which level was told and when, and review "
+    "why it was missed.",
 )
 def missed_escalation(ctx: Context):
     yield from _no_incidents(ctx)
     levels = [lvl for lvl in ctx.config.escalation if lvl.after]
     if ctx.incidents and not levels:
-        yield NotAssessed("nothing to compare: no escalation level in client.yml says when it is due (`after`)")
+        yield NotAssessed("nothing to compare: no escalation level says after how long it is due")
         return
     for incident in ctx.incidents:
         where, label = f"incident:{incident.id}", f"{incident.id} {incident.title}"
         missed = incident.escalations_missed(levels, ctx.now)
         for level, due, told in missed:
-            when = f"escalated {_at(told)}" if told else "not escalated"
-            yield Hit(where, f"{incident.severity.value}: level {level.level} ({level.name}) due {_at(due)}, {when}",
+            when = f"escalated {ctx.time(told)}" if told else "not escalated"
+            yield Hit(where, f"{incident.severity.value}: level {level.level} ({level.name}) due {ctx.time(due)}, {when}",
                       label=label)
         if not missed:
-            told = ", ".join(f"level {e.level} at {_at(e.at)}" for e in incident.escalated)
+            told = ", ".join(f"level {e.level} at {ctx.time(e.at)}" for e in incident.escalated)
             yield Pass(where, f"{incident.severity.value}: every escalation step due was taken"
                        f"{' (' + told + ')' if told else ' (none was due)'}", label=label)
 
@@ -162,7 +165,8 @@ def missed_escalation(ctx: Context):
     severity=Severity.medium,
     rationale="A runbook written for a workflow that has since been renamed, re-triggered or re-credentialed "
     "sends the client's team down the wrong path in an incident.",
-    remediation="Read the runbook against the current workflow page, update it, and commit the change.",
+    remediation="Read the runbook against the current workflow page and have the consultant update it.",
+    consultant="Edit the guide under runbooks/ and commit it; its edit date then postdates the workflow's change.",
 )
 def stale_runbook(ctx: Context):
     if not ctx.runbooks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.checks import Context, Hit, Pass, Severity, check
+from generator.formats import count
 
 
 @check(
@@ -21,7 +22,7 @@ from generator.checks import Context, Hit, Pass, Severity, check
 def hardcoded_secrets(ctx: Context):
     for workflow in ctx.snapshot.workflows:
         if not workflow.secrets:
-            yield Pass(workflow.ref, f"the secret scanner found no key or token in its {len(workflow.steps)} step(s)")
+            yield Pass(workflow.ref, f"the secret scanner found no key or token in its {count(len(workflow.steps), 'step')}")
         for secret in workflow.secrets:
             step = workflow.step(secret.step) if secret.step else None
             where = f"step “{step.name}”, " if step else ""
@@ -49,6 +50,6 @@ def risky_steps(ctx: Context):
         risky = [s for s in workflow.steps if not s.disabled and (s.kind.value == "code" or RISKY_APPS.match(s.app))]
         if risky:
             names = ", ".join(f"“{s.name}” ({s.app})" for s in risky[:6]) + (" …" if len(risky) > 6 else "")
-            yield Hit(workflow.ref, f"{len(risky)} step(s) to review: {names}")
+            yield Hit(workflow.ref, f"{count(len(risky), 'step')} to review: {names}")
         else:
             yield Pass(workflow.ref, "no code, shell, SSH, FTP or file-system step")

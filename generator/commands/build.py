@@ -20,7 +20,8 @@ from generator.checks.actions import require_known
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
 from generator.evidence import gather
-from generator.render import pdf, site
+from generator.formats import local_time
+from generator.render import consultant, pdf, site
 from generator.render.pages import Page, write_docs
 from generator.render.pages import register as register_pages
 from generator.render.portal import Portal, build_portal
@@ -37,6 +38,10 @@ class BuildResult:
     findings: int
     skipped: bool = False
     pdf_parts: dict | None = None  # {"parts": n, "laid_out": m}: m parts were not in the cache
+    report: Path | None = None  # the consultant report (audience "consultant"), instead of site and PDF
+
+
+AUDIENCES = ("client", "consultant")
 
 
 def inputs_digest(client: Client, with_pdf: bool = True, pdf_detail: bool = False) -> str:
@@ -88,7 +93,7 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
         "author": consultant.company or consultant.name,
         "consultant": consultant.name + (f", {consultant.company}" if consultant.company else ""),
         "engagement": engagement,
-        "taken": f"{portal.now:%d %b %Y, %H:%M} UTC",
+        "taken": local_time(portal.now, config.client.timezone),
         "taken_iso": portal.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "revision": portal.revision,
         "platforms": ", ".join(portal.platforms_in_use()) or "none yet",
@@ -189,11 +194,24 @@ def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool, pdf_det
         return str(EXIT_INTERNAL), f"internal error: {type(exc).__name__} (run `handover build {slug}` alone for detail)"
 
 
+def build_report(client: Client) -> BuildResult:
+    """The consultant report alone (no site, no PDF): quick, and always written afresh."""
+    portal = portal_for(client)
+    return BuildResult(client.site_dir, None, 0, len(portal.open_findings), report=consultant.write_report(client, portal))
+
+
 def run(clients: list[Client], with_pdf: bool = True, check: bool = False, force: bool = False,
-        pdf_detail: bool = False) -> Result:
+        pdf_detail: bool = False, audience: str = "client") -> Result:
     """Build each client (`--all`: each in its own process, two at a time, one's failure not stopping the
-    others), or with `check` only say which are out of date."""
+    others), or with `check` only say which are out of date. Audience "consultant" writes the consultant
+    report instead of the client's site and PDF."""
     result = Result()
+    if audience == "consultant":
+        for c in clients:
+            value = build_report(c)
+            result.say(f"{c.slug}: consultant report · {value.findings} open findings", "ok")
+            result.say(f"  report: {value.report}")
+        return result
     if check:
         stale = [c.slug for c in clients if not is_current(c, with_pdf, pdf_detail=pdf_detail)]
         for slug in stale:

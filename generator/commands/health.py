@@ -21,6 +21,7 @@ from generator.commands import Result
 from generator.config import ClientConfig
 from generator.errors import EXIT_PLATFORM, InputError
 from generator.evidence import gather
+from generator.formats import count
 from generator.store.snapshot import previous_revision
 from generator.store.workspace import Client
 
@@ -105,7 +106,7 @@ def run(client: Client, notify: bool = False, against: str | None = None) -> Res
     if todo.empty:
         if notify and todo.controls != state.controls:  # remember what fails now, to report it resolved later
             alerts.save_state(client.dir, alerts.apply(state, todo, current.now))
-        return result.say(f"{client.slug}: nothing new to report ({len(todo.still_open)} alert(s) still open).")
+        return result.say(f"{client.slug}: nothing new to report ({count(len(todo.still_open), 'alert')} still open).")
     subject, body = alerts.message(config.client.name, todo)
     if not notify:
         return result.say(f"Would send (run with --notify to send):\n{subject}\n{body}")

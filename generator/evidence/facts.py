@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from generator.formats import count, days
 from generator.model import Credential, Snapshot, Workflow
 
 # Apps that tell a person: chat, e-mail, paging and incident tools.
@@ -96,7 +97,7 @@ def error_handling(workflow: Workflow) -> Fact:
         ways.append("an error workflow runs when it fails")
     routes = [e for e in workflow.edges if e.error]
     if routes:
-        ways.append(f"{len(routes)} error route(s)")
+        ways.append(count(len(routes), "error route"))
     handled = [s for s in workflow.steps if (s.error_mode or "") in HANDLED]
     if handled:
         ways.append(", ".join(f"“{s.name}” {s.error_mode}s on failure" if s.error_mode != "continue"
@@ -125,8 +126,8 @@ def rotation(credential: Credential, period: timedelta, now: datetime) -> Fact:
         return Fact(None, "the platform reports no date for this credential")
     age = (now - changed).days
     verdict = "within" if now - changed <= period else "outside"
-    return Fact(now - changed <= period, f"unchanged since {changed:%Y-%m-%d}, {age} days before the snapshot: "
-                                         f"{verdict} the {period.days}-day rotation policy")
+    return Fact(now - changed <= period, f"unchanged since {changed:%Y-%m-%d}, {count(age, 'day')} before the snapshot: "
+                                         f"{verdict} the rotation policy of {days(period.days)}")
 
 
 def personal_account(credential: Credential) -> Fact:

@@ -13,24 +13,26 @@ import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__
+from generator import __version__, formats
 from generator.checks import AREAS
+from generator.config import minutes
 from generator.evidence.personal import approved, retention_for
-from generator.formats import format_duration, format_rate, format_span
+from generator.formats import format_span, local_time
 from generator.platforms import SPECS
 from generator.render import summary
 from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
-from generator.render.text import FILTERS, md
+from generator.render.text import filters, md
 from generator.store import switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
-from generator.store.yamlio import atomic_write, dump_yaml
+from generator.store.yamlio import atomic_write, dump_yaml, read_yaml
 
 
 @dataclass
@@ -54,7 +56,8 @@ def _as_markup(fn):
     return lambda *args, **kwargs: Markup(fn(*args, **kwargs))
 
 
-def environment() -> jinja2.Environment:
+def environment(tz: str | None = None) -> jinja2.Environment:
+    """The Jinja environment of the pages; times shown in the client's zone `tz`."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "site"),
         finalize=_finalize,
@@ -64,14 +67,13 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
+    env.filters.update({name: _as_markup(fn) for name, fn in filters(tz).items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    # An agreed period from client.yml ('15m', '1d') in the one duration format.
+    env.filters["agreed"] = lambda text: Markup(format_span(timedelta(minutes=minutes(text))))
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
-    env.globals.update(plural=summary.plural, listing=summary.listing, headline=summary.headline,
+    env.globals.update(count=formats.count, listing=summary.listing, headline=summary.headline,
                        sentences=summary.sentences, action=summary.action, verdicts=summary.VERDICTS)
-    env.filters["duration"] = lambda ms: Markup(format_duration(ms))
-    env.filters["rate"] = lambda rate: Markup(format_rate(rate))
-    env.filters["span"] = lambda delta: Markup(format_span(delta))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
@@ -226,7 +228,18 @@ def plan(portal: Portal) -> list[Page]:
         Page("backups.md", "Backups & recovery", "backups.md.j2"),
         Page("closeout.md", "Close-out checklist", "closeout.md.j2"),
         Page("changelog.md", "Change log", "changelog.md.j2"),
+        Page("glossary.md", "Glossary", GLOSSARY),
     ]
+
+
+GLOSSARY = "glossary.md.j2"  # rendered after every other page: it lists the terms they use
+
+
+def glossary_terms(text: str) -> list[dict]:
+    """The terms of templates/site/glossary.yml that `text` (the other pages) uses, alphabetically."""
+    terms = read_yaml(TEMPLATES_DIR / "site" / "glossary.yml").data
+    used = [t for t in terms if re.search(t.get("match") or re.escape(t["term"]), text, re.I)]
+    return sorted(used, key=lambda t: t["term"].casefold())
 
 
 def register(portal: Portal) -> tuple[Page, dict[str, str]]:
@@ -378,7 +391,7 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "docs_dir": "docs",
         "site_dir": "site",
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
-        f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
+        f"for {portal.config.client.name} · snapshot {local_time(portal.now, portal.config.client.timezone)} · revision {portal.revision}",
         "nav": nav_entries(pages),
         "exclude_docs": PRINT_ONLY + "\n",
     }
@@ -391,11 +404,15 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
     pages = plan(portal)
-    env = environment()
+    env = environment(portal.config.client.timezone)
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
-        for page in flatten([*pages, *extra]):
+        bodies = []
+        for page in sorted(flatten([*pages, *extra]), key=lambda p: p.template == GLOSSARY):  # stable: glossary last
+            if page.template == GLOSSARY:
+                page.extra["terms"] = glossary_terms("\n".join(bodies))
             body = render_page(env, portal, page)
+            bodies.append(body)
             atomic_write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
                 atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))

@@ -7,11 +7,7 @@ judges nothing itself.
 from __future__ import annotations
 
 from generator.checks.risks import Risk
-from generator.formats import format_rate
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+from generator.formats import count, format_rate
 
 
 def listing(items: list[str], most: int = 3, more: str = "more") -> str:
@@ -51,7 +47,7 @@ def sentences(risk: Risk) -> list[str]:
     others = [loss for loss in risk.losses if not loss.failing]
     if others:
         first, *rest = others
-        lost = listing([f"{_name(first.workflow)} failed {plural(first.failed, 'run')}"]
+        lost = listing([f"{_name(first.workflow)} failed {count(first.failed, 'run')}"]
                        + [f"{_name(loss.workflow)} {loss.failed:,}" for loss in rest], more="more workflows")
         out.append(f"In the last {first.days} days {lost}.")
     if risk.silent:
@@ -62,7 +58,7 @@ def sentences(risk: Risk) -> list[str]:
                    "Someone is alerted when it fails.")
     if risk.through_platform:
         names = [_name(w) for w in risk.through_platform]
-        out.append(f"It concerns every active workflow on the platform: {plural(len(names), 'workflow')}, "
+        out.append(f"It concerns every active workflow on the platform: {count(len(names), 'workflow')}, "
                    f"among them {listing(names, 2)}.")
     for incident in risk.incidents:
         out.append(f"Incident {incident.id} “{incident.title}” is still open.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from generator.formats import DAY
+from generator import formats
 
 # Characters Python-Markdown (with the tables extension) accepts a backslash before.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#|!])")
@@ -63,18 +63,21 @@ def ext_link(url, text: str | None = None) -> str:
     return f'<a href="{_html(str(url))}">{md(text or url)}</a>'
 
 
-def when(value, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+def when(value, tz: str | None = None) -> str:
+    """A time in the client's zone with the zone named; a date as it is."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.strftime(fmt)
+        return formats.local_time(value, tz)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z", value):  # ISO time, e.g. the audit log's
+        return formats.local_time(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
     return md(value)
 
 
-def day(value) -> str:
-    return when(value, DAY)
+def day(value, tz: str | None = None) -> str:
+    return formats.local_date(value, tz) if isinstance(value, date) else when(value, tz)
 
 
 def anchor(value: str) -> str:
@@ -83,4 +86,15 @@ def anchor(value: str) -> str:
     return slug or "item"
 
 
-FILTERS = {"ext_link": ext_link, "md": md, "md_block": md_block, "code": code, "when": when, "day": day, "anchor": anchor}
+def filters(tz: str | None = None) -> dict:
+    """The filters every template has; times and days in the client's zone `tz`."""
+    return {
+        "ext_link": ext_link, "md": md, "md_block": md_block, "code": code, "anchor": anchor,
+        "when": lambda value: when(value, tz), "day": lambda value: day(value, tz),
+        "number": formats.number, "counted": formats.count, "plural": formats.plural,
+        "duration": formats.format_duration, "span": formats.format_span, "days": formats.days,
+        "bytes": formats.format_bytes, "rate": formats.format_rate,
+    }
+
+
+FILTERS = filters()
