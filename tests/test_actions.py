@@ -235,10 +235,11 @@ def test_csv_and_json_carry_the_action_register(tmp_path):
 
 
 def test_summary_wording_helpers():
-    from generator.render.summary import listing, plural
+    from generator.formats import count
+    from generator.render.summary import listing
 
-    assert plural(1, "run") == "1 run" and plural(11533, "run") == "11,533 runs"
-    assert plural(2, "risk is", "risks are") == "2 risks are"
+    assert count(1, "run") == "1 run" and count(11533, "run") == "11,533 runs"
+    assert count(2, "risk is", "risks are") == "2 risks are"
     assert listing([]) == "" and listing(["a"]) == "a" and listing(["a", "b"]) == "a and b"
     assert listing(["a", "b", "c"]) == "a, b and c"
     assert listing(list("abcde"), 2, "more workflows") == "a, b and 3 more workflows"

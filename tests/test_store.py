@@ -149,7 +149,7 @@ def test_a_killed_snapshot_switch_leaves_old_or_new(tmp_path, mode, step, expect
     c = client("demo", tmp_path)
     assert snapshot.load(c.snapshot_dir).workflow("n8n:Ord3rSync01").name == expected
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
-    c.build_dir.mkdir(parents=True)
+    c.build_dir.mkdir(parents=True, exist_ok=True)  # validate replayed the recorded history there
     c.pdf_path.write_bytes(b"%PDF")
     assert all(name.startswith(("snapshot/", "exports/")) or "/" not in name
                for name, _ in bundle.contents(c, "{}"))
@@ -178,7 +178,7 @@ def test_leftovers_are_cleaned_but_a_running_writer_is_left_alone(tmp_path):
     assert sorted(p.name for p in exports.iterdir()) == [running.name, "make"]
     assert (exports / "make" / "4417.json").read_text() == "{}"
     assert not (folder / ".client.yml.abc123.tmp").exists() and (folder / "notes.tmp").exists()
-    c.build_dir.mkdir(parents=True)
+    c.build_dir.mkdir(parents=True, exist_ok=True)  # validate replayed the recorded history there
     c.pdf_path.write_bytes(b"%PDF")
     assert not [n for n, _ in bundle.contents(c, "{}") if "/." in n or n.startswith(".")]
     switch.switch(running, exports / "zapier")
