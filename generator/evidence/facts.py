@@ -60,6 +60,17 @@ def _reached_by_error_routes(workflow: Workflow) -> list:
     return [s for s in workflow.steps if s.id in seen]
 
 
+def called(step, workflow: Workflow, snapshot: Snapshot) -> Workflow | None:
+    """The workflow a step starts: explicitly (a sub-workflow, "run a scenario"), or by calling its
+    webhook, matched by fingerprints of the URL or path, never by the address itself."""
+    if step.calls:
+        return snapshot.workflow(step.calls)
+    if step.target is None:
+        return None
+    return next((w for w in snapshot.workflows if w.ref != workflow.ref and w.trigger.webhook
+                 and w.trigger.webhook.address and w.trigger.webhook.address.matches(step.target)), None)
+
+
 def told(workflow: Workflow, snapshot: Snapshot) -> Fact:
     """Someone is told when this workflow fails, and how."""
     ways = []

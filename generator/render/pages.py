@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.checks import AREAS
+from generator.evidence.apps import app_name, is_app, region_name
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_duration, format_rate, format_span
 from generator.platforms import SPECS
@@ -65,6 +66,9 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update({name: _as_markup(fn) for name, fn in FILTERS.items()})
     env.filters["authored"] = lambda text: Markup(text or "")
+    env.filters["app"] = app_name
+    env.globals["is_app"] = is_app
+    env.globals["region_name"] = region_name
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
@@ -172,7 +176,8 @@ def plan(portal: Portal) -> list[Page]:
     overview = overview_map(portal.workflows, link_for)
     maps = ([overview] if overview else []) + _legible(
         lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
-    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped})
+    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped},
+                    children=[Page("runbooks/symptoms.md", "Runbooks by symptom", "symptoms.md.j2")])
     guides = [Page(a.page, a.title, "authored.md.j2", {"runbook": a}) for a in portal.authored_runbooks]
     for path, members in sections(guides, [lambda _: "Guides"], lambda p: p.title):
         runbooks.children += [dataclasses.replace(p, group=path) for p in members]
