@@ -9,7 +9,7 @@ from generator.checks import FAIL, NOT_APPLICABLE, NOT_ASSESSED, PASS
 from generator.config import ClientConfig
 from generator.errors import InputError
 from generator.evidence import apps
-from generator.evidence.facts import called
+from generator.evidence.facts import called, starts
 from generator.evidence.personal import flows
 from generator.evidence.runbooks import diagnose, error_step, rerun, symptoms, while_paused
 from generator.model import Platform, Step, StepKind, Trigger, TriggerKind, Workflow, WorkflowSettings
@@ -94,7 +94,7 @@ def test_a_workflow_that_starts_a_refund_is_not_safe_to_repeat():
     _, snap = demo()
     portal = snap.workflow("n8n:RetPortal04")
     assert rerun(portal).safe  # on its own steps alone it only reads and replies
-    judged = rerun(portal, snap)
+    judged = rerun(portal, starts(snap))
     assert not judged.safe and judged.money and "Stripe" in judged.duplicates
     assert "Refund processor" in judged.repeats[0].effect
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from generator.config import ClientConfig
 from generator.evidence import apps
-from generator.evidence.facts import called
+from generator.evidence.facts import starts
 from generator.model import Access, Snapshot, StepKind, Workflow
 
 CATEGORIES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.I) for name, pattern in {
@@ -107,11 +107,6 @@ def _platform(config: ClientConfig, workflow: Workflow):
     return mine[0] if mine and len(regions) == 1 else None
 
 
-def _callers(workflow: Workflow, snapshot: Snapshot) -> list[Workflow]:
-    return [w for w in snapshot.workflows if w.ref != workflow.ref
-            and any(called(s, w, snapshot) is workflow for s in w.steps if not s.disabled)]
-
-
 def _source_steps(workflow: Workflow) -> list:
     return [s for s in workflow.steps if not s.disabled and apps.is_app(s.app)
             and (s.kind in (StepKind.trigger, StepKind.search) or s.access == Access.read)]
@@ -130,10 +125,10 @@ def _own_sources(workflow: Workflow) -> tuple[list[str], set[str], bool]:
     return names, cats, any(PEOPLE_APPS.search(n) for n in names)
 
 
-def _destination(step, workflow: Workflow, config: ClientConfig, snapshot: Snapshot) -> tuple[str, str | None, str]:
+def _destination(step, workflow: Workflow, config: ClientConfig, started: dict) -> tuple[str, str | None, str]:
     """The app a write step sends to (an automation platform when it starts a workflow there), where
-    that is processed if known, and why there."""
-    target = called(step, workflow, snapshot) if step.kind == StepKind.http else None
+    that is processed if known, and why there. `started` is `facts.starts` of the snapshot."""
+    target = started.get((workflow.ref, step.id)) if step.kind == StepKind.http else None
     if target is not None and target.platform != workflow.platform:
         platform = _platform(config, target)
         return ((platform.name if platform else target.platform.label),
@@ -146,12 +141,19 @@ def _destination(step, workflow: Workflow, config: ClientConfig, snapshot: Snaps
 def flows(config: ClientConfig, snapshot: Snapshot) -> list[Flow]:
     decisions = {(d.workflow, apps.app_name(d.app).lower()): d for d in config.personal_data}
     country = config.client.country
+    started = starts(snapshot)
+    callers: dict[str, list[Workflow]] = {}
+    for (ref, step_id), target in started.items():
+        caller = snapshot.workflow(ref)
+        step = caller.step(step_id) if caller else None
+        if step and not step.disabled and caller not in callers.setdefault(target.ref, []):
+            callers[target.ref].append(caller)
     found: list[Flow] = []
     for workflow in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower())):
         live = [s for s in workflow.steps if not s.disabled]
         source_apps, source_categories, people = _own_sources(workflow)
         if workflow.trigger.kind in ("sub_workflow", "webhook"):  # its input is what its callers read
-            for caller in _callers(workflow, snapshot):
+            for caller in callers.get(workflow.ref, []):
                 names, cats, holds = _own_sources(caller)
                 source_apps += [n for n in names if n not in source_apps]
                 source_categories |= cats
@@ -160,7 +162,7 @@ def flows(config: ClientConfig, snapshot: Snapshot) -> list[Flow]:
         by_app: dict[tuple[str, str | None], list] = {}
         for step in live:
             if _writes(step) and id(step) not in sources and (apps.is_app(step.app) or step.kind == StepKind.http):
-                by_app.setdefault(_destination(step, workflow, config, snapshot), []).append(step)
+                by_app.setdefault(_destination(step, workflow, config, started), []).append(step)
         platform = _platform(config, workflow)
         runs_in = apps.platform_region(platform) if platform else None
         for (app, region, why), steps in sorted(by_app.items()):

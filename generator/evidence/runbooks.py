@@ -222,16 +222,14 @@ def _effect(step) -> tuple[str, str] | None:
 _ORDERS = re.compile(r"order|cash sale|\bsale\b|refund|payment|charge|credit memo|invoice", re.I)
 
 
-def rerun(workflow: Workflow, snapshot: Snapshot | None = None, _seen: frozenset = frozenset()) -> Rerun:
-    """What a repeated run does again, judged from its steps and, with the snapshot, from the workflows
-    its steps start (a sub-workflow, another scenario's webhook)."""
-    from generator.evidence.facts import called
-
+def rerun(workflow: Workflow, started: dict | None = None, _seen: frozenset = frozenset()) -> Rerun:
+    """What a repeated run does again, judged from its steps and, given `started` (`facts.starts` of the
+    snapshot), from the workflows its steps start (a sub-workflow, another scenario's webhook)."""
     repeats, duplicates = [], []
     for step in workflow.steps:
-        target = called(step, workflow, snapshot) if snapshot and not step.disabled else None
+        target = started.get((workflow.ref, step.id)) if started and not step.disabled else None
         if target is not None and target.ref not in _seen | {workflow.ref}:
-            inner = rerun(target, snapshot, _seen | {workflow.ref})
+            inner = rerun(target, started, _seen | {workflow.ref})
             if not inner.safe:
                 worst = next((r for r in inner.repeats if r.kind == "money"), inner.repeats[0])
                 repeats.append(Repeat(step.name, target.platform.label, f"starts “{target.name}” again, which "

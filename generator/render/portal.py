@@ -325,6 +325,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
         findings_at[finding.location].append(finding)
 
     views = []
+    started = facts.starts(snapshot)
     for wf in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower(), w.id)):
         runs = snapshot.runs_for(wf.ref)
         creds = sorted(
@@ -343,7 +344,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
                 told=facts.told(wf, snapshot),
                 handling=facts.error_handling(wf),
                 backup=facts.backup(wf, evidence.exports),
-                rerun=runbooks.rerun(wf, snapshot),
+                rerun=runbooks.rerun(wf, started),
                 paused=runbooks.while_paused(wf),
                 symptoms=runbooks.symptoms(wf),
             )
@@ -351,8 +352,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
     by_ref = {v.ref: v for v in views}
     for v in views:
         for step in v.workflow.steps:
-            started = facts.called(step, v.workflow, snapshot)
-            target = started.ref if started else step.calls
+            target = started[(v.ref, step.id)].ref if (v.ref, step.id) in started else step.calls
             if target not in by_ref:
                 continue
             v.step_calls[step.id] = target
