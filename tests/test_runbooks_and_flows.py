@@ -284,7 +284,8 @@ def test_demo_site_and_pdf_show_the_symptom_index_and_risky_flows(demo_build):
     assert "not safe to repeat without a check" in runbook and "check in NetSuite" in runbook
     assert "404 Not Found" in runbook and "the step's own request timed out, not the run" in runbook
     assert "took longer than" not in runbook
-    assert "INC-2026-003" in (c.site_dir / "runbooks/n8n-Inv3ntory02.html").read_text()  # its open incident
+    inventory = (c.site_dir / "runbooks/n8n-Inv3ntory02.html").read_text()
+    assert "INC-2026-003" in inventory and "<strong>still open</strong>" in inventory  # its open incident
     leads = (c.site_dir / "runbooks/zapier-318246012.html").read_text()
     assert "Zapier skips what arrived in Facebook Lead Ads" in leads
     assert "Nobody will be told when it fails" in (c.site_dir / "runbooks/n8n-Tri4geAI03.html").read_text()
