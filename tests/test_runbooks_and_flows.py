@@ -300,3 +300,18 @@ def test_demo_site_and_pdf_show_the_symptom_index_and_risky_flows(demo_build):
     text = " ".join(text.split())
     assert "Runbooks by symptom" in text and "Orders missing in NetSuite" in text
     assert "Cross-border transfers" in text and "Zendesk → OpenAI" in text
+
+
+def test_a_large_estate_lists_a_dozen_runbooks_per_symptom():
+    from generator.checks import assess
+    from generator.evidence import Evidence
+    from generator.render.pages import Page, environment, render_page
+    from generator.render.portal import build_portal
+
+    config, snap = demo()
+    snap.workflows = [w.model_copy(update={"id": f"{w.id}x{i}"}) for i in range(20) for w in snap.workflows]
+    evidence = Evidence(config=config, snapshot=snap)
+    page = render_page(environment(), build_portal(evidence, assess(evidence)),
+                       Page("runbooks/symptoms.md", "Runbooks by symptom", "symptoms.md.j2"))
+    row = next(line for line in page.splitlines() if line.startswith("| Orders missing in NetSuite |"))
+    assert row.count("](n8n-Ord3rSync01x") == 12 and "and 8 more in the [list of runbooks](index.md)" in row

@@ -146,7 +146,7 @@ def flows(config: ClientConfig, snapshot: Snapshot) -> list[Flow]:
     for (ref, step_id), target in started.items():
         caller = snapshot.workflow(ref)
         step = caller.step(step_id) if caller else None
-        if step and not step.disabled and caller not in callers.setdefault(target.ref, []):
+        if step and not step.disabled and all(c.ref != ref for c in callers.setdefault(target.ref, [])):
             callers[target.ref].append(caller)
     found: list[Flow] = []
     for workflow in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower())):

@@ -230,9 +230,8 @@ class Portal:
             return found.setdefault(text.casefold(), Symptom(text))
 
         for view in self.workflows:
-            for text in view.symptoms:
-                if view not in entry(text).views:
-                    entry(text).views.append(view)
+            for text in dict.fromkeys(view.symptoms):
+                entry(text).views.append(view)  # once per symptom: symptoms are unique per view
         for guide in self.authored_runbooks:
             for text in guide.header.symptoms:
                 entry(text).guides.append(guide)
