@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from generator.model import Strict
@@ -24,6 +25,23 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # use with re.fullmatch: `$` alone also mat
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+# ISO 3166 alpha-2 country codes: CLDR's territories less its regions, reserved and private-use codes.
+COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()) - {
+    "EU", "EZ", "QO", "UN", "XA", "XB", "XK", "ZZ", "AC", "CP", "DG", "EA", "IC", "TA"}
+
+
+def _country(value: str | None) -> str | None:
+    if value is not None and value not in COUNTRIES:
+        raise ValueError(f"'{value}' is not an ISO 3166 country code: give two capital letters, e.g. SG, DE, US")
+    return value
+
+
+def _region(value: str | None) -> str | None:
+    return value if value == "EU" else _country(value)
+
+
+Country = Annotated[str, AfterValidator(_country)]
+Region = Annotated[str, AfterValidator(_region)]
 
 
 # Addresses that are credentials by themselves: whoever knows one can post to it.
@@ -98,6 +116,9 @@ class ClientInfo(Strict):
     name: str = Field(description="The client's name as it appears on the cover, e.g. 'Harbour & Pine Pte. Ltd.'.")
     slug: str = Field(pattern=SLUG, description="Folder name under clients/: lower case, digits and dashes.")
     industry: str | None = Field(default=None, description="One line, for the overview.")
+    country: Country | None = Field(default=None, description="Where the client is established, as an ISO 3166 "
+                                    "code (SG, DE, US…): data processed elsewhere is shown as a cross-border "
+                                    "transfer on the Data handling page. Empty: transfers are not assessed.")
     logo: str | None = Field(default=None, description="Path of a logo file inside the client folder (SVG or PNG), "
                              "e.g. assets/logo.svg.")
     timezone: str = Field(default="UTC", description="The client's time zone (IANA name, e.g. Asia/Singapore): "
@@ -246,6 +267,10 @@ class PlatformConfig(Strict):
     name: str = Field(description="A label, e.g. 'n8n production'.")
     base_url: str | None = Field(default=None, description="n8n: the instance URL. Make: a custom host.")
     zone: str | None = Field(default=None, description="Make zone: eu1, eu2, us1, us2, …")
+    region: Region | None = Field(default=None, description="Where the platform runs, as an ISO 3166 country code "
+                                  "(or EU), e.g. SG for an n8n instance in a Singapore data centre. Make's zone "
+                                  "and Zapier (US) say it already; a self-hosted n8n needs it for the transfers "
+                                  "on the Data handling page.")
     organization_id: int | None = None
     team_ids: list[int] = []
     api_key_env: EnvVarName | None = Field(

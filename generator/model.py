@@ -455,15 +455,3 @@ class Snapshot(Strict):
     def runs_for(self, workflow_ref: str) -> RunStats | None:
         return self._lookup()[2].get(workflow_ref)
 
-    def calls(self, workflow: Workflow) -> dict[str, str]:
-        """Step id → ref of the workflow that step starts, in this snapshot: named by the step
-        (sub-workflow, "run a scenario") or reached by calling that workflow's webhook, matched by
-        fingerprints of the URL or path (never by the address itself)."""
-        hooks = [(w.ref, w.trigger.webhook.address) for w in self.workflows
-                 if w.ref != workflow.ref and w.trigger.webhook and w.trigger.webhook.address]
-        found = {}
-        for step in workflow.steps:
-            target = step.calls or next((ref for ref, address in hooks if address.matches(step.target)), None)
-            if target and self.workflow(target):
-                found[step.id] = target
-        return found

@@ -8,7 +8,7 @@ connector (`generator/connectors/<kind>/`); `docs/platforms.md` has the API fact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -39,6 +39,10 @@ class Guide:
     rerun: str
     rollback: str  # completes "restore the previous version …"
     restore: tuple[str, ...]  # steps to recreate a workflow from its native export
+    # What happens to the work that arrives while a workflow is switched off, by how it is started
+    # ("webhook", "app_event" for an app's instant trigger, "polling" for an app trigger that checks on a
+    # timer, "schedule", "sub_workflow"); a kind not listed: not known for the platform.
+    paused: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,19 @@ SPECS: dict[Platform, PlatformSpec] = {
                 "Re-link each credential listed on the workflow's page: credentials are never part of an export.",
                 "Re-attach the error workflow under *Settings*, then activate the workflow.",
             ),
+            paused={
+                "webhook": "n8n answers calls to its webhook with “404 Not Found” while it is off: the events are "
+                           "lost unless the caller retries them later.",
+                "app_event": "n8n removes its subscription in {app} while it is off: events in that time are not "
+                             "delivered, and not replayed when it is switched back on.",
+                "polling": "{app} is not checked while it is off; when it is switched back on n8n checks from "
+                           "the time of its last check, so new items are processed late, not lost.",
+                "schedule": "Runs that fall due while it is off are skipped, not caught up: run it once by hand "
+                            "after switching it back on.",
+                "sub_workflow": "Switching it off does not stop it: n8n runs a sub-workflow whether or not it is "
+                                "active. To pause it, pause the workflows that start it.",
+                "error": "While it is off, the failures of the workflows it watches tell nobody.",
+            },
         ),
     ),
     Platform.make: PlatformSpec(
@@ -108,6 +125,16 @@ SPECS: dict[Platform, PlatformSpec] = {
                 "Re-select each connection and webhook on the modules: connections are never part of a blueprint.",
                 "Set the schedule, then switch the scenario on.",
             ),
+            paused={
+                "webhook": "Make keeps the calls to its webhook in the webhook's queue while it is off and "
+                           "processes them when it is switched back on: nothing is lost unless the queue fills up.",
+                "app_event": "Make keeps the events {app} sends in the webhook's queue while it is off and processes "
+                             "them when it is switched back on: nothing is lost unless the queue fills up.",
+                "polling": "Make's watch trigger remembers the last item it processed: when the scenario is switched "
+                           "back on it processes what arrived meanwhile, late but not lost.",
+                "schedule": "Runs that fall due while it is off are skipped, not caught up: run it once by hand "
+                            "after switching it back on.",
+            },
         ),
     ),
     Platform.zapier: PlatformSpec(
@@ -125,6 +152,16 @@ SPECS: dict[Platform, PlatformSpec] = {
                 "Re-connect each app account listed on the Zap's page.",
                 "Test each step, then publish the Zap.",
             ),
+            paused={
+                "webhook": "Calls to the Zap's webhook while it is off are not processed: they are lost unless "
+                           "the caller retries them later.",
+                "app_event": "What {app} sends while the Zap is off is not processed, and not replayed when it "
+                             "is switched back on: enter those records by hand.",
+                "polling": "When the Zap is switched back on, Zapier skips what arrived in {app} while it was "
+                           "off: those records are lost to this Zap and must be entered by hand.",
+                "schedule": "Runs that fall due while it is off are skipped, not caught up: run it once by hand "
+                            "after switching it back on.",
+            },
         ),
     ),
 }

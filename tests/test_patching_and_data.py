@@ -138,7 +138,8 @@ def test_data_handling_page(tmp_path):
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(tmp_path)])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "build/acme/site/data-handling.html").read_text()
-    assert "Inferred, then checked" in page and "Typeform" in page and "Airtable" in page and "<strong>no</strong>" in page
+    assert "Inferred from the workflow definitions" in page and "Typeform" in page and "Airtable" in page and "<strong>no</strong>" in page
     assert "<svg" in page and "Personal data flows" in page
     assert "Personal data in run history" in page
+    assert "Not assessed: the client's country is not recorded" in page  # no country: no transfers judged
     assert json.dumps("jane.customer@example.com") not in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from generator.checks import FAIL, NOT_ASSESSED, PASS, assess
-from generator.evidence import Evidence
+from generator.evidence import Evidence, facts
 from generator.evidence.run_health import health
 from generator.model import Workflow
 
@@ -210,6 +210,14 @@ def headline(diff: Diff, limit: int = 2) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _calls(snapshot) -> dict[str, dict[str, str]]:
+    """Workflow ref → {step id → ref of the workflow it starts}, compared by what a call resolves to."""
+    found: dict[str, dict[str, str]] = {}
+    for (ref, step_id), target in facts.starts(snapshot).items():
+        found.setdefault(ref, {})[step_id] = target.ref
+    return found
+
+
 def compare(earlier: Evidence, later: Evidence) -> Diff:
     """What changed from `earlier` to `later`, both judged by the whole baseline (incidents, runbooks,
     isolation and exports included), so a finding is new or resolved here exactly as on the Security page."""
@@ -219,8 +227,9 @@ def compare(earlier: Evidence, later: Evidence) -> Diff:
     diff.workflows_added = [f"{new_by[r].name} ({r})" for r in sorted(new_by.keys() - old_by.keys())]
     diff.workflows_removed = [f"{old_by[r].name} ({r})" for r in sorted(old_by.keys() - new_by.keys())]
     names = ({w.ref: w.name for w in old.workflows}, {w.ref: w.name for w in new.workflows})
+    old_starts, new_starts = _calls(old), _calls(new)
     for ref in sorted(old_by.keys() & new_by.keys()):
-        changes = _workflow_changes(old_by[ref], new_by[ref], (old.calls(old_by[ref]), new.calls(new_by[ref])), names)
+        changes = _workflow_changes(old_by[ref], new_by[ref], (old_starts.get(ref, {}), new_starts.get(ref, {})), names)
         if changes:
             diff.workflows_changed.append(WorkflowChange(ref, new_by[ref].name, changes))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.checks import Context, Hit, NotAssessed, Pass, Severity, check
+from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
 
 _RUN_DATA = re.compile(r"run data|execution|run history|run logs?|task history|workflow logs?", re.I)
 
@@ -100,3 +100,94 @@ def unapproved_processor(ctx: Context):
             yield Pass(flow.ref, f"{what}, an approved processor")
         else:
             yield Hit(flow.ref, f"{what}, which is not in the approved processors")
+
+
+# A sentence of the architecture notes that says data stays somewhere.
+_STAYS = re.compile(r"never leaves?|(does|do) not leave|doesn't leave|don't leave|stays? (on|in|within|inside)|"
+                    r"remains? (on|in|within|inside)|(is|are) kept (on|in|within|inside)|never (sent|shared|"
+                    r"transferred)|not (sent|shared|transferred) (abroad|outside)|only (in|within) ", re.I)
+_ABOUT_DATA = re.compile(r"data|records?|information|orders?|payments?|customers?|personal", re.I)
+
+
+def _claims(text: str) -> list[str]:
+    """Sentences of `text` (Markdown) that say data stays in one place."""
+    plain = re.sub(r"[*_`]", "", text)
+    sentences = re.split(r"(?<=[.!?])\s+|\n\s*\n", plain)
+    return [" ".join(s.split()) for s in sentences if _STAYS.search(s) and _ABOUT_DATA.search(s)]
+
+
+def _abroad(ctx: Context) -> list:
+    from generator.evidence.personal import flows
+
+    return [f for f in flows(ctx.config, ctx.snapshot) if f.status != "dismissed" and f.transfers]
+
+
+def _named_in(sentence: str, flow) -> bool:
+    """The sentence names the flow's platform or one of its apps."""
+    return any(n.lower() in sentence.lower() for n in [flow.workflow.platform.label, flow.destination, *flow.sources])
+
+
+def _describe(flow) -> str:
+    places = ", ".join(dict.fromkeys(f"{t.place} ({t.region_name})" for t in flow.transfers))
+    return f"{', '.join(flow.sources)} → {flow.destination} in “{flow.workflow.name}”, processed by {places}"
+
+
+@check(
+    id="DATA-004",
+    title="Architecture notes say data stays where the flows show it does not",
+    area="data",
+    severity=Severity.low,
+    rationale="The architecture notes are what the client's team, auditors and data-protection officer read "
+    "about where data goes. A statement that personal data stays in one place, while workflows send it to "
+    "platforms or services abroad, misleads them about the transfers they are accountable for.",
+    remediation="The consultant corrects the architecture notes so they say which personal data leaves the "
+    "country and where it goes, or the workflows are changed so it does not.",
+    needs=("workflows",),
+)
+def narrative_contradicted(ctx: Context):
+    from generator.evidence.apps import region_name
+
+    claims = _claims(ctx.config.narrative.architecture or "")
+    if not claims:
+        yield NotApplicable("the architecture notes say nothing about data staying in one place")
+        return
+    country = ctx.config.client.country
+    if country is None:
+        yield NotAssessed("nothing to compare: the client's country is not recorded")
+        return
+    abroad = _abroad(ctx)
+    for number, claim in enumerate(claims, start=1):
+        where = f"narrative:architecture:{number}"
+        quote = claim if len(claim) <= 240 else claim[:237] + "…"
+        # The flows of the platform or apps the sentence names first: those contradict it most directly.
+        found = sorted(abroad, key=lambda f: not _named_in(claim, f))
+        if found:
+            shown = "; ".join(_describe(f) for f in found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+            yield Hit(where, f"The architecture notes say “{quote}”, while the workflows show {len(found)} "
+                      f"personal-data flow{'s' if len(found) != 1 else ''} processed outside "
+                      f"{region_name(country)}: {shown}.", label="Architecture notes")
+        else:
+            yield Pass(where, f"“{quote}”: no personal-data flow found leaves {region_name(country)}",
+                       label="Architecture notes")
+
+
+@check(
+    id="DATA-005",
+    title="Personal data processed outside the client's country",
+    area="data",
+    severity=Severity.info,
+    rationale="Transfer rules (PDPA section 26, GDPR chapter V) require that personal data sent abroad is "
+    "protected to a comparable standard, usually by contract. Each flow processed in another country, by "
+    "the platform that runs it or the service it is sent to, is a transfer to account for.",
+    remediation="For each transfer, confirm the agreement with the platform or service that covers it (or "
+    "move the workflow to a region in the client's country), then confirm the flow on the Data handling page.",
+    needs=("workflows",),
+)
+def transferred_abroad(ctx: Context):
+    country = ctx.config.client.country
+    if country is None:
+        yield NotAssessed("nothing to compare: the client's country is not recorded")
+        return
+    for flow in _abroad(ctx):
+        yield Hit(flow.ref, f"{', '.join(flow.categories)}: {_describe(flow)}",
+                  label=f"{flow.workflow.name} → {flow.destination}")

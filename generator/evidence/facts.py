@@ -62,6 +62,36 @@ def _reached_by_error_routes(workflow: Workflow) -> list:
     return [s for s in workflow.steps if s.id in seen]
 
 
+def starts(snapshot: Snapshot) -> dict[tuple[str, str], Workflow]:
+    """(workflow ref, step id) → the workflow that step starts: explicitly (a sub-workflow, "run a
+    scenario"), or by calling its webhook, matched by fingerprints of the URL or path, never by the
+    address itself. Computed once for the whole snapshot (large estates call it per page)."""
+    by_url, by_path = {}, {}
+    for w in snapshot.workflows:
+        address = w.trigger.webhook.address if w.trigger.webhook else None
+        if address and address.url:
+            by_url.setdefault(address.url, w)
+        if address and address.path:
+            by_path.setdefault(address.path, w)
+    found = {}
+    for w in snapshot.workflows:
+        for step in w.steps:
+            if step.calls:
+                target = snapshot.workflow(step.calls)
+            elif step.target:
+                target = by_url.get(step.target.url) or by_path.get(step.target.path)
+            else:
+                continue
+            if target is not None and target.ref != w.ref:
+                found[(w.ref, step.id)] = target
+    return found
+
+
+def called(step, workflow: Workflow, snapshot: Snapshot) -> Workflow | None:
+    """The workflow one step starts (see `starts`; for many steps, call `starts` once instead)."""
+    return starts(snapshot).get((workflow.ref, step.id))
+
+
 def told(workflow: Workflow, snapshot: Snapshot) -> Fact:
     """Someone is told when this workflow fails, and how."""
     ways = []

@@ -193,8 +193,11 @@ def personal_data_map(flows) -> Figure | None:
             pairs.setdefault((source, flow.destination), set()).update(flow.categories)
     if not pairs:
         return None
-    apps = sorted({a for pair in pairs for a in pair})
-    ids = {app: f"app{i}" for i, app in enumerate(apps)}
-    diagram.nodes = [Node(ids[a], a, style="app") for a in apps]
-    diagram.edges = [Edge(ids[s], ids[d], label=", ".join(sorted(c))[:40]) for (s, d), c in sorted(pairs.items())]
+    # Two columns, sources left and destinations right: an app that is both is drawn once in each, so
+    # the drawing stays two columns wide however the flows chain.
+    sources, destinations = sorted({s for s, _ in pairs}), sorted({d for _, d in pairs})
+    src = {app: f"from{i}" for i, app in enumerate(sources)}
+    dst = {app: f"to{i}" for i, app in enumerate(destinations)}
+    diagram.nodes = [Node(src[a], a, style="app") for a in sources] + [Node(dst[a], a, style="app") for a in destinations]
+    diagram.edges = [Edge(src[s], dst[d], label=", ".join(sorted(c))[:40]) for (s, d), c in sorted(pairs.items())]
     return Figure("personal-data", diagram, "Personal data: from which app to which")

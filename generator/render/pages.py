@@ -22,6 +22,7 @@ from markupsafe import Markup
 from generator import __version__, formats
 from generator.checks import AREAS
 from generator.config import minutes
+from generator.evidence.apps import app_name, is_app, region_name
 from generator.evidence.personal import approved, retention_for
 from generator.formats import format_span, local_time
 from generator.platforms import SPECS
@@ -71,6 +72,9 @@ def environment(tz: str | None = None) -> jinja2.Environment:
     env.filters["authored"] = lambda text: Markup(text or "")
     # An agreed period from client.yml ('15m', '1d') in the one duration format.
     env.filters["agreed"] = lambda text: Markup(format_span(timedelta(minutes=minutes(text))))
+    env.filters["app"] = app_name
+    env.globals["is_app"] = is_app
+    env.globals["region_name"] = region_name
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.globals.update(count=formats.count, listing=summary.listing, headline=summary.headline,
                        sentences=summary.sentences, action=summary.action, verdicts=summary.VERDICTS)
@@ -195,7 +199,8 @@ def plan(portal: Portal) -> list[Page]:
     overview = overview_map(portal.workflows, link_for)
     maps = ([overview] if overview else []) + _legible(
         lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
-    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped})
+    runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped},
+                    children=[Page("runbooks/symptoms.md", "Runbooks by symptom", "symptoms.md.j2")])
     guides = [Page(a.page, a.title, "authored.md.j2", {"runbook": a}) for a in portal.authored_runbooks]
     for path, members in sections(guides, [lambda _: "Guides"], lambda p: p.title):
         runbooks.children += [dataclasses.replace(p, group=path) for p in members]

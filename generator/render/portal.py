@@ -26,7 +26,7 @@ from generator.checks import (
     risks,
 )
 from generator.config import ClientConfig
-from generator.evidence import Evidence, facts
+from generator.evidence import Evidence, facts, runbooks
 from generator.evidence.closeout import checklist
 from generator.evidence.facts import Fact
 from generator.evidence.run_health import Health, Trend, health, trend
@@ -56,6 +56,11 @@ class WorkflowView:
     told: Fact = None  # someone is told when it fails
     handling: Fact = None  # it reacts to its failures
     backup: Fact = None  # a restorable backup is on file
+    # The runbook's judgements (generator.evidence.runbooks), from the steps.
+    rerun: object = None  # runbooks.Rerun: what a repeated run does again
+    paused: str = ""  # what is lost, queued or skipped while it is off
+    symptoms: list[str] = field(default_factory=list)  # what the client notices when it stops
+    errors: list = field(default_factory=list)  # (top error, its step or None, runbooks.Diagnosis)
 
     @property
     def ref(self) -> str:
@@ -136,6 +141,13 @@ def compliance_view(controls: list[Control], frameworks: list[str]) -> list[Crit
 
 
 @dataclass
+class Symptom:
+    text: str
+    views: list[WorkflowView] = field(default_factory=list)
+    guides: list = field(default_factory=list)  # authored runbooks naming it
+
+
+@dataclass
 class Portal:
     config: ClientConfig
     snapshot: Snapshot
@@ -213,6 +225,23 @@ class Portal:
         """What a sync could not read, by the kind of evidence it leaves incomplete (workflows, credentials…)."""
         return gaps(self.snapshot)
     by_ref: dict[str, WorkflowView] = field(default_factory=dict)
+
+    @cached_property
+    def symptom_index(self) -> list[Symptom]:
+        """What the client notices, each with the runbooks to open: the workflows whose steps would cause
+        it (and those that start them), and the authored runbooks that name it; by symptom."""
+        found: dict[str, Symptom] = {}
+
+        def entry(text: str) -> Symptom:
+            return found.setdefault(text.casefold(), Symptom(text))
+
+        for view in self.workflows:
+            for text in dict.fromkeys(view.symptoms):
+                entry(text).views.append(view)  # once per symptom: symptoms are unique per view
+        for guide in self.authored_runbooks:
+            for text in guide.header.symptoms:
+                entry(text).guides.append(guide)
+        return sorted(found.values(), key=lambda s: s.text.casefold())
 
     def __post_init__(self):
         self.by_ref = {v.ref: v for v in self.workflows}
@@ -332,6 +361,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
         findings_at[finding.location].append(finding)
 
     views = []
+    started = facts.starts(snapshot)
     for wf in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower(), w.id)):
         runs = snapshot.runs_for(wf.ref)
         creds = sorted(
@@ -350,14 +380,18 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
                 told=facts.told(wf, snapshot),
                 handling=facts.error_handling(wf),
                 backup=facts.backup(wf, evidence.exports),
+                rerun=runbooks.rerun(wf, started),
+                paused=runbooks.while_paused(wf),
+                symptoms=runbooks.symptoms(wf),
             )
         )
     by_ref = {v.ref: v for v in views}
     for v in views:
-        for step_id, target in snapshot.calls(v.workflow).items():
+        for step in v.workflow.steps:
+            target = started[(v.ref, step.id)].ref if (v.ref, step.id) in started else None
             if target not in by_ref:
                 continue
-            v.step_calls[step_id] = target
+            v.step_calls[step.id] = target
             if by_ref[target].workflow not in v.calls:
                 v.calls.append(by_ref[target].workflow)
                 by_ref[target].called_by.append(v.workflow)
@@ -365,6 +399,17 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
         if handler and handler in by_ref:
             v.error_handler = by_ref[handler].workflow
             by_ref[handler].handles_errors_for.append(v.workflow)
+
+    for v in views:
+        for error in v.runs.top_errors if v.runs else []:
+            step = runbooks.error_step(v.workflow, error.step)
+            target = by_ref[v.step_calls[step.id]].workflow if step and step.id in v.step_calls else None
+            credential = snapshot.credential(step.credential) if step and step.credential else None
+            v.errors.append((error, step, runbooks.diagnose(error.message, step, v.workflow, target,
+                                                            credential.name if credential else None)))
+        # A workflow that starts another stops what that one does too ("refunds not processed").
+        for target in v.calls:
+            v.symptoms += [s for s in runbooks.symptoms(target) if s not in v.symptoms]
 
     for incident in incidents:
         for ref in incident.workflows:
