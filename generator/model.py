@@ -205,6 +205,24 @@ class SecretRef(Strict):
     fingerprint: str
 
 
+class AddressKind(StrEnum):
+    webhook = "webhook"  # a Webhook trigger's address
+    form = "form"  # a Form Trigger's page
+    chat = "chat"  # a Chat Trigger's page and endpoint
+    resume = "resume"  # a Wait or Form step's resume link, sent out by each waiting run
+    app = "app"  # an app trigger's address, registered with the app when the workflow is activated
+
+
+class PublicAddress(Strict):
+    """A public address a step answers on, and what a restore from the export does to it."""
+
+    step: str = Field(description="The step's id.")
+    kind: AddressKind
+    path: str = Field(description="Masked path: the unguessable part is never stored here.")
+    kept: bool = Field(description="True: the export carries the same path or id, so a restore on the same host keeps "
+                                   "the address; False: it changes (a run's own link, or a value redacted as a secret).")
+
+
 class Draft(Strict):
     """n8n 2.x: a newer version saved in the editor but not published. The workflow documented (and
     exported) is the published one, which is what runs."""
@@ -245,6 +263,8 @@ class Workflow(Strict):
     settings: WorkflowSettings = WorkflowSettings()
     notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")
     secrets: list[SecretRef] = Field(default=[], description="Hardcoded secrets found (and redacted) on sync.")
+    addresses: list[PublicAddress] = Field(default=[], description="Public addresses (webhooks, forms, chats, resume "
+                                           "links) and whether a restore keeps them.")
 
     @property
     def ref(self) -> str:

@@ -217,3 +217,40 @@ def test_a_build_after_an_unchanged_sync_is_skipped(acme, fake):
     again = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
     assert again.exit_code == 0 and "up to date, nothing to rebuild" in again.output, again.output
     assert len(snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history) == 2
+
+
+def test_public_addresses_and_what_a_restore_does_to_them():
+    """Each kind of public address n8n builds, masked in the snapshot, kept in the export (webhookId
+    included); a path the redaction took as a secret is named as changing."""
+    from generator.connectors.n8n.native import native
+    from generator.connectors.n8n.workflow import normalise
+    from generator.redact import redact_document
+
+    hook_id, form_id, chat_id, app_id = ("4b1c7d2e-9f3a-4e5b-8c6d-1a2b3c4d5e6f", "5c2d8e3f-0a4b-4f6c-9d7e-2b3c4d5e6f70",
+                                         "6d3e9f40-1b5c-4071-8e8f-3c4d5e6f7081", "7e4f0a51-2c6d-4182-9f90-4d5e6f708192")
+    raw = {"id": "addr", "name": "Addresses", "connections": {}, "nodes": [
+        _node("a1", "Hook", "n8n-nodes-base.webhook", {"path": "orders-in-4f9e2a", "httpMethod": "POST"}, 2,
+              webhookId=hook_id),
+        _node("a2", "Dynamic", "n8n-nodes-base.webhook", {"path": "users/:id"}, 2, webhookId=hook_id),
+        _node("a3", "Form", "n8n-nodes-base.formTrigger", {"formTitle": "Contact"}, 2.2, webhookId=form_id),
+        _node("a4", "Chat", "@n8n/n8n-nodes-langchain.chatTrigger", {"public": True}, 1.1, webhookId=chat_id),
+        _node("a5", "Bot", "n8n-nodes-base.telegramTrigger", {"updates": ["message"]}, 1.1, webhookId=app_id),
+        _node("a6", "Hold", "n8n-nodes-base.wait", {"resume": "webhook"}, 1.1, webhookId=hook_id),
+        _node("a7", "Later", "n8n-nodes-base.wait", {"amount": 5}, 1.1, webhookId=hook_id),  # a timer: no link
+        _node("a8", "Secret path", "n8n-nodes-base.webhook", {"path": "Xk9fQ2mLp7Rt4VwZ8sNb3Hj6"}, 2),
+    ]}
+    document = redact_document(raw)
+    workflow = normalise(document)
+    assert [(a.step, a.kind.value, a.path, a.kept) for a in workflow.addresses] == [
+        ("a1", "webhook", "/webhook/orders-•••• (masked)", True),
+        ("a2", "webhook", "/webhook/•••• (masked)/users/:id", True),
+        ("a3", "form", "/form/•••• (masked)", True),
+        ("a4", "chat", "/webhook/•••• (masked)/chat", True),
+        ("a5", "app", "/webhook/•••• (masked)/webhook", True),
+        ("a6", "resume", "/webhook-waiting/<run id>", False),
+        ("a8", "webhook", "/webhook/•••• (masked)", False),
+    ]
+    exported = native(document)
+    assert [n.get("webhookId") for n in exported["nodes"]] == [n.get("webhookId") for n in raw["nodes"]]
+    assert exported["nodes"][0]["parameters"]["path"] == "orders-in-4f9e2a"
+    assert "Xk9fQ2mLp7Rt4VwZ8sNb3Hj6" not in json.dumps(exported)

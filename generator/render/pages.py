@@ -42,6 +42,11 @@ class Page:
     group: tuple[str, ...] = ()  # nav sub-section path (platform, folder, name range) inside its chapter
 
 
+# What a client calls each kind of public address (the restore guide lists them per workflow).
+ADDRESS_WORDS = {"webhook": "Webhook address", "form": "Form page", "chat": "Chat page", "resume": "Resume links",
+                 "app": "App webhook address"}
+
+
 def _finalize(value):
     if value is None:
         return ""
@@ -267,6 +272,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         areas=AREAS,
         version=__version__,
         guides={spec.kind: spec.guide for spec in SPECS.values()},
+        address_words=ADDRESS_WORDS,
         approved=lambda app: approved(portal.config, app),
         retention_for=lambda app: retention_for(portal.config, app),
         **page.extra,
