@@ -357,6 +357,25 @@ class NotDocumented(Strict):
                                          "none when the workflow is new (left out).")
 
 
+class Figure(Strict):
+    value: float
+    change: float | None = Field(default=None, description="Difference from the period of the same length before "
+                                 "(n8n's `deviation`); None when the platform has no earlier period.")
+
+
+class Insights(Strict):
+    """The platform's own summary of production runs (n8n `GET /insights/summary`), over the `days` before
+    the sync, with the change from the period before."""
+
+    project: str | None = Field(default=None, description="The project it covers; None: the whole instance.")
+    days: int = 7
+    runs: Figure
+    failed: Figure
+    failure_rate: Figure = Field(description="Failed runs over runs, 0 to 1.")
+    time_saved_minutes: Figure
+    average_run_ms: Figure
+
+
 class PlatformFacts(Strict):
     platform: Platform
     name: str
@@ -374,6 +393,11 @@ class PlatformFacts(Strict):
     updates: list[PlatformUpdate] = Field(default=[], description="Newer versions available, newest first.")
     not_documented: list[NotDocumented] = Field(default=[], description="Workflows that could not be read, "
                                                 "with the reason.")
+    insights: list[Insights] = Field(default=[], description="The platform's own run summary: the instance first, "
+                                     "then each project where licensed.")
+    insights_unavailable: str | None = Field(default=None, description="Why there is no run summary, in the "
+                                             "client's words (the plan or version does not offer it, or the key "
+                                             "cannot read it).")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -254,3 +255,56 @@ def test_public_addresses_and_what_a_restore_does_to_them():
     assert [n.get("webhookId") for n in exported["nodes"]] == [n.get("webhookId") for n in raw["nodes"]]
     assert exported["nodes"][0]["parameters"]["path"] == "orders-in-4f9e2a"
     assert "Xk9fQ2mLp7Rt4VwZ8sNb3Hj6" not in json.dumps(exported)
+
+
+SUMMARY = {"total": {"value": 140, "unit": "count", "deviation": 20},
+           "failed": {"value": 7, "unit": "count", "deviation": -3},
+           "failureRate": {"value": 0.05, "unit": "ratio", "deviation": -0.0333},
+           "timeSaved": {"value": 95, "unit": "minute", "deviation": 15},
+           "averageRunTime": {"value": 1840, "unit": "millisecond", "deviation": None}}
+
+
+def _summary_pages(acme) -> str:
+    result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert result.exit_code == 0, result.output
+    docs = acme.root / "build/acme/docs"
+    return (docs / "index.md").read_text() + (docs / "operations.md").read_text()
+
+
+def test_n8n_insights_are_read_and_shown(acme, fake):
+    """GET /insights/summary as 2.40.7 answers it (the shape recorded by test_n8n_real), for the instance
+    and each team project the licence allows; on the overview and the operations page."""
+    fake.insights = SUMMARY
+    fake.projects = [{"id": "p1", "name": "Finance", "type": "team"}, {"id": "p2", "name": "Ops", "type": "team"},
+                     {"id": "pp", "name": "Olive <o@x.example>", "type": "personal"}]
+    fake.insights_by_project = {"p1": dict(SUMMARY, total={"value": 40, "unit": "count", "deviation": None})}
+    sync(acme)
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights_unavailable is None
+    instance, finance = facts.insights  # Ops is refused (403): the instance's and Finance's stand
+    assert instance.project is None and finance.project == "Finance"
+    assert (instance.runs.value, instance.runs.change, instance.failed.change) == (140, 20, -3)
+    assert (instance.failure_rate.value, instance.average_run_ms.change) == (0.05, None)
+    assert finance.runs.value == 40 and finance.runs.change is None
+    pages = _summary_pages(acme)
+    assert pages.count("| Runs | 140 | +20 |") == 2 and "| Failed runs | 7 | −3 |" in pages
+    assert "| Failure rate | 5.0 % | −3.3 points |" in pages and "| Time saved | 1 h 35 min | +15 min |" in pages
+    assert "| Average run time | 1.8 s | no earlier period to compare |" in pages
+    assert "n8n, project Finance: production runs in the last 7 days" in pages
+
+
+@pytest.mark.parametrize(("answer", "said", "not_collected"), [
+    (None, "not available on this plan or version of n8n", False),  # an n8n without it: 404
+    ((403, {"message": "The selected date range exceeds the maximum history allowed by your license"}),
+     "not available on this plan or version of n8n (The selected date range exceeds the maximum history "
+     "allowed by your license)", False),
+    ((403, {"message": "Forbidden"}), "not collected: the key lacks insights:read", True),
+])
+def test_n8n_insights_where_the_instance_has_none(acme, fake, answer, said, not_collected):
+    fake.insights = answer
+    (outcome,) = sync(acme)
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights == [] and facts.insights_unavailable == said
+    assert any(n.section == "insights" for n in facts.not_collected) is not_collected
+    pages = _summary_pages(acme).replace("\\(", "(").replace("\\)", ")")  # Markdown escapes
+    assert f"n8n's own run summary (Insights): {said}." in pages

@@ -13,6 +13,7 @@ import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
@@ -40,6 +41,16 @@ class Page:
     extra: dict = field(default_factory=dict)
     children: list[Page] = field(default_factory=list)
     group: tuple[str, ...] = ()  # nav sub-section path (platform, folder, name range) inside its chapter
+
+
+def _change(change: float | None, unit: str) -> str:
+    """A difference from the period before, signed, in the figure's unit."""
+    if change is None:
+        return "no earlier period to compare"
+    size = abs(change)
+    text = {"count": f"{size:g}", "ratio": f"{size * 100:.1f} points", "minute": format_span(timedelta(minutes=size)),
+            "ms": format_duration(round(size))}[unit]
+    return ("+" if change > 0 else "−" if change < 0 else "±") + text
 
 
 # What a client calls each kind of public address (the restore guide lists them per workflow).
@@ -74,6 +85,8 @@ def environment() -> jinja2.Environment:
     env.filters["duration"] = lambda ms: Markup(format_duration(ms))
     env.filters["rate"] = lambda rate: Markup(format_rate(rate))
     env.filters["span"] = lambda delta: Markup(format_span(delta))
+    env.filters["minutes"] = lambda value: Markup(format_span(timedelta(minutes=value)))
+    env.filters["change"] = lambda change, unit: Markup(_change(change, unit))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
