@@ -28,7 +28,7 @@ from .real_n8n import RealN8n, install
 pytestmark = [pytest.mark.slow, pytest.mark.n8n]
 runner = CliRunner()
 READ_SCOPES = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
-               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate"]
+               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"]
 SETUP_SCOPES = ["workflow:create", "workflow:update", "workflow:activate", "workflow:list", "workflow:read",
                 "credential:create", "execution:list", "tag:create", "tag:list", "workflowTags:update"]
 
@@ -146,6 +146,8 @@ def acme(tmp_path, n8n, monkeypatch):
 def test_sync_a_real_instance(built, n8n, acme, monkeypatch):
     key = n8n.api_key("handover read-only", READ_SCOPES)
     monkeypatch.setenv("ACME_N8N_KEY", key)
+    with n8n.api(key) as api:
+        summary_before = api.get("/insights/summary").json()
     result = runner.invoke(app, ["sync", "acme", "--root", str(acme.root)])
     assert result.exit_code == 0, result.output
     snap = snapshot.load(acme.snapshot_dir)
@@ -189,6 +191,15 @@ def test_sync_a_real_instance(built, n8n, acme, monkeypatch):
     assert set(gaps) <= {"projects", "variables"} and all("licen" in r for r in gaps.values())
     assert [(u.name, u.role) for u in snap.users] == [("Olive Owner", "owner")]
     assert facts.audit, "the security audit of a fresh instance reports at least the instance section"
+    # insights are in the public API of 2.40.7 and on the community licence (7 days): read as n8n gives
+    # them (n8n adds runs to them every few seconds, so the answer just before or just after the sync)
+    with n8n.api(key) as api:
+        summary_after = api.get("/insights/summary").json()
+    (insights,) = facts.insights  # community licence: no team projects
+    assert facts.insights_unavailable is None and insights.days == 7
+    assert any((insights.runs.value, insights.failed.value, insights.average_run_ms.value) ==
+               (s["total"]["value"], s["failed"]["value"], round(s["averageRunTime"]["value"], 4))
+               for s in (summary_before, summary_after))
     written = "".join(p.read_text() for p in acme.dir.rglob("*") if p.is_file()) + result.output
     assert key not in written and "partner-secret-value-123" not in written
     # the webhook path is masked everywhere but in the restore file, which keeps the address

@@ -185,7 +185,8 @@ class MakeSync:
                               source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
                               not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=connections, users=users,
-                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports)
+                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports,
+                         credentials_from_steps=any(n.section == "connections" for n in self.skipped))
 
     def _authorization(self) -> list[str] | None:
         try:
