@@ -175,3 +175,25 @@ def test_a_narrower_zapier_token_keeps_what_it_cannot_read(tmp_path, monkeypatch
         assert gap.kept_since == zapier_tests.NOW
     finally:
         next(gen, None)
+
+
+def test_a_scenario_deleted_during_the_sync_never_stops_it(acme, fake):
+    """Listed, then gone before its blueprint is read (404): named as not documented, the rest synced."""
+    del fake.blueprints[502]
+    (outcome,) = make_tests.sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    assert len(snap.workflows) == 7 and snap.workflow("make:502") is None
+    (gap,) = snap.platforms[0].not_documented
+    assert gap.workflow == "make:502" and gap.reason == "its blueprint could not be read (HTTP 404)"
+
+
+def test_a_scenario_whose_blueprint_is_refused_keeps_its_previous_version(acme, fake):
+    make_tests.sync(acme)
+    before = snapshot.load(acme.snapshot_dir).workflow("make:502")
+    fake.fault("GET /api/v2/scenarios/502/blueprint", kind="status", status=404,
+               body={"detail": "Scenario not found", "message": "Not Found"})
+    (outcome,) = make_tests.sync(acme, now=make_tests.NOW + timedelta(hours=1))
+    snap = snapshot.load(acme.snapshot_dir)
+    assert snap.workflow("make:502") == before and len(snap.workflows) == 8
+    (gap,) = snap.platforms[0].not_documented
+    assert gap.workflow == "make:502" and gap.kept_since == make_tests.NOW
