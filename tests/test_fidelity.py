@@ -308,3 +308,14 @@ def test_n8n_insights_where_the_instance_has_none(acme, fake, answer, said, not_
     assert any(n.section == "insights" for n in facts.not_collected) is not_collected
     pages = _summary_pages(acme).replace("\\(", "(").replace("\\)", ")")  # Markdown escapes
     assert f"n8n's own run summary (Insights): {said}." in pages
+
+
+def test_a_key_that_lost_insights_read_keeps_the_last_summary(acme, fake):
+    fake.insights = SUMMARY
+    sync(acme)
+    fake.scopes -= {"insights:read"}
+    sync(acme, now=NOW + timedelta(hours=1))
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights[0].runs.value == 140 and facts.insights_unavailable is None
+    (gap,) = [n for n in facts.not_collected if n.section == "insights"]
+    assert gap.reason == "the key lacks insights:read" and gap.kept_since == NOW

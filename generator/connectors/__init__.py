@@ -117,7 +117,10 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
                # the platforms' own words for the section
                "credentials": kept, "connections": kept, "authentications": kept,
                "run statistics": any(r.workflow.startswith(f"{platform.value}:") for r in before.runs)
-               and collected.runs is None}
+               and collected.runs is None,
+               "insights": bool(previous_facts and previous_facts.insights) and not facts.insights}
+        if had["insights"] and any(n.section == "insights" for n in facts.not_collected):  # the key lost the scope
+            facts = facts.model_copy(update={"insights": previous_facts.insights, "insights_unavailable": None})
         gaps = {n.section: n.kept_since for n in (previous_facts.not_collected if previous_facts else [])}
         facts = facts.model_copy(update={"not_collected": [
             n.model_copy(update={"kept_since": gaps.get(n.section) or since}) if had.get(n.section) else n

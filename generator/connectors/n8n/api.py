@@ -300,8 +300,9 @@ def _summary(body: dict, project: str | None) -> Insights:
         change = item.get("deviation")
         return Figure(value=round(float(item["value"]), 4),
                       change=None if change is None else round(float(change), 4))
-    return Insights(project=project, days=INSIGHTS_DAYS, runs=figure("total"), failed=figure("failed"), failure_rate=figure("failureRate"),
-                    time_saved_minutes=figure("timeSaved"), average_run_ms=figure("averageRunTime"))
+    return Insights(project=project, days=INSIGHTS_DAYS, runs=figure("total"), failed=figure("failed"),
+                    failure_rate=figure("failureRate"), time_saved_minutes=figure("timeSaved"),
+                    average_run_ms=figure("averageRunTime"))
 
 
 def sync(platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:

@@ -256,7 +256,7 @@ def _addresses(nodes: list[dict], step_of_node: dict[int, str]) -> list[PublicAd
         params = node.get("parameters") or {}
         hook = str(node.get("webhookId") or "")
         path = str(params.get("path") or "").strip("/")
-        if name == "webhook" and ":" in path and hook:  # a dynamic path: the id is the unguessable part
+        if name == "webhook" and ":" in path and hook and not has_marker(path):  # dynamic: the id is unguessable
             full, kind, shown = f"{hook}/{path}", AddressKind.webhook, f"/webhook/•••• (masked)/{path}"
         elif name == "webhook":
             full = path or hook
