@@ -205,6 +205,24 @@ class SecretRef(Strict):
     fingerprint: str
 
 
+class AddressKind(StrEnum):
+    webhook = "webhook"  # a Webhook trigger's address
+    form = "form"  # a Form Trigger's page
+    chat = "chat"  # a Chat Trigger's page and endpoint
+    resume = "resume"  # a Wait or Form step's resume link, sent out by each waiting run
+    app = "app"  # an app trigger's address, registered with the app when the workflow is activated
+
+
+class PublicAddress(Strict):
+    """A public address a step answers on, and what a restore from the export does to it."""
+
+    step: str = Field(description="The step's id.")
+    kind: AddressKind
+    path: str = Field(description="Masked path: the unguessable part is never stored here.")
+    kept: bool = Field(description="True: the export carries the same path or id, so a restore on the same host keeps "
+                                   "the address; False: it changes (a run's own link, or a value redacted as a secret).")
+
+
 class Draft(Strict):
     """n8n 2.x: a newer version saved in the editor but not published. The workflow documented (and
     exported) is the published one, which is what runs."""
@@ -245,6 +263,8 @@ class Workflow(Strict):
     settings: WorkflowSettings = WorkflowSettings()
     notes: list[str] = Field(default=[], description="Sticky notes and other in-editor documentation.")
     secrets: list[SecretRef] = Field(default=[], description="Hardcoded secrets found (and redacted) on sync.")
+    addresses: list[PublicAddress] = Field(default=[], description="Public addresses (webhooks, forms, chats, resume "
+                                           "links) and whether a restore keeps them.")
 
     @property
     def ref(self) -> str:
@@ -337,6 +357,25 @@ class NotDocumented(Strict):
                                          "none when the workflow is new (left out).")
 
 
+class Figure(Strict):
+    value: float
+    change: float | None = Field(default=None, description="Difference from the period of the same length before "
+                                 "(n8n's `deviation`); None when the platform has no earlier period.")
+
+
+class Insights(Strict):
+    """The platform's own summary of production runs (n8n `GET /insights/summary`), over the `days` before
+    the sync, with the change from the period before."""
+
+    project: str | None = Field(default=None, description="The project it covers; None: the whole instance.")
+    days: int = 7
+    runs: Figure
+    failed: Figure
+    failure_rate: Figure = Field(description="Failed runs over runs, 0 to 1.")
+    time_saved_minutes: Figure
+    average_run_ms: Figure
+
+
 class PlatformFacts(Strict):
     platform: Platform
     name: str
@@ -354,6 +393,11 @@ class PlatformFacts(Strict):
     updates: list[PlatformUpdate] = Field(default=[], description="Newer versions available, newest first.")
     not_documented: list[NotDocumented] = Field(default=[], description="Workflows that could not be read, "
                                                 "with the reason.")
+    insights: list[Insights] = Field(default=[], description="The platform's own run summary: the instance first, "
+                                     "then each project where licensed.")
+    insights_unavailable: str | None = Field(default=None, description="Why there is no run summary, in the "
+                                             "client's words (the plan or version does not offer it, or the key "
+                                             "cannot read it).")
 
 
 # --------------------------------------------------------------------------------------------------

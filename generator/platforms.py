@@ -81,7 +81,7 @@ SPECS: dict[Platform, PlatformSpec] = {
         required=("api_key_env", "base_url"),
         # Only workflow:list is essential; each other scope adds a section.
         key_scopes=("workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list", "project:list",
-                    "user:list", "tag:list", "variable:list", "securityAudit:generate"),
+                    "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"),
         credential_word="key",
         rate_limit=None,
         guide=Guide(

@@ -367,7 +367,8 @@ def _scan_uncached(text: str, context: str) -> list[tuple[int, int, str]]:
                 spans.append((match.start(3), match.end(3), "secret_assignment"))
     if " " in literal:
         for match in _AUTH_SCHEME.finditer(literal):
-            if _plausible(match.group(1)):
+            # "the OAuth pattern." in prose is a word after a scheme's name, not a credential
+            if _plausible(match.group(1)) and not re.fullmatch(r"[a-z]+[.,;:!?]?", match.group(1)):
                 spans.append((match.start(1), match.end(1), "authorization_header"))
         for match in _PASSWORD_IS.finditer(literal):
             if _plausible(match.group(1)) and not _word_like(match.group(1)):

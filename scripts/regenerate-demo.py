@@ -110,6 +110,28 @@ def seed_n8n(fake: fake_n8n.FakeN8n, seed: dict, plans: dict, taken: datetime = 
             message, step = run["error"] or ("Workflow did not finish", None)
             fake.errors[str(number)] = {"message": message, "node": {"name": names[wid].get(step, step)}}
     fake.executions = list(reversed(executions))  # newest first, as n8n lists them
+    fake.insights = insights_summary([run for _, run in runs], seed["workflows"], [wid for wid, _ in runs])
+
+
+def insights_summary(runs: list[dict], workflows: list[dict], owners: list[str]) -> dict:
+    """What n8n's `GET /insights/summary` answers for these runs: the 7 days before TAKEN against the 7
+    days before those (deviation = current − previous, null without earlier runs); time saved from each
+    workflow's `settings.timeSavedPerExecution` (minutes), as n8n counts it."""
+    saved = {w["id"]: (w.get("settings") or {}).get("timeSavedPerExecution") or 0 for w in workflows}
+
+    def period(days_back: int) -> dict:
+        low, high = TAKEN - timedelta(days=days_back + 7), TAKEN - timedelta(days=days_back)
+        chosen = [(run, wid) for run, wid in zip(runs, owners, strict=True) if low <= run["started"] < high]
+        total, failed = len(chosen), sum(run["failed"] for run, _ in chosen)
+        return {"total": total, "failed": failed, "failureRate": round(failed / total, 4) if total else 0,
+                "timeSaved": sum(saved[wid] for run, wid in chosen if not run["failed"]),
+                "averageRunTime": round(sum(run["ms"] for run, _ in chosen) / total) if total else 0}
+    now, before = period(0), period(7)
+    units = {"total": "count", "failed": "count", "failureRate": "ratio", "timeSaved": "minute",
+             "averageRunTime": "millisecond"}
+    return {key: {"value": now[key], "unit": unit,
+                  "deviation": round(now[key] - before[key], 4) if before["total"] else None}
+            for key, unit in units.items()}
 
 
 def seed_make(fake: fake_make.FakeMake, seed: dict, plans: dict, taken: datetime = TAKEN) -> None:

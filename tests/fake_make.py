@@ -12,11 +12,14 @@ Run on its own (for the benchmark): `python -m tests.fake_make --scenarios 300 -
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import re
 import threading
 import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from .fake_api import FakeApi
 
@@ -40,6 +43,24 @@ ROUTES = [  # (path pattern, scope, required query parameter)
     (r"/api/v2/teams/(?P<team>\d+)/user-team-roles", "teams:read", None),
 ]
 TOKEN = "2f1c8a4e-9b7d-4c3a-8e6f-1a2b3c4d5e6f"
+SDK_MOCKS = Path(__file__).parent / "fixtures" / "make-sdk-mocks"
+# Which recorded response of Make's official SDK (tests/fixtures/make-sdk-mocks, `test/mocks/` of
+# integromat/make-typescript-sdk) answers which route; the SDK's own tests pair them the same way.
+RECORDED = {
+    "users/current-authorization.json": r"/api/v2/users/me/current-authorization",
+    "organizations/list.json": r"/api/v2/organizations",
+    "organizations/get.json": r"/api/v2/organizations/(?P<org>\d+)",
+    "teams/list.json": r"/api/v2/teams",
+    "scenarios/list.json": r"/api/v2/scenarios",
+    "blueprints/get.json": r"/api/v2/scenarios/(?P<scenario>\d+)/blueprint",
+    "executions/list.json": r"/api/v2/scenarios/(?P<scenario>\d+)/logs",
+    "executions/get-detail.json": r"/api/v2/scenarios/(?P<scenario>\d+)/executions/(?P<execution>\w+)",
+    "connections/list.json": r"/api/v2/connections",
+    "connections/get.json": r"/api/v2/connections/(?P<connection>\d+)",
+    "hooks/list.json": r"/api/v2/hooks",
+    "data-stores/list.json": r"/api/v2/data-stores",
+    "roles/list.json": r"/api/v2/users/roles",
+}
 
 
 def iso(when: datetime) -> str:
@@ -75,6 +96,7 @@ class FakeMake(FakeApi):
         self.users: list[dict] = []
         self.user_roles: list[dict] = [{"id": 11, "name": "Team Admin"}, {"id": 12, "name": "Team Member"}]
         self.team_roles: list[dict] = []
+        self.recorded: dict[str, object] = {}  # route pattern → a recorded answer (see replay_sdk_mocks)
 
     def _over_limit(self) -> bool:
         now = time.monotonic()
@@ -95,15 +117,17 @@ class FakeMake(FakeApi):
             self.rejected += 1
             return 429, {"message": "Requests limit for organization exceeded, please try again later.",
                          "code": "SC429"}, {}
-        routed = next(((m, scope, required) for pattern, scope, required in ROUTES
+        routed = next(((m, scope, required, pattern) for pattern, scope, required in ROUTES
                        if method == "GET" and (m := re.fullmatch(pattern, path))), None)
         if routed is None:
             return error(404, "Not found.", "Not Found")
-        match, scope, required = routed
+        match, scope, required, pattern = routed
         if scope and scope not in self.scopes:
             return error(403, "Access denied.", "Permission denied")
         if required and required not in query:
             return error(400, f"Missing parameter {required}.", "Bad Request")
+        if pattern in self.recorded:  # a response recorded by Make's official SDK, replayed as it is
+            return 200, copy.deepcopy(self.recorded[pattern]), {}
         parts = {k: v if k == "execution" else int(v) for k, v in match.groupdict().items()}
         team = int(query["teamId"]) if "teamId" in query else None
         if path.endswith("/current-authorization"):
@@ -195,6 +219,14 @@ class FakeMake(FakeApi):
             self.fault(f"GET /api/v2/scenarios/{scenario}/logs", kind="loop-last")
         return 200, {"scenarioLogs": page, "pg": {"sortBy": "imtId", "sortDir": "desc", "last": last,
                                                    "showLast": False, "limit": limit}}, {}
+
+
+def replay_sdk_mocks(fake: FakeMake, *, leave_out: tuple[str, ...] = ()) -> None:
+    """Answer every route the SDK recorded with its recorded response (scope, required parameters and the
+    request limit still apply); the routes it has no recording for keep the fake's documented shapes."""
+    for name, pattern in RECORDED.items():
+        if name not in leave_out:
+            fake.recorded[pattern] = json.loads((SDK_MOCKS / name).read_text())
 
 
 def bench_blueprint(scenario_id: int) -> dict:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from .fake_api import FakeApi
 
 ALL_SCOPES = {"workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
-              "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate"}
+              "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"}
 ROUTES = [  # (method, path pattern, scope)
     ("GET", r"/api/v1/workflows", "workflow:list"),
     ("GET", r"/api/v1/workflows/(?P<wf>[^/]+)/history", "workflow:read"),
@@ -36,6 +36,7 @@ ROUTES = [  # (method, path pattern, scope)
     ("GET", r"/api/v1/tags", "tag:list"),
     ("GET", r"/api/v1/variables", "variable:list"),
     ("POST", r"/api/v1/audit", "securityAudit:generate"),
+    ("GET", r"/api/v1/insights/summary", "insights:read"),
 ]
 
 
@@ -90,6 +91,11 @@ class FakeN8n(FakeApi):
         self.history: dict[str, list[dict]] = {}  # workflow id → versions, newest first
         self.legacy_credentials = False  # n8n < 2.8: GET /credentials is not allowed
         self.max_page = 250
+        # GET /insights/summary: None answers 404 (an n8n without it); a (status, body) pair answers that
+        # (403 and n8n's licence message, as 2.40.7 words it); a dict is the summary, by project id in
+        # `insights_by_project` (a project missing there answers 403).
+        self.insights: dict | tuple[int, dict] | None = None
+        self.insights_by_project: dict[str, dict] = {}
 
     def answer(self, method: str, path: str, query: dict, headers, fault: dict | None):
         if headers.get("X-N8N-API-KEY") != self.api_key:
@@ -105,6 +111,8 @@ class FakeN8n(FakeApi):
             return 405, {"message": "GET method not allowed"}, {}
         if path == "/api/v1/audit":
             return 200, self.audit, {}
+        if path == "/api/v1/insights/summary":
+            return self._insights(query)
         if match.groupdict().get("wf"):
             return 200, {"data": self._history(match.group("wf")), "nextCursor": None}, {}
         if match.groupdict().get("id"):
@@ -140,6 +148,16 @@ class FakeN8n(FakeApi):
             next_cursor = cursor or next_cursor or encode_cursor({"limit": limit, "offset": 0})
             self.fault(f"GET {path}", kind="loop-cursor")  # and again, for ever
         return 200, {"data": page, "nextCursor": next_cursor}, {}
+
+    def _insights(self, query: dict):
+        if self.insights is None:
+            return 404, {"message": "Not Found"}, {}
+        if isinstance(self.insights, tuple):
+            return self.insights[0], self.insights[1], {}
+        if "projectId" in query:
+            found = self.insights_by_project.get(query["projectId"])
+            return (200, found, {}) if found else (403, {"message": "Insights by project are not licensed"}, {})
+        return 200, self.insights, {}
 
     def _history(self, workflow_id: str) -> list[dict]:
         """`history` when set for the workflow, else its one current version (n8n 2.x keeps every save)."""

@@ -100,3 +100,55 @@ class RealN8n:
 
     def api(self, key: str) -> httpx.Client:
         return httpx.Client(base_url=f"{self.base}/api/v1", headers={"X-N8N-API-KEY": key}, timeout=60)
+
+
+# --------------------------------------------------------------------------------------------------
+# The community set (tests/fixtures/community/README.md): real workflows loaded through the public API
+
+COMMUNITY = PROJECT / "tests" / "fixtures" / "community" / "workflows.tar.xz"
+# What POST /workflows takes of a workflow (the OpenAPI `workflow` and `workflowSettings` schemas of
+# 2.40.7 refuse any other field); tags, pinned data and ids are not accepted on create.
+SETTINGS = {"saveExecutionProgress", "saveManualExecutions", "saveDataErrorExecution", "saveDataSuccessExecution",
+            "executionTimeout", "errorWorkflow", "timezone", "executionOrder", "callerPolicy", "callerIds",
+            "timeSavedPerExecution", "availableInMCP"}
+
+
+def community_workflows() -> list[tuple[str, object]]:
+    """(file name, parsed JSON or the text that does not parse) of every file in the set, in name order."""
+    import json
+    import tarfile
+
+    out = []
+    with tarfile.open(COMMUNITY) as archive:
+        for member in sorted((m for m in archive.getmembers() if m.isfile() and m.name.endswith(".json")),
+                             key=lambda m: m.name):
+            text = archive.extractfile(member).read().decode("utf-8", "replace")
+            try:
+                out.append((member.name, json.loads(text)))
+            except ValueError:
+                out.append((member.name, text))
+    return out
+
+
+def load_community(api: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
+    """Each community workflow created through `POST /workflows` with the fields n8n accepts: (workflow
+    id → file name of those n8n accepted, file name → n8n's reason for those it refused)."""
+    accepted, refused = {}, {}
+    for name, document in community_workflows():
+        if not isinstance(document, dict):
+            refused[name] = "not a JSON workflow object"
+            continue
+        settings = document.get("settings") if isinstance(document.get("settings"), dict) else {}
+        body = {"name": str(document.get("name") or name.rsplit("/", 1)[-1])[:128],
+                "nodes": document.get("nodes"), "connections": document.get("connections") or {},
+                "settings": {k: v for k, v in settings.items() if k in SETTINGS and v is not None}}  # null: unset
+        response = api.post("/workflows", json=body)
+        if response.status_code == 200:
+            accepted[str(response.json()["id"])] = name
+        else:
+            try:
+                reason = str(response.json().get("message") or response.text)
+            except ValueError:
+                reason = response.text
+            refused[name] = f"{response.status_code} {reason[:160]}"
+    return accepted, refused

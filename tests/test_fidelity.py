@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -217,3 +218,104 @@ def test_a_build_after_an_unchanged_sync_is_skipped(acme, fake):
     again = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
     assert again.exit_code == 0 and "up to date, nothing to rebuild" in again.output, again.output
     assert len(snapshot.load(acme.snapshot_dir).workflow("n8n:wf1").history) == 2
+
+
+def test_public_addresses_and_what_a_restore_does_to_them():
+    """Each kind of public address n8n builds, masked in the snapshot, kept in the export (webhookId
+    included); a path the redaction took as a secret is named as changing."""
+    from generator.connectors.n8n.native import native
+    from generator.connectors.n8n.workflow import normalise
+    from generator.redact import redact_document
+
+    hook_id, form_id, chat_id, app_id = ("4b1c7d2e-9f3a-4e5b-8c6d-1a2b3c4d5e6f", "5c2d8e3f-0a4b-4f6c-9d7e-2b3c4d5e6f70",
+                                         "6d3e9f40-1b5c-4071-8e8f-3c4d5e6f7081", "7e4f0a51-2c6d-4182-9f90-4d5e6f708192")
+    raw = {"id": "addr", "name": "Addresses", "connections": {}, "nodes": [
+        _node("a1", "Hook", "n8n-nodes-base.webhook", {"path": "orders-in-4f9e2a", "httpMethod": "POST"}, 2,
+              webhookId=hook_id),
+        _node("a2", "Dynamic", "n8n-nodes-base.webhook", {"path": "users/:id"}, 2, webhookId=hook_id),
+        _node("a3", "Form", "n8n-nodes-base.formTrigger", {"formTitle": "Contact"}, 2.2, webhookId=form_id),
+        _node("a4", "Chat", "@n8n/n8n-nodes-langchain.chatTrigger", {"public": True}, 1.1, webhookId=chat_id),
+        _node("a5", "Bot", "n8n-nodes-base.telegramTrigger", {"updates": ["message"]}, 1.1, webhookId=app_id),
+        _node("a6", "Hold", "n8n-nodes-base.wait", {"resume": "webhook"}, 1.1, webhookId=hook_id),
+        _node("a7", "Later", "n8n-nodes-base.wait", {"amount": 5}, 1.1, webhookId=hook_id),  # a timer: no link
+        _node("a8", "Secret path", "n8n-nodes-base.webhook", {"path": "Xk9fQ2mLp7Rt4VwZ8sNb3Hj6"}, 2),
+    ]}
+    document = redact_document(raw)
+    workflow = normalise(document)
+    assert [(a.step, a.kind.value, a.path, a.kept) for a in workflow.addresses] == [
+        ("a1", "webhook", "/webhook/orders-•••• (masked)", True),
+        ("a2", "webhook", "/webhook/•••• (masked)/users/:id", True),
+        ("a3", "form", "/form/•••• (masked)", True),
+        ("a4", "chat", "/webhook/•••• (masked)/chat", True),
+        ("a5", "app", "/webhook/•••• (masked)/webhook", True),
+        ("a6", "resume", "/webhook-waiting/<run id>", False),
+        ("a8", "webhook", "/webhook/•••• (masked)", False),
+    ]
+    exported = native(document)
+    assert [n.get("webhookId") for n in exported["nodes"]] == [n.get("webhookId") for n in raw["nodes"]]
+    assert exported["nodes"][0]["parameters"]["path"] == "orders-in-4f9e2a"
+    assert "Xk9fQ2mLp7Rt4VwZ8sNb3Hj6" not in json.dumps(exported)
+
+
+SUMMARY = {"total": {"value": 140, "unit": "count", "deviation": 20},
+           "failed": {"value": 7, "unit": "count", "deviation": -3},
+           "failureRate": {"value": 0.05, "unit": "ratio", "deviation": -0.0333},
+           "timeSaved": {"value": 95, "unit": "minute", "deviation": 15},
+           "averageRunTime": {"value": 1840, "unit": "millisecond", "deviation": None}}
+
+
+def _summary_pages(acme) -> str:
+    result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert result.exit_code == 0, result.output
+    docs = acme.root / "build/acme/docs"
+    return (docs / "index.md").read_text() + (docs / "operations.md").read_text()
+
+
+def test_n8n_insights_are_read_and_shown(acme, fake):
+    """GET /insights/summary as 2.40.7 answers it (the shape recorded by test_n8n_real), for the instance
+    and each team project the licence allows; on the overview and the operations page."""
+    fake.insights = SUMMARY
+    fake.projects = [{"id": "p1", "name": "Finance", "type": "team"}, {"id": "p2", "name": "Ops", "type": "team"},
+                     {"id": "pp", "name": "Olive <o@x.example>", "type": "personal"}]
+    fake.insights_by_project = {"p1": dict(SUMMARY, total={"value": 40, "unit": "count", "deviation": None})}
+    sync(acme)
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights_unavailable is None
+    instance, finance = facts.insights  # Ops is refused (403): the instance's and Finance's stand
+    assert instance.project is None and finance.project == "Finance"
+    assert (instance.runs.value, instance.runs.change, instance.failed.change) == (140, 20, -3)
+    assert (instance.failure_rate.value, instance.average_run_ms.change) == (0.05, None)
+    assert finance.runs.value == 40 and finance.runs.change is None
+    pages = _summary_pages(acme)
+    assert pages.count("| Runs | 140 | +20 |") == 2 and "| Failed runs | 7 | −3 |" in pages
+    assert "| Failure rate | 5.0 % | −3.3 points |" in pages and "| Time saved | 1 h 35 min | +15 min |" in pages
+    assert "| Average run time | 1.8 s | no earlier period to compare |" in pages
+    assert "n8n, project Finance: production runs in the last 7 days" in pages
+
+
+@pytest.mark.parametrize(("answer", "said", "not_collected"), [
+    (None, "not available on this plan or version of n8n", False),  # an n8n without it: 404
+    ((403, {"message": "The selected date range exceeds the maximum history allowed by your license"}),
+     "not available on this plan or version of n8n (The selected date range exceeds the maximum history "
+     "allowed by your license)", False),
+    ((403, {"message": "Forbidden"}), "not collected: the key lacks insights:read", True),
+])
+def test_n8n_insights_where_the_instance_has_none(acme, fake, answer, said, not_collected):
+    fake.insights = answer
+    (outcome,) = sync(acme)
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights == [] and facts.insights_unavailable == said
+    assert any(n.section == "insights" for n in facts.not_collected) is not_collected
+    pages = _summary_pages(acme).replace("\\(", "(").replace("\\)", ")")  # Markdown escapes
+    assert f"n8n's own run summary (Insights): {said}." in pages
+
+
+def test_a_key_that_lost_insights_read_keeps_the_last_summary(acme, fake):
+    fake.insights = SUMMARY
+    sync(acme)
+    fake.scopes -= {"insights:read"}
+    sync(acme, now=NOW + timedelta(hours=1))
+    (facts,) = snapshot.load(acme.snapshot_dir).platforms
+    assert facts.insights[0].runs.value == 140 and facts.insights_unavailable is None
+    (gap,) = [n for n in facts.not_collected if n.section == "insights"]
+    assert gap.reason == "the key lacks insights:read" and gap.kept_since == NOW

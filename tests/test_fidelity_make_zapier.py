@@ -141,3 +141,59 @@ def test_zip_limits_and_a_long_chain(tmp_path):
     assert result.exit_code == 0, result.output
     wf = snapshot.load(snapshot_dir).workflow("zapier:7")
     assert [s.id for s in wf.steps] == [str(n) for n in range(3000)] and len(wf.edges) == 2999
+
+
+def test_a_narrower_make_token_keeps_what_it_cannot_read(acme, fake):
+    make_tests.sync(acme)
+    first = snapshot.load(acme.snapshot_dir)
+    assert first.credential("make:1234567").scopes and first.users
+    fake.scopes -= {"connections:read", "user:read"}
+    (outcome,) = make_tests.sync(acme, now=make_tests.NOW + timedelta(minutes=10))
+    snap = snapshot.load(acme.snapshot_dir)
+    # the connections the blueprints name keep what the full token read (scopes, account, expiry)
+    assert snap.credential("make:1234567") == first.credential("make:1234567")
+    assert {c.ref for c in snap.credentials} == {c.ref for c in first.credentials}
+    assert snap.users == first.users
+    gaps = {n.section: n for n in snap.platforms[0].not_collected}
+    assert gaps["connections"].kept_since == make_tests.NOW and gaps["users"].kept_since == make_tests.NOW
+    assert any(s.startswith("connections: the token lacks connections:read — previous values kept")
+               for s in outcome.skipped)
+
+
+def test_a_narrower_zapier_token_keeps_what_it_cannot_read(tmp_path, monkeypatch):
+    gen = zapier_tests.fake.__wrapped__()
+    server = next(gen)
+    try:
+        client = zapier_tests.acme.__wrapped__(tmp_path, server, monkeypatch)
+        zapier_tests.sync(client)
+        first = snapshot.load(client.snapshot_dir)
+        server.scopes -= {"authentication"}
+        (outcome,) = zapier_tests.sync(client, now=zapier_tests.NOW + timedelta(minutes=10))
+        snap = snapshot.load(client.snapshot_dir)
+        assert {c.ref: c for c in snap.credentials} == {c.ref: c for c in first.credentials}
+        (gap,) = [n for n in snap.platforms[0].not_collected if n.section == "authentications"]
+        assert gap.kept_since == zapier_tests.NOW
+    finally:
+        next(gen, None)
+
+
+def test_a_scenario_deleted_during_the_sync_never_stops_it(acme, fake):
+    """Listed, then gone before its blueprint is read (404): named as not documented, the rest synced."""
+    del fake.blueprints[502]
+    (outcome,) = make_tests.sync(acme)
+    snap = snapshot.load(acme.snapshot_dir)
+    assert len(snap.workflows) == 7 and snap.workflow("make:502") is None
+    (gap,) = snap.platforms[0].not_documented
+    assert gap.workflow == "make:502" and gap.reason == "its blueprint could not be read (HTTP 404)"
+
+
+def test_a_scenario_whose_blueprint_is_refused_keeps_its_previous_version(acme, fake):
+    make_tests.sync(acme)
+    before = snapshot.load(acme.snapshot_dir).workflow("make:502")
+    fake.fault("GET /api/v2/scenarios/502/blueprint", kind="status", status=404,
+               body={"detail": "Scenario not found", "message": "Not Found"})
+    (outcome,) = make_tests.sync(acme, now=make_tests.NOW + timedelta(hours=1))
+    snap = snapshot.load(acme.snapshot_dir)
+    assert snap.workflow("make:502") == before and len(snap.workflows) == 8
+    (gap,) = snap.platforms[0].not_documented
+    assert gap.workflow == "make:502" and gap.kept_since == make_tests.NOW

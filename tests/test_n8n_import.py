@@ -22,8 +22,10 @@ PLANTED = [
     "9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZtopSecret",
     "sk_live_51HxYzAbCdEfGhIjKlMnOpQr",
     "shpat_0123456789abcdef0123456789abcdef",
-    "shopify-orders-7f3a9c2e5b1d",  # the webhook path: a bearer secret
 ]
+# The webhook path works like a password: masked in the snapshot and everything built from it; only the
+# restore file (exports/) keeps it, so that a restore keeps the address the callers use.
+WEBHOOK_PATH = "shopify-orders-7f3a9c2e5b1d"
 
 
 @pytest.fixture
@@ -84,6 +86,9 @@ def test_secrets_are_recorded_by_location_and_never_written(imported):
     written = "".join(p.read_text() for p in (root / "clients/acme").rglob("*") if p.is_file()) + output
     for secret in PLANTED:
         assert secret not in written
+    outside_exports = "".join(p.read_text() for p in (root / "clients/acme").rglob("*")
+                              if p.is_file() and "exports" not in p.parts) + output
+    assert WEBHOOK_PATH not in outside_exports and WEBHOOK_PATH in written
     check = runner.invoke(app, ["check", "acme", "--format", "json", "--root", str(root)])
     findings = [f for f in json.loads(check.stdout)["findings"] if f["check"] == "SEC-001"]
     # one finding per workflow, naming the three places

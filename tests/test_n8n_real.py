@@ -13,6 +13,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -27,7 +28,7 @@ from .real_n8n import RealN8n, install
 pytestmark = [pytest.mark.slow, pytest.mark.n8n]
 runner = CliRunner()
 READ_SCOPES = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
-               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate"]
+               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"]
 SETUP_SCOPES = ["workflow:create", "workflow:update", "workflow:activate", "workflow:list", "workflow:read",
                 "credential:create", "execution:list", "tag:create", "tag:list", "workflowTags:update"]
 
@@ -145,6 +146,8 @@ def acme(tmp_path, n8n, monkeypatch):
 def test_sync_a_real_instance(built, n8n, acme, monkeypatch):
     key = n8n.api_key("handover read-only", READ_SCOPES)
     monkeypatch.setenv("ACME_N8N_KEY", key)
+    with n8n.api(key) as api:
+        summary_before = api.get("/insights/summary").json()
     result = runner.invoke(app, ["sync", "acme", "--root", str(acme.root)])
     assert result.exit_code == 0, result.output
     snap = snapshot.load(acme.snapshot_dir)
@@ -188,8 +191,20 @@ def test_sync_a_real_instance(built, n8n, acme, monkeypatch):
     assert set(gaps) <= {"projects", "variables"} and all("licen" in r for r in gaps.values())
     assert [(u.name, u.role) for u in snap.users] == [("Olive Owner", "owner")]
     assert facts.audit, "the security audit of a fresh instance reports at least the instance section"
+    # insights are in the public API of 2.40.7 and on the community licence (7 days): read as n8n gives
+    # them (n8n adds runs to them every few seconds, so the answer just before or just after the sync)
+    with n8n.api(key) as api:
+        summary_after = api.get("/insights/summary").json()
+    (insights,) = facts.insights  # community licence: no team projects
+    assert facts.insights_unavailable is None and insights.days == 7
+    assert any((insights.runs.value, insights.failed.value, insights.average_run_ms.value) ==
+               (s["total"]["value"], s["failed"]["value"], round(s["averageRunTime"]["value"], 4))
+               for s in (summary_before, summary_after))
     written = "".join(p.read_text() for p in acme.dir.rglob("*") if p.is_file()) + result.output
-    assert key not in written and "partner-secret-value-123" not in written and built["path"] not in written
+    assert key not in written and "partner-secret-value-123" not in written
+    # the webhook path is masked everywhere but in the restore file, which keeps the address
+    assert built["path"] not in "".join(p.read_text() for p in acme.dir.rglob("*")
+                                        if p.is_file() and "exports" not in p.parts) + result.output
 
 
 def test_a_narrower_key_skips_runs_with_a_note(built, n8n, acme, monkeypatch):
@@ -407,3 +422,69 @@ def test_planted_secrets_never_leave_a_real_instance(built, estate, n8n, acme, m
     reported = {s.fingerprint for w in snapshot.load(acme.snapshot_dir).workflows for s in w.secrets}
     missing = [p.secret.kind for p in kept if fingerprint(p.reported) not in reported]
     assert missing == [], missing
+
+
+def test_a_restore_keeps_the_public_addresses(built, n8n, acme, monkeypatch):
+    """A form and a public chat, live on the instance; sync; the originals are archived (so their
+    addresses are free) and the exports imported and activated: the same form and chat pages answer, and
+    the restore guide names each address as kept, and a Wait step's resume links as changing."""
+    api = n8n.api(n8n.api_key("addresses", ODD_SCOPES))
+    form_id, chat_id = (f"1{uuid.uuid4()}"[:36] for _ in range(2))  # a digit first: nothing of it is shown
+    made = {}
+    for name, trigger in (
+            ("Contact form", _node("Form", "n8n-nodes-base.formTrigger", 2.2, {
+                "formTitle": "Contact", "formFields": {"values": [{"fieldLabel": "Name"}]}, "options": {}},
+                webhookId=form_id)),
+            ("Public chat", _node("Chat", "@n8n/n8n-nodes-langchain.chatTrigger", 1.1, {"public": True, "options": {}},
+                                  webhookId=chat_id))):
+        body = {"name": name, "settings": {"executionOrder": "v1"},
+                "nodes": [trigger, _node("Hold", "n8n-nodes-base.wait", 1.1, {"resume": "webhook"},
+                                         webhookId=str(uuid.uuid4()))],
+                "connections": _link((trigger["name"], [["Hold"]]))}
+        created = api.post("/workflows", json=body)
+        assert created.status_code == 200, created.text
+        made[name] = created.json()["id"]
+        assert api.post(f"/workflows/{made[name]}/activate").status_code == 200
+    pages = {"Contact form": f"/form/{form_id}", "Public chat": f"/webhook/{chat_id}/chat"}
+    web = httpx.Client(base_url=n8n.base, timeout=30)
+
+    def answers(page: str, status: int) -> bool:  # n8n registers and removes webhooks a moment after the call
+        for _ in range(30):
+            if web.get(page).status_code == status:
+                return True
+            time.sleep(0.5)
+        return False
+
+    assert all(answers(page, 200) for page in pages.values())
+
+    monkeypatch.setenv("ACME_N8N_KEY", n8n.api_key("addresses read", READ_SCOPES))
+    sync_client(acme, SyncContext(now=datetime.now(UTC) + timedelta(seconds=3)))
+    snap = snapshot.load(acme.snapshot_dir)
+    kinds = {name: [(a.kind.value, a.kept) for a in snap.workflow(f"n8n:{ident}").addresses]
+             for name, ident in made.items()}
+    assert kinds == {"Contact form": [("form", True), ("resume", False)],
+                     "Public chat": [("chat", True), ("resume", False)]}
+    assert form_id not in snap.workflow(f"n8n:{made['Contact form']}").addresses[0].path  # masked
+
+    for name, ident in made.items():  # the instance is lost; the exports are all there is
+        assert api.post(f"/workflows/{ident}/archive").status_code == 200
+        assert answers(pages[name], 404)
+        restored = api.post("/workflows", json=json.loads((acme.dir / f"exports/n8n/{ident}.json").read_text()))
+        assert restored.status_code == 200, restored.text
+        for _ in range(30):  # n8n frees an archived workflow's addresses a moment later (409 until then)
+            activated = api.post(f"/workflows/{restored.json()['id']}/activate")
+            if activated.status_code != 409:
+                break
+            time.sleep(0.5)
+        assert activated.status_code == 200, (name, activated.text)
+        assert answers(pages[name], 200), name  # the same public address answers again
+    web.close()
+    api.close()
+
+    result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
+    assert result.exit_code == 0, result.output
+    guide = (acme.root / "build/acme/docs/backups.md").read_text()
+    assert "Form page <code>/form/•••• (masked)</code> (step “Form”): kept" in guide
+    assert "Chat page <code>/webhook/•••• (masked)/chat</code> (step “Chat”): kept" in guide
+    assert "Resume links <code>/webhook-waiting/&lt;run id&gt;</code> (step “Hold”): changes" in guide
+    assert form_id not in guide and chat_id not in guide

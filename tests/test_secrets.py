@@ -92,3 +92,11 @@ def test_url_paths_stay_whole():
 def test_accepts_every_secret_somewhere():
     for secret in SECRETS:
         assert any(_accepts(accepts, secret) for accepts, _ in POSITIONS.values()), secret.kind
+
+
+def test_a_word_after_an_auth_scheme_name_is_prose():
+    """Found in the community set: "the OAuth pattern." in an AI prompt was taken for a credential, and
+    the word then refused an unrelated workflow's export (the guard). A token after a scheme still is one."""
+    assert find_secrets("follow the standard representations of the OAuth pattern. Then") == []
+    assert find_secrets("send it with Token refresh, then Bearer tokens") == []
+    assert [f.kind for f in find_secrets("Authorization: Bearer sk9Xq2LmP7vR4tZ8")] == ["authorization_header"]

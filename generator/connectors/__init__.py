@@ -97,9 +97,9 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
 
     if collected.credentials is None:  # not read this time: the previous ones stay
         credentials = list(before.credentials)
-    elif collected.replace_all:
+    elif collected.replace_all and not collected.credentials_from_steps:
         credentials = [c for c in before.credentials if c.platform != platform] + collected.credentials
-    else:  # an import knows only names and types; what a sync learnt about a credential stays
+    else:  # an import (or a key that cannot list them) knows only names and types: what a sync learnt stays
         known = {c.ref for c in before.credentials}
         credentials = before.credentials + [c for c in collected.credentials if c.ref not in known]
     credentials = relink_usage(credentials, workflows)
@@ -111,10 +111,16 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     if collected.facts.source == "import" and previous_facts is not None:
         facts = previous_facts  # an import does not know the instance; keep what the last sync learnt
     else:
+        kept = any(c.platform == platform for c in before.credentials) and (
+            collected.credentials is None or collected.credentials_from_steps)
         had = {"users": any(u.platform == platform for u in before.users) and collected.users is None,
-               "credentials": any(c.platform == platform for c in before.credentials) and collected.credentials is None,
+               # the platforms' own words for the section
+               "credentials": kept, "connections": kept, "authentications": kept,
                "run statistics": any(r.workflow.startswith(f"{platform.value}:") for r in before.runs)
-               and collected.runs is None}
+               and collected.runs is None,
+               "insights": bool(previous_facts and previous_facts.insights) and not facts.insights}
+        if had["insights"] and any(n.section == "insights" for n in facts.not_collected):  # the key lost the scope
+            facts = facts.model_copy(update={"insights": previous_facts.insights, "insights_unavailable": None})
         gaps = {n.section: n.kept_since for n in (previous_facts.not_collected if previous_facts else [])}
         facts = facts.model_copy(update={"not_collected": [
             n.model_copy(update={"kept_since": gaps.get(n.section) or since}) if had.get(n.section) else n

@@ -76,6 +76,9 @@ class Collected:
     exports: dict[str, dict] = field(default_factory=dict)  # workflow id → native definition, redacted
     rejected: list[str] = field(default_factory=list)  # import: each file or workflow left out, with the reason
     renamed: list[str] = field(default_factory=list)  # import: "<file>: <platform id> → <ref> (why)"
+    # True: the platform's list of credentials could not be read, so `credentials` are only those the steps
+    # name: what an earlier sync learnt about each stays, and new ones are added.
+    credentials_from_steps: bool = False
 
 
 def not_documented(ref: str, name, exc: BaseException) -> NotDocumented:

@@ -46,6 +46,21 @@ class Page:
     group: tuple[str, ...] = ()  # nav sub-section path (platform, folder, name range) inside its chapter
 
 
+def _change(change: float | None, unit: str) -> str:
+    """A difference from the period before, signed, in the figure's unit."""
+    if change is None:
+        return "no earlier period to compare"
+    size = abs(change)
+    text = {"count": formats.number(size if size % 1 else int(size)), "ratio": f"{size * 100:.1f} points", "minute": format_span(timedelta(minutes=size)),
+            "ms": formats.format_duration(round(size))}[unit]
+    return ("+" if change > 0 else "−" if change < 0 else "±") + text
+
+
+# What a client calls each kind of public address (the restore guide lists them per workflow).
+ADDRESS_WORDS = {"webhook": "Webhook address", "form": "Form page", "chat": "Chat page", "resume": "Resume links",
+                 "app": "App webhook address"}
+
+
 def _finalize(value):
     if value is None:
         return ""
@@ -78,6 +93,8 @@ def environment(tz: str | None = None) -> jinja2.Environment:
     env.globals["line_legend"] = lambda meanings: Markup(md(line_legend(meanings)))
     env.globals.update(count=formats.count, listing=summary.listing, headline=summary.headline,
                        sentences=summary.sentences, action=summary.action, verdicts=summary.VERDICTS)
+    env.filters["minutes"] = lambda value: Markup(format_span(timedelta(minutes=value)))
+    env.filters["change"] = lambda change, unit: Markup(_change(change, unit))
     env.filters["badge"] = lambda status: Markup(
         f'<span class="ho-badge ho-{str(status).replace(" ", "-")}">{md(status)}</span>'
     )
@@ -309,6 +326,7 @@ def render_page(env: jinja2.Environment, portal: Portal, page: Page) -> str:
         areas=AREAS,
         version=__version__,
         guides={spec.kind: spec.guide for spec in SPECS.values()},
+        address_words=ADDRESS_WORDS,
         approved=lambda app: approved(portal.config, app),
         retention_for=lambda app: retention_for(portal.config, app),
         **page.extra,

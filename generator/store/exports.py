@@ -4,8 +4,8 @@ The normalised snapshot documents; these files restore. Each is the platform's o
 workflow JSON as POST /workflows and *Import from file* accept it, Make blueprint JSON, Zapier Zap
 JSON), written with sorted keys and without volatile fields (update times, version ids, run data), so
 the Git history of the folder is the version history. Secrets are replaced by markers that fail
-loudly where they are used; webhook paths are replaced too (they work like passwords), and the
-restore guide lists what to set again.
+loudly where they are used. Webhook paths and ids are kept, so that a restore keeps the public
+addresses; the restore guide lists, per workflow, which it keeps and which change.
 """
 
 from __future__ import annotations

@@ -99,7 +99,10 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """A file's bytes, with one clear error for a missing file, a folder, an unreadable or oversized one."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            # read(n) sets n bytes aside first: ask for what the file holds (a pipe or a special file
+            # reports 0), so that reading a small file does not cost the whole limit in memory
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, limit) + 1 if size else limit + 1)
     except FileNotFoundError:
         raise InputError([f"{path}: file not found"]) from None
     except IsADirectoryError:

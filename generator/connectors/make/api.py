@@ -122,7 +122,12 @@ class MakeSync:
         advance = self.progress("scenarios", len(scenarios))
 
         def one(scenario: Redacted):
-            raw = self.api.get(f"/scenarios/{scenario.tree['id']}/blueprint")
+            ref = f"make:{scenario.tree.get('id')}"
+            try:
+                raw = self.api.get(f"/scenarios/{scenario.tree['id']}/blueprint")
+            except (NotAvailable, AccessDenied) as exc:  # deleted since the listing, or not this token's to read
+                return not_documented(ref, scenario.tree.get("name"), ValueError(
+                    f"its blueprint could not be read (HTTP {exc.status})")), None, [], []
             try:  # one scenario that cannot be read never stops the others
                 check_document(raw, "its blueprint")
                 blueprint = redact_document(raw)
@@ -130,8 +135,11 @@ class MakeSync:
                                      timezone=timezone)
                 exported = native(blueprint)
             except NORMALISE_ERRORS as exc:
-                return not_documented(f"make:{scenario.tree.get('id')}", scenario.tree.get("name"), exc), None, [], []
-            logs, errors = self._logs(scenario.tree, start) if read_logs else ([], [])
+                return not_documented(ref, scenario.tree.get("name"), exc), None, [], []
+            try:
+                logs, errors = self._logs(scenario.tree, start) if read_logs else ([], [])
+            except NotAvailable:
+                logs, errors = [], []  # deleted since the listing: documented as read, without runs
             return workflow, exported, logs, errors
 
         workflows: list[Workflow] = []
@@ -185,7 +193,8 @@ class MakeSync:
                               source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
                               not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=connections, users=users,
-                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports)
+                         runs=runs if read_logs else None, replace_all=True, incomplete=incomplete, exports=exports,
+                         credentials_from_steps=any(n.section == "connections" for n in self.skipped))
 
     def _authorization(self) -> list[str] | None:
         try:

@@ -27,6 +27,8 @@ from generator.connectors.runs import RunAggregator
 from generator.model import (
     AuditFinding,
     Credential,
+    Figure,
+    Insights,
     NotCollected,
     PlatformFacts,
     PlatformUpdate,
@@ -40,6 +42,7 @@ SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
 HISTORY_PER_WORKFLOW = 50  # newest versions read per sync; older ones stay in the snapshot from earlier syncs
 HISTORY_PAGE = 50
+INSIGHTS_DAYS = 7  # n8n's default window for /insights/summary, within every licence's history
 
 
 def _status(value) -> str:
@@ -115,6 +118,7 @@ class N8nSync:
                                    lambda: sorted(v.get("key", "") for v in self._list("/variables", "variables")))
         audit, audit_settings = self._optional("security audit", "securityAudit:generate", self._audit) or ([], {})
         aggregator = self._optional("run statistics", "execution:list", lambda: self._executions(known))
+        insights, no_insights = self._insights(projects)
         if self.details_refused:
             self.skipped.append(NotCollected(
                 section="run errors", reason=f"the key lacks execution:read ({self.details_refused} failed run(s) "
@@ -132,9 +136,33 @@ class N8nSync:
         settings.update(audit_settings)
         facts = PlatformFacts(platform=PLATFORM, name=self.name, url=self.base_url, synced=self.now, source="api",
                               settings=settings, audit=audit, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
-                              updates=self.updates, version=self.version, not_documented=failed)
+                              updates=self.updates, version=self.version, not_documented=failed,
+                              insights=insights, insights_unavailable=no_insights)
         return Collected(facts=facts, workflows=workflows, credentials=credentials, users=users,
                          runs=aggregator, replace_all=True, exports=exports)
+
+    def _insights(self, projects: dict) -> tuple[list[Insights], str | None]:
+        """n8n's own run summary (`GET /insights/summary`, the last 7 days, n8n's default window), for the
+        instance and then for each team project where the licence allows; else why there is none, in the
+        client's words."""
+        try:
+            out = [_summary(self.api.get("/insights/summary"), None)]
+        except NotAvailable:
+            return [], "not available on this plan or version of n8n"
+        except AccessDenied as exc:
+            if not exc.detail.strip() or "forbidden" in exc.detail.lower():
+                self.skipped.append(NotCollected(section="insights", reason="the key lacks insights:read"))
+                return [], "not collected: the key lacks insights:read"
+            return [], f"not available on this plan or version of n8n ({redact_text(exc.detail.strip())[0]})"
+        except (KeyError, TypeError, ValueError):
+            return [], "not available: n8n answered in a form this tool does not read"
+        for project in sorted((p for p in projects.values() if p.get("type") == "team"), key=lambda p: str(p.get("name"))):
+            try:
+                out.append(_summary(self.api.get("/insights/summary", {"projectId": project["id"]}),
+                                    redact_text(str(project.get("name") or project["id"]))[0]))
+            except (AccessDenied, NotAvailable, KeyError, TypeError, ValueError):
+                break  # insights by project are licensed apart: the instance's stand alone
+        return out, None
 
     def _credentials(self, projects: dict) -> list[Credential]:
         out = []
@@ -262,6 +290,19 @@ class N8nSync:
         message = error.get("message") or error.get("description") or "(no message recorded)"
         node = (error.get("node") or {}).get("name") or result.get("lastNodeExecuted")
         runs.add_error(f"n8n:{workflow_id}", str(message), node, parse_time(detail.get("stoppedAt")))
+
+
+def _summary(body: dict, project: str | None) -> Insights:
+    """One answer of `GET /insights/summary`: `{total, failed, failureRate, timeSaved, averageRunTime}`, each
+    `{value, deviation, unit}` (deviation: the change from the period before, null without one)."""
+    def figure(key: str) -> Figure:
+        item = body[key]
+        change = item.get("deviation")
+        return Figure(value=round(float(item["value"]), 4),
+                      change=None if change is None else round(float(change), 4))
+    return Insights(project=project, days=INSIGHTS_DAYS, runs=figure("total"), failed=figure("failed"),
+                    failure_rate=figure("failureRate"), time_saved_minutes=figure("timeSaved"),
+                    average_run_ms=figure("averageRunTime"))
 
 
 def sync(platform: PlatformConfig, key: str, ctx: SyncContext) -> Collected:

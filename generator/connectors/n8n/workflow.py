@@ -13,10 +13,12 @@ from generator.connectors.base import FLAG, NUMBER, SCALAR, TEXT, check_shape, p
 from generator.model import (
     Access,
     Address,
+    AddressKind,
     Credential,
     Draft,
     Edge,
     Platform,
+    PublicAddress,
     RunDataSaving,
     Schedule,
     SecretRef,
@@ -29,7 +31,7 @@ from generator.model import (
     Workflow,
     WorkflowSettings,
 )
-from generator.redact import Redacted, address_fingerprints, field_names, redact_text, render_path
+from generator.redact import Redacted, address_fingerprints, field_names, has_marker, redact_text, render_path
 
 PLATFORM = Platform.n8n
 
@@ -240,6 +242,45 @@ def _webhook_address(base_url: str | None, prefix: str, path: str) -> tuple[str,
     return mask_path(full), Address(url=url if base_url else None, path=path_fp)
 
 
+def _addresses(nodes: list[dict], step_of_node: dict[int, str]) -> list[PublicAddress]:
+    """The public addresses of a workflow's nodes, as n8n builds them: a Webhook's `/webhook/<path>`
+    (`<webhookId>/<path>` for a dynamic path), a Form Trigger's `/form/<path or webhookId>`, a Chat
+    Trigger's `/webhook/<webhookId>/chat`, an app trigger's `/webhook/<webhookId>/webhook`; a Wait or Form
+    step's resume link is per run (`/webhook-waiting/<run>`). The export keeps path and webhookId."""
+    out = []
+    for index, node in enumerate(nodes):
+        step = step_of_node.get(index)
+        if step is None or node.get("disabled"):
+            continue
+        _, name = split_type(str(node.get("type", "")))
+        params = node.get("parameters") or {}
+        hook = str(node.get("webhookId") or "")
+        path = str(params.get("path") or "").strip("/")
+        if name == "webhook" and ":" in path and hook and not has_marker(path):  # dynamic: the id is unguessable
+            full, kind, shown = f"{hook}/{path}", AddressKind.webhook, f"/webhook/•••• (masked)/{path}"
+        elif name == "webhook":
+            full = path or hook
+            kind, shown = AddressKind.webhook, mask_path(f"/webhook/{full}")
+        elif name == "formTrigger":
+            full = path or hook
+            kind, shown = AddressKind.form, mask_path(f"/form/{full}")
+        elif name == "chatTrigger" and hook:
+            full, kind, shown = hook, AddressKind.chat, "/webhook/•••• (masked)/chat"
+        elif name == "form" or (name == "wait" and params.get("resume") in ("webhook", "form")) or (
+                params.get("operation") == "sendAndWait"):  # a link each waiting run sends out
+            waiting = "/form-waiting" if name == "form" or params.get("resume") == "form" else "/webhook-waiting"
+            out.append(PublicAddress(step=step, kind=AddressKind.resume, path=f"{waiting}/<run id>", kept=False))
+            continue
+        elif hook and is_trigger(str(node.get("type", ""))):
+            full, kind, shown = hook, AddressKind.app, "/webhook/•••• (masked)/webhook"
+        else:
+            continue
+        if not full or _is_expression(full):
+            continue
+        out.append(PublicAddress(step=step, kind=kind, path=shown, kept=not has_marker(full)))
+    return out
+
+
 def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> Trigger:
     triggers = [n for n in nodes if is_trigger(n.get("type", "")) and not split_type(n["type"])[1] == "start"]
     enabled = [n for n in triggers if not n.get("disabled")] or triggers
@@ -434,6 +475,7 @@ def normalise(document: Redacted, *, base_url: str | None = None, projects: dict
         ),
         notes=notes,
         secrets=secrets,
+        addresses=_addresses(raw["nodes"], step_of),
     )
 
 

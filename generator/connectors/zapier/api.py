@@ -164,7 +164,8 @@ class ZapierSync:
                               source="api", settings=settings, not_collected=self.skipped, key_scopes=list(SPEC.key_scopes),
                               not_documented=failed)
         return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
-                         users=users or None, runs=runs, replace_all=True, exports=exports)
+                         users=users or None, runs=runs, replace_all=True, exports=exports,
+                         credentials_from_steps=any(n.section == "authentications" for n in self.skipped))
 
     @staticmethod
     def _credential(auth: dict, apps: dict, profile: dict | None) -> Credential:
