@@ -138,7 +138,8 @@ def print_plan(pages: list[Page], register: Page | None) -> list[pdf.PrintPage]:
     out = []
     for page in pages:
         out.append(pdf.PrintPage(page.path, 1))
-        out.extend(pdf.PrintPage(child.path, 2) for child in page.children
+        # A workflow's runbook mirrors its workflow in the contents: listed in the bookmarks only.
+        out.extend(pdf.PrintPage(child.path, 2, listed=child.template != "runbook.md.j2") for child in page.children
                    if register is None or child.template not in PER_WORKFLOW)
         if register is not None and page.path == "workflows/index.md":
             out.append(pdf.PrintPage(register.path, 1))

@@ -36,6 +36,7 @@ class PdfError(InputError):
 class PrintPage:
     path: str  # docs-relative Markdown path
     level: int  # 1 for chapters, 2 for pages inside a chapter
+    listed: bool = True  # on the contents page (every page is in the bookmarks either way)
 
 
 def page_id(path: str) -> str:
@@ -115,7 +116,8 @@ def sections_for(config, pages: list[PrintPage], cache: Path | None = None,
         anchor = f'<span id="{page_id(page.path)}"></span>'
         html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
         sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
-                         "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top"})
+                         "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top",
+                         "listed": page.listed})
     return sections
 
 
