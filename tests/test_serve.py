@@ -45,7 +45,8 @@ def test_serve_regenerates_on_edit(tmp_path):
         assert "Harbour &amp; Pine" in fetch(url, time.monotonic() + 60)
         config = folder / "client.yml"
         config.write_text(config.read_text().replace("Fieldwork Automation connected", "Fieldwork Automation (edited) connected"))
-        fetch(url, time.monotonic() + 60, expect="(edited)")
+        # The engagement summary is on the Overview (the home page is the executive summary).
+        fetch(url.replace("index.html", "overview.html"), time.monotonic() + 60, expect="(edited)")
     finally:
         server.terminate()
         server.wait(timeout=10)
