@@ -217,10 +217,13 @@ def test_summary_is_the_first_page_of_site_and_pdf(demo_build):
     with pdfplumber.open(c.pdf_path) as pdf:
         summary = " ".join((pdf.pages[first - 1].extract_text() or "").split())
         before = " ".join((pdf.pages[first - 2].extract_text() or "").split())
+        after = " ".join((pdf.pages[first].extract_text() or "").split())
     assert "Executive summary The automations work" in summary
+    assert after.startswith("Harbour & Pine Outfitters Pte. Ltd. Action register"), after[:80]  # one page, for a manager
     assert "Document control" in before
     assert "+65 6100 4200" in summary and "Fieldwork support desk" in summary
     assert "What to act on first" in summary and "Whom to call" in summary and "What this handover could not see" in summary
+    assert "11 of the 20 items of the close-out checklist are still open" in summary
     assert "Facebook lead ads → HubSpot" in summary and "Owner: Priya Nair, due 11 Dec 2026." in summary
 
     register = " ".join(re.sub(r"<[^>]+>", " ", (c.site_dir / "actions.html").read_text()).split())
