@@ -224,7 +224,7 @@ def test_the_demo_shows_its_own_engagement_not_the_products_commits(tmp_path):
            "write_products" in review.changes
     assert "engagement facts updated: accepted risks, attestations" in review.changes
     assert "step added: “Wait for rate limit”" in latest.workflows["n8n:Inv3ntory02"]
-    assert "settings changed: timeout seconds 600 → 900" in latest.workflows["n8n:Inv3ntory02"]
+    assert "settings changed: timeout 10 min → 15 min" in latest.workflows["n8n:Inv3ntory02"]
     assert "incident INC-2026-003 recorded: Nightly inventory sync timing out (open)" in latest.changes
     text = every_text(entries)
     assert "Product Developer" not in text and not any(s in text for s in PRODUCT_SUBJECTS)

@@ -7,7 +7,9 @@ the whole baseline.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
+from generator import formats
 from generator.checks import FAIL, NOT_ASSESSED, PASS, assess
 from generator.evidence import Evidence, facts
 from generator.evidence.run_health import health
@@ -77,13 +79,28 @@ def _fields_changed(before, after, exclude: set[str] = frozenset()) -> list[str]
     return [name for name in type(before).model_fields if name not in exclude and getattr(before, name) != getattr(after, name)]
 
 
+# Settings and fields in the words the pages use.
+_WORDS = {"timeout_seconds": "timeout", "error_workflow": "error workflow", "alerts_on_failure": "failure alerts",
+          "store_incomplete": "incomplete runs kept", "allow_data_loss": "data loss allowed",
+          "max_errors": "errors allowed in a row", "sequential": "one run at a time", "timezone": "time zone",
+          "run_data": "run data kept"}
+
+
 def _describe(name: str, before, after) -> str:
-    """`kind: webhook → schedule` for plain values, the field's name for structures."""
+    """`timeout 10 min → 15 min` for plain values, the field's name for structures."""
     plain = (str, int, float, bool, type(None))
+    label = _WORDS.get(name, name.replace("_", " "))
     if isinstance(before, plain) and isinstance(after, plain):
-        show = lambda v: "none" if v is None else str(getattr(v, "value", v))  # noqa: E731
-        return f"{name.replace('_', ' ')} {show(before)} → {show(after)}"
-    return name.replace("_", " ")
+        def show(value) -> str:
+            if value is None:
+                return "not set"
+            if isinstance(value, bool):
+                return "on" if value else "off"
+            if name.endswith("_seconds") and isinstance(value, int | float):
+                return formats.duration(timedelta(seconds=value))
+            return formats.number(value) if isinstance(value, int) else str(getattr(value, "value", value))
+        return f"{label} {show(before)} → {show(after)}"
+    return label
 
 
 def _call(ref: str | None, names: dict[str, str]) -> str:
