@@ -45,8 +45,9 @@ class Evidence:
 def gather(client: Client, revision: str | None = None) -> Evidence:
     """The evidence for `client` in the working tree, or as committed at `revision`."""
     if revision is None:
-        if history.recorded(client):  # its history is the recorded one: runbooks are judged against that
-            return _read(client, client.revision(), history.replay(client), at="HEAD")
+        if history.recorded(client):  # its history is the recorded one: runbooks are judged against it,
+            replayed = history.replay(client)  # and its revision is the engagement's, not this folder's repository's
+            return _read(client, replayed.revision(), replayed, at="HEAD")
         return _read(client, client.revision(), None)
     with tempfile.TemporaryDirectory(prefix="handover-rev-") as tmp:
         past = git.client_at(client, revision, Path(tmp))
