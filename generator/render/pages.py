@@ -27,7 +27,7 @@ from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
-from generator.store import switch
+from generator.store import guard, switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml
 
@@ -353,11 +353,20 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
         "docs_dir": "docs",
         "site_dir": "site",
+        # No snapshot time or revision here: the footer is on every page (see _freshness.md.j2).
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
-        f"for {portal.config.client.name} · snapshot {portal.now:%Y-%m-%d %H:%M} UTC · revision {portal.revision}",
+        f"for {portal.config.client.name}",
         "nav": nav_entries(pages),
         "exclude_docs": PRINT_ONLY + "\n",
     }
+
+
+def _write(path: Path, text: str) -> None:
+    """A file of the staging tree: no temporary file and fsync each (thousands of pages in a large
+    estate), the tree is swapped in whole; still refused if it holds a secret found in this run."""
+    guard.check(text, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[Page]:
@@ -372,16 +381,16 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten([*pages, *extra]):
             body = render_page(env, portal, page)
-            atomic_write(staging / page.path, front_matter(page, body) + body)
+            _write(staging / page.path, front_matter(page, body) + body)
             for figure in page.extra.get("figures", []):
-                atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
+                _write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
             for figure, svg in page.extra.get("maps", []):
-                atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
+                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
             if page.extra.get("map_svg"):
-                atomic_write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
+                _write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
-        atomic_write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
+        _write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
     return pages

@@ -461,13 +461,15 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
             anchors.setdefault(name, (offset + index, x, y))
         outline += [(depth, label, offset + index, x, y) for depth, label, index, x, y in part.bookmarks]
         offset += part.pages
-    stamps = PdfReader(io.BytesIO(numbers.pdf)).pages
-    for index, page in enumerate(writer.pages):
+    # Page lists taken once: pypdf counts the pages tree again on every len() and index of `.pages`.
+    stamps = list(PdfReader(io.BytesIO(numbers.pdf)).pages)
+    pages = list(writer.pages)
+    for index, page in enumerate(pages):
         if index > 0:  # the cover carries no number
             _stamp(writer, page, stamps[index], index)
 
     missing = []
-    for page in writer.pages:
+    for page in pages:
         for annotation in page.get("/Annots") or []:
             link = annotation.get_object()
             action = link.get("/A")
@@ -481,7 +483,7 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
             index, x, y = target
             link[NameObject("/A")] = DictionaryObject({
                 NameObject("/S"): NameObject("/GoTo"),
-                NameObject("/D"): ArrayObject([writer.pages[index].indirect_reference, NameObject("/XYZ"),
+                NameObject("/D"): ArrayObject([pages[index].indirect_reference, NameObject("/XYZ"),
                                                FloatObject(round(x, 2)), FloatObject(round(y, 2)), NullObject()]),
             })
 
@@ -489,7 +491,7 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
     for level, label, index, x, y in outline:
         while open_items and open_items[-1][0] >= level:
             open_items.pop()
-        item = writer.add_outline_item(title=label, page_number=index, parent=open_items[-1][1] if open_items else None,
+        item = writer.add_outline_item(title=label, page_number=pages[index], parent=open_items[-1][1] if open_items else None,
                                        fit=Fit.xyz(left=round(x, 2), top=round(y, 2)))
         open_items.append((level, item))
 
