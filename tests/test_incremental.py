@@ -108,3 +108,87 @@ def test_strict_anchor_checks_still_see_skipped_pages(tmp_path):
         site.build_site(config, 0)
     home.write_text(PAGES["index.md"] + "\n[x](a.md#details)\n")
     assert site.build_site(config, 0)["rendered"] == 3
+
+
+def _pdf_text(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.mark.slow
+def test_one_change_builds_what_it_touches_and_equals_a_clean_build(tmp_path):
+    from generator.commands.build import build
+    from generator.store import snapshot
+    from generator.store.workspace import client
+
+    from .conftest import copy_demo
+
+    copy_demo(tmp_path)
+    c = client("demo", tmp_path)
+    first = build(c)
+    pages = first.site_pages["pages"]
+    assert first.site_pages["rendered"] == pages
+
+    def change(ref: str, text: str) -> None:
+        snap = snapshot.load(c.snapshot_dir)
+        snap.workflow(ref).description = text
+        snapshot.save(snap, c.snapshot_dir)
+
+    def clean_build() -> tuple[dict, list[str]]:
+        other = tmp_path / "clean"
+        shutil.rmtree(other, ignore_errors=True)
+        shutil.copytree(tmp_path / "clients", other / "clients")
+        fresh = client("demo", other)
+        build(fresh)
+        return _tree(fresh.site_dir), _pdf_text(fresh.pdf_path)
+
+    for ref in ("n8n:Tri4geAI03", "make:4417"):  # one workflow, then another: the first's record carries on
+        change(ref, f"Changed description of {ref}.")
+        again = build(c)
+        assert 0 < again.site_pages["rendered"] <= 3, again.site_pages  # its page, and pages listing its purpose
+        assert again.pdf_parts["laid_out"] <= 4, again.pdf_parts
+        site_files, pdf_text = clean_build()
+        assert _tree(c.site_dir) == site_files
+        assert _pdf_text(c.pdf_path) == pdf_text
+
+    config = c.config_path  # client.yml is in every page (site name, footer): every page again
+    config.write_text(config.read_text().replace("name: Harbour & Pine", "name: Harbour and Pine", 1))
+    c = client("demo", tmp_path)  # read client.yml again
+    assert build(c).site_pages["rendered"] == pages
+    site_files, pdf_text = clean_build()
+    assert _tree(c.site_dir) == site_files and _pdf_text(c.pdf_path) == pdf_text
+
+
+def test_flowcharts_are_drawn_again_only_for_a_changed_workflow(tmp_path, monkeypatch):
+    from generator.commands.build import portal_for
+    from generator.render import pages
+    from generator.store import cache, snapshot
+    from generator.store.workspace import client
+
+    from .conftest import copy_demo
+
+    copy_demo(tmp_path)
+    c = client("demo", tmp_path)
+    drawn: list[str] = []
+    real = pages.flowcharts
+    monkeypatch.setattr(pages, "flowcharts", lambda workflow, *a: drawn.append(workflow.ref) or real(workflow, *a))
+
+    def svgs(portal) -> dict[str, list[str]]:
+        entries = cache.Entries(tmp_path / "drawings")
+        out = {p.path: p.extra["figure_svgs"] for p in pages.flatten(pages.plan(portal, entries)) if "figure_svgs" in p.extra}
+        entries.prune()
+        return out
+
+    first = svgs(portal_for(c, with_history=False))
+    assert len(set(drawn)) == len(first)
+    drawn.clear()
+    assert svgs(portal_for(c, with_history=False)) == first and drawn == []  # all from the cache
+
+    snap = snapshot.load(c.snapshot_dir)
+    snap.workflow("n8n:Tri4geAI03").step("t2").name = "Summarise the ticket"
+    snapshot.save(snap, c.snapshot_dir)
+    again = svgs(portal_for(client("demo", tmp_path), with_history=False))
+    assert set(drawn) == {"n8n:Tri4geAI03"}
+    assert [p for p in first if again[p] != first[p]] == ["workflows/n8n-Tri4geAI03.md"]
+    assert len(list((tmp_path / "drawings").iterdir())) == len(first)  # the old drawing was pruned

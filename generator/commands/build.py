@@ -93,8 +93,6 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
         "logo": ("assets/client-logo" + Path(logo).suffix) if logo else None,
         "version": __version__,
         **_document_control(portal),
-        # A stable document id: same input, same bytes.
-        "identifier": f"{config.client.slug}-{portal.now:%Y%m%d%H%M%S}-{portal.revision}",
     }
 
 

@@ -8,10 +8,15 @@ platform data cannot become markup by a forgotten filter.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
 import os
+import pickle
 import posixpath
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +32,7 @@ from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import FILTERS, md
+from generator.store import cache as cache_entry
 from generator.store import guard, switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml
@@ -153,8 +159,42 @@ def _workflow_sections(views: list[WorkflowView]) -> list[tuple[tuple[str, ...],
                     lambda v: v.workflow.name)
 
 
-def plan(portal: Portal) -> list[Page]:
-    """Every page of the portal, in reading order (the nav and the PDF follow it)."""
+@functools.cache
+def _drawing_code() -> str:
+    """The code a flowchart is drawn by: a cached drawing is kept only while it is unchanged."""
+    from generator.render import diagrams, figures
+
+    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (diagrams, figures, sys.modules[__name__]))
+                          ).hexdigest()
+
+
+def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cache_entry.Entries | None) -> list:
+    """The workflow's flowcharts (split so their text stays legible) with their SVG. Drawing them is most
+    of the work of writing the pages of a large estate: with `cache`, only a changed workflow's are drawn."""
+    def draw() -> list:
+        charts = _legible(lambda n: flowcharts(view.workflow, stem, names, view.step_calls, n), (10, 8, 6, 5, 4, 3))
+        return [(f, to_svg(f.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for f in charts]
+
+    if cache is None:
+        return draw()
+    called = {ref: names.get(ref) for ref in view.step_calls.values()}  # the only other names a chart shows
+    key = hashlib.sha256(json.dumps([_drawing_code(), stem, view.workflow.model_dump(mode="json"), view.step_calls,
+                                     called, DIAGRAM_WIDTH, DIAGRAM_HEIGHT], sort_keys=True, default=str).encode()
+                         ).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
+        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
+            pass
+    drawn = draw()
+    cache.put(key, pickle.dumps(drawn))
+    return drawn
+
+
+def plan(portal: Portal, cache: cache_entry.Entries | None = None) -> list[Page]:
+    """Every page of the portal, in reading order (the nav and the PDF follow it). `cache`: where
+    drawn flowcharts are kept between builds."""
     names = {v.ref: v.workflow.name for v in portal.workflows}
     grouped = _workflow_sections(portal.workflows)
     section_of = {v.ref: path for path, members in grouped for v in members}
@@ -162,10 +202,10 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2", {"sections": grouped})
     for view in in_sections:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
-                          (10, 8, 6, 5, 4, 3))
+        drawn = _flowcharts(view, stem, names, cache)
         workflows.children.append(
-            Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
+            Page(view.page, view.workflow.name, "workflow.md.j2",
+                 {"view": view, "figures": [f for f, _ in drawn], "figure_svgs": [svg for _, svg in drawn]},
                  group=section_of[view.ref])
         )
     link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
@@ -375,15 +415,16 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
 
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
-    pages = plan(portal)
+    drawings = cache_entry.Entries(client.build_dir / ".cache" / "flowcharts")
+    pages = plan(portal, drawings)
     env = environment()
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         for page in flatten([*pages, *extra]):
             body = render_page(env, portal, page)
             _write(staging / page.path, front_matter(page, body) + body)
-            for figure in page.extra.get("figures", []):
-                _write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
+            for figure, svg in zip(page.extra.get("figures", []), page.extra.get("figure_svgs", []), strict=True):
+                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
             for figure, svg in page.extra.get("maps", []):
                 _write(staging / "diagrams" / f"{figure.name}.svg", svg)
             if page.extra.get("map_svg"):
@@ -393,4 +434,5 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
         _write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
+    drawings.prune()
     return pages
