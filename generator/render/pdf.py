@@ -347,6 +347,8 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     config = site.load(config_file)
     docs = Path(config.docs_dir)
     env = _environment()
+    (out.parent / ".cache" / "jinja-pdf").mkdir(parents=True, exist_ok=True)  # compiled templates (see pages.py)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(out.parent / ".cache" / "jinja-pdf"))
     cache = PartCache(out.parent / ".cache" / "pdf")
     html_cache = out.parent / ".cache" / "pdf-html"
     sections = sections_for(config, pages, html_cache, aliases)
