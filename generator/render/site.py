@@ -102,7 +102,7 @@ class _Incremental(BasePlugin):
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context, *, page, config, nav):
-        entries = config.plugins["material/search"].search_index.entries
+        entries = _search_entries(config)
         self.records[page.file.src_uri].update({
             "title": page.title, "meta": page.meta, "anchors": sorted(page.present_anchor_ids or ()),
             "links": {to.src_uri: links for to, links in (page.links_to_anchors or {}).items()},
@@ -113,8 +113,13 @@ class _Incremental(BasePlugin):
 
     @event_priority(100)  # before the search plugin writes its index: every page's entries, in page order
     def on_post_build(self, *, config):
-        index = config.plugins["material/search"].search_index
-        index.entries = [entry for record in self.records.values() for entry in record.get("search", [])]
+        if (search := config.plugins.get("material/search")) is not None:
+            search.search_index.entries = [entry for record in self.records.values() for entry in record.get("search", [])]
+
+
+def _search_entries(config) -> list:
+    search = config.plugins.get("material/search")
+    return search.search_index.entries if search is not None else []
 
 
 def build_site(config_file: Path, source_date_epoch: int, clean: bool = False) -> dict:
