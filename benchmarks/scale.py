@@ -29,7 +29,6 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 from build import MEASURE, synthetic_client  # noqa: E402
-
 from generator.store import snapshot  # noqa: E402
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "n8n" / "orders-webhook.json"
@@ -79,10 +78,12 @@ def one_size(root: Path, workflows: int) -> dict:
     imports.mkdir()
     (imports / "client.yml").write_text((PROJECT / "clients" / "demo" / "client.yml").read_text()
                                         .replace("slug: demo", "slug: imports"))
+    shutil.copy(PROJECT / "clients" / "demo" / "logo.svg", imports / "logo.svg")  # client.yml names it
     files = export_files(root / "exports", workflows)
     imported = measure(*handover, "import", "imports", "n8n", *map(str, files), "--root", str(root))
 
     built = measure(*handover, "build", "bench", "--root", str(root))
+    build_load = os.getloadavg()[0]  # the machine is shared: the load beside the figure
     build = root / "build" / "bench"
     site = build / "site"
     site_bytes = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
@@ -97,12 +98,14 @@ def one_size(root: Path, workflows: int) -> dict:
     snap.workflows[len(snap.workflows) // 2].description = "Changed for the benchmark."
     snapshot.save(snap, snap_dir)
     changed = measure(*handover, "build", "bench", "--root", str(root))
+    changed_load = os.getloadavg()[0]
     return {"import_s": imported["seconds"], "import_mb": imported["peak_mb"],
             "build_s": built["seconds"], "build_mb": built["peak_mb"],
             "site_kb_per_wf": site_bytes / 1024 / workflows, "largest_page_kb": largest_page / 1024,
             "pdf_pages": pdf_pages, "pdf_pages_per_wf": pdf_pages / workflows, "pdf_mb": pdf_bytes / 2**20,
             "unchanged_s": unchanged["seconds"], "changed_s": changed["seconds"], "changed_mb": changed["peak_mb"],
-            "changed_share": changed["seconds"] / built["seconds"]}
+            "changed_share": changed["seconds"] / built["seconds"], "build_load": build_load,
+            "changed_load": changed_load}
 
 
 ROWS = [
@@ -110,6 +113,7 @@ ROWS = [
     ("import peak RSS (MB)", "import_mb", "{:.0f}"),
     ("full build (s)", "build_s", "{:.1f}"),
     ("build peak RSS (MB)", "build_mb", "{:.0f}"),
+    ("  load average (1 min) after", "build_load", "{:.1f}"),
     ("site KB per workflow", "site_kb_per_wf", "{:.0f}"),
     ("largest workflow page (KB)", "largest_page_kb", "{:.0f}"),
     ("PDF pages", "pdf_pages", "{}"),
@@ -119,6 +123,7 @@ ROWS = [
     ("rebuild, one changed (s)", "changed_s", "{:.1f}"),
     ("  share of the full build", "changed_share", "{:.0%}"),
     ("  peak RSS (MB)", "changed_mb", "{:.0f}"),
+    ("  load average (1 min) after", "changed_load", "{:.1f}"),
 ]
 
 

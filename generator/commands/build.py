@@ -38,6 +38,7 @@ class BuildResult:
     findings: int
     skipped: bool = False
     pdf_parts: dict | None = None  # {"parts": n, "laid_out": m}: m parts were not in the cache
+    site_pages: dict | None = None  # {"pages": n, "rendered": m}: n - m pages were unchanged, not rendered again
     report: Path | None = None  # the consultant report (audience "consultant"), instead of site and PDF
 
 
@@ -100,8 +101,6 @@ def _pdf_context(portal: Portal, client: Client) -> dict:
         "logo": ("assets/client-logo" + Path(logo).suffix) if logo else None,
         "version": __version__,
         **_document_control(portal),
-        # A stable document id: same input, same bytes.
-        "identifier": f"{config.client.slug}-{portal.now:%Y%m%d%H%M%S}-{portal.revision}",
     }
 
 
@@ -149,7 +148,8 @@ def print_plan(pages: list[Page], register: Page | None) -> list[pdf.PrintPage]:
 
 def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False,
           pdf_detail: bool = False) -> BuildResult:
-    """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force`.
+    """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force` (which
+    also renders every page of the site again; unchanged PDF parts still come from the cache).
     Above `document.pdf_detail_threshold` workflows the PDF is the summary edition unless `pdf_detail`."""
     digest = inputs_digest(client, with_pdf, pdf_detail)
     if not force and is_current(client, with_pdf, digest):
@@ -164,18 +164,18 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     context = _pdf_context(portal, client)
     if with_pdf and parallel:
         with ProcessPoolExecutor(max_workers=2) as pool:
-            site_future = pool.submit(site.build_site, config_file, epoch)
+            site_future = pool.submit(site.build_site, config_file, epoch, clean=force)
             pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path,
                                      aliases=aliases)
-            site_future.result()
+            pages_built = site_future.result()
             parts = pdf_future.result()
     else:
-        site.build_site(config_file, epoch)
+        pages_built = site.build_site(config_file, epoch, clean=force)
         parts = (pdf.render_pdf(config_file, print_pages, context, client.pdf_path, parallel=False, aliases=aliases)
                  if with_pdf else None)
     atomic_write(_stamp(client), digest + "\n")
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings),
-                       pdf_parts=parts if with_pdf else None)
+                       pdf_parts=parts if with_pdf else None, site_pages=pages_built)
 
 
 def _build_in_worker(root: Path, slug: str, with_pdf: bool, force: bool, pdf_detail: bool = False) -> tuple[str, object]:

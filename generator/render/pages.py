@@ -8,10 +8,15 @@ platform data cannot become markup by a forgotten filter.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
 import os
+import pickle
 import posixpath
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -24,14 +29,15 @@ from generator.checks import AREAS
 from generator.config import minutes
 from generator.evidence.apps import app_name, is_app, region_name
 from generator.evidence.personal import approved, retention_for
-from generator.formats import format_span, local_time
+from generator.formats import format_span
 from generator.platforms import SPECS
 from generator.render import summary
 from generator.render.diagrams import legible, line_legend, to_svg
 from generator.render.figures import flowcharts, integration_maps, overview_map, personal_data_map
 from generator.render.portal import Portal, WorkflowView, finding_anchor, incident_page
 from generator.render.text import filters, md
-from generator.store import switch
+from generator.store import cache as cache_entry
+from generator.store import guard, switch
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write, dump_yaml, read_yaml
 
@@ -197,8 +203,42 @@ def _workflow_sections(views: list[WorkflowView]) -> list[tuple[tuple[str, ...],
                     lambda v: v.workflow.name)
 
 
-def plan(portal: Portal) -> list[Page]:
-    """Every page of the portal, in reading order (the nav and the PDF follow it)."""
+@functools.cache
+def _drawing_code() -> str:
+    """The code a flowchart is drawn by: a cached drawing is kept only while it is unchanged."""
+    from generator.render import diagrams, figures
+
+    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (diagrams, figures, sys.modules[__name__]))
+                          ).hexdigest()
+
+
+def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cache_entry.Entries | None) -> list:
+    """The workflow's flowcharts (split so their text stays legible) with their SVG. Drawing them is most
+    of the work of writing the pages of a large estate: with `cache`, only a changed workflow's are drawn."""
+    def draw() -> list:
+        charts = _legible(lambda n: flowcharts(view.workflow, stem, names, view.step_calls, n), (10, 8, 6, 5, 4, 3))
+        return [(f, to_svg(f.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for f in charts]
+
+    if cache is None:
+        return draw()
+    called = {ref: names.get(ref) for ref in view.step_calls.values()}  # the only other names a chart shows
+    key = hashlib.sha256(json.dumps([_drawing_code(), stem, view.workflow.model_dump(mode="json"), view.step_calls,
+                                     called, DIAGRAM_WIDTH, DIAGRAM_HEIGHT], sort_keys=True, default=str).encode()
+                         ).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
+        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
+            pass
+    drawn = draw()
+    cache.put(key, pickle.dumps(drawn))
+    return drawn
+
+
+def plan(portal: Portal, cache: cache_entry.Entries | None = None) -> list[Page]:
+    """Every page of the portal, in reading order (the nav and the PDF follow it). `cache`: where
+    drawn flowcharts are kept between builds."""
     names = {v.ref: v.workflow.name for v in portal.workflows}
     grouped = _workflow_sections(portal.workflows)
     section_of = {v.ref: path for path, members in grouped for v in members}
@@ -206,10 +246,10 @@ def plan(portal: Portal) -> list[Page]:
     workflows = Page("workflows/index.md", "Workflows", "workflows.md.j2", {"sections": grouped})
     for view in in_sections:
         stem = posixpath.splitext(posixpath.basename(view.page))[0]
-        charts = _legible(lambda n, view=view, stem=stem: flowcharts(view.workflow, stem, names, view.step_calls, n),
-                          (10, 8, 6, 5, 4, 3))
+        drawn = _flowcharts(view, stem, names, cache)
         workflows.children.append(
-            Page(view.page, view.workflow.name, "workflow.md.j2", {"view": view, "figures": charts},
+            Page(view.page, view.workflow.name, "workflow.md.j2",
+                 {"view": view, "figures": [f for f, _ in drawn], "figure_svgs": [svg for _, svg in drawn]},
                  group=section_of[view.ref])
         )
     link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
@@ -413,11 +453,20 @@ def _mkdocs_settings(client: Client, portal: Portal, pages: list[Page], base: st
         "site_author": portal.config.engagement.consultant.company or portal.config.engagement.consultant.name,
         "docs_dir": "docs",
         "site_dir": "site",
+        # No snapshot time or revision here: the footer is on every page (see _freshness.md.j2).
         "copyright": f"Prepared by {portal.config.engagement.consultant.company or portal.config.engagement.consultant.name} "
-        f"for {portal.config.client.name} · snapshot {local_time(portal.now, portal.config.client.timezone)} · revision {portal.revision}",
+        f"for {portal.config.client.name}",
         "nav": nav_entries(pages),
         "exclude_docs": PRINT_ONLY + "\n",
     }
+
+
+def _write(path: Path, text: str) -> None:
+    """A file of the staging tree: no temporary file and fsync each (thousands of pages in a large
+    estate), the tree is swapped in whole; still refused if it holds a secret found in this run."""
+    guard.check(text, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[Page]:
@@ -426,8 +475,13 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
 
     The tree is written beside `docs/` and swapped in, so a watching `mkdocs serve` never sees half of it.
     """
-    pages = plan(portal)
+    drawings = cache_entry.Entries(client.build_dir / ".cache" / "flowcharts")
+    pages = plan(portal, drawings)
     env = environment(portal.config.client.timezone)
+    # Compiled templates kept between builds (checked against their source): compiling them is a fixed
+    # second or so of every build, a large share of a one-page change.
+    (client.build_dir / ".cache" / "jinja").mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(client.build_dir / ".cache" / "jinja"))
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
         bodies = []
@@ -436,16 +490,17 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
                 page.extra["terms"] = glossary_terms("\n".join(bodies))
             body = render_page(env, portal, page)
             bodies.append(body)
-            atomic_write(staging / page.path, front_matter(page, body) + body)
-            for figure in page.extra.get("figures", []):
-                atomic_write(staging / "diagrams" / f"{figure.name}.svg", to_svg(figure.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))
+            _write(staging / page.path, front_matter(page, body) + body)
+            for figure, svg in zip(page.extra.get("figures", []), page.extra.get("figure_svgs", []), strict=True):
+                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
             for figure, svg in page.extra.get("maps", []):
-                atomic_write(staging / "diagrams" / f"{figure.name}.svg", svg)
+                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
             if page.extra.get("map_svg"):
-                atomic_write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
+                _write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))
-        atomic_write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
+        _write(staging / "assets" / "stylesheets" / "client.css", client_css(portal))
     atomic_write(client.build_dir / "mkdocs.yml", dump_yaml(mkdocs_config(client, portal, pages)))
+    drawings.prune()
     return pages

@@ -1,20 +1,35 @@
 """MkDocs (Material) site from `build/<client>/docs/` — the only module that knows about MkDocs.
 
 The build runs in-process in strict mode: any broken link, anchor or missing page fails it.
+
+Incremental: when the nav, the configuration and the set of files are those of the last successful
+build, only pages whose Markdown changed are rendered again (MkDocs' dirty build, decided by content
+hash instead of mtime). A page's HTML depends on nothing else then. What a skipped page gives the rest
+of the build — its title and meta, its anchors and links (strict anchor checks) and its search entries
+— comes from the last build's record, so the result is the same as a clean build's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+from importlib.metadata import version
 from pathlib import Path
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
+from mkdocs.plugins import BasePlugin, event_priority
 
+from generator import __version__
 from generator.errors import InputError
 from generator.render import warnings_from
-from generator.store import guard
+from generator.store import cache, guard
+from generator.store.workspace import BASE_MKDOCS
+
+STATE_VERSION = "1"  # bump when what the record holds, or what a page's HTML depends on, changes
 
 
 class SiteError(InputError):
@@ -25,22 +40,117 @@ def load(config_file: Path, **overrides):
     return load_config(str(config_file), strict=True, **overrides)
 
 
-def build_site(config_file: Path, source_date_epoch: int) -> None:
-    """Build the site next to `config_file`; raise SiteError naming every warning MkDocs gave."""
+def _site_key(config, config_file: Path) -> str:
+    """What every page's HTML depends on besides its own Markdown: the configuration (nav included),
+    the theme and its overrides, the tools' versions and the set of files (links are checked against it)."""
+    digest = hashlib.sha256(f"{STATE_VERSION}|{__version__}|{version('mkdocs')}|{version('mkdocs-material')}".encode())
+    digest.update(config_file.read_bytes() + BASE_MKDOCS.read_bytes())
+    for folder in [Path(config.theme.custom_dir)] if config.theme.custom_dir else []:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    docs = Path(config.docs_dir)
+    for path in sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()):
+        digest.update(path.encode() + b"\0")
+    return digest.hexdigest()
+
+
+class _NoDirtyWarning(logging.Filter):
+    """MkDocs warns about every dirty build (stale nav, links): ours is dirty only when they cannot be."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+logging.getLogger("mkdocs.commands.build").addFilter(_NoDirtyWarning())
+
+
+def _state_path(config_file: Path) -> Path:
+    return config_file.parent / ".cache" / "site.json"
+
+
+class _Incremental(BasePlugin):
+    """Skips pages whose Markdown is the same as in the last build and stands in for them."""
+
+    def __init__(self, previous: dict):
+        super().__init__()
+        self.previous = previous  # src_uri → record of the last build
+        self.records: dict[str, dict] = {}  # this build's, written by build_site once the build passed
+        self.built: set[str] = set()
+        self._seen = 0
+
+    def on_files(self, files, *, config):
+        for file in files.documentation_pages():
+            digest = hashlib.sha256(Path(file.abs_src_path).read_bytes()).hexdigest()
+            old = self.previous.get(file.src_uri)
+            fresh = old is not None and old["hash"] == digest and os.path.isfile(file.abs_dest_path)
+            file.is_modified = (lambda: False) if fresh else (lambda: True)
+            self.records[file.src_uri] = dict(old) if fresh else {"hash": digest}
+        return files
+
+    def on_env(self, env, *, config, files):
+        # Population is over: skipped pages get what a rendered page would carry.
+        by_uri = {f.src_uri: f for f in files}
+        for file in files.documentation_pages():
+            page, record = file.page, self.records[file.src_uri]
+            if page is None or page.markdown is not None:
+                continue
+            page.title, page.meta = record["title"], record["meta"]
+            page.present_anchor_ids = set(record["anchors"])
+            page.links_to_anchors = {by_uri[uri]: links for uri, links in record["links"].items() if uri in by_uri}
+        return env
+
+    @event_priority(-100)  # after the search plugin has indexed the page
+    def on_page_context(self, context, *, page, config, nav):
+        entries = _search_entries(config)
+        self.records[page.file.src_uri].update({
+            "title": page.title, "meta": page.meta, "anchors": sorted(page.present_anchor_ids or ()),
+            "links": {to.src_uri: links for to, links in (page.links_to_anchors or {}).items()},
+            "search": entries[self._seen:]})
+        self._seen = len(entries)
+        self.built.add(page.file.src_uri)
+        return context
+
+    @event_priority(100)  # before the search plugin writes its index: every page's entries, in page order
+    def on_post_build(self, *, config):
+        if (search := config.plugins.get("material/search")) is not None:
+            search.search_index.entries = [entry for record in self.records.values() for entry in record.get("search", [])]
+
+
+def _search_entries(config) -> list:
+    search = config.plugins.get("material/search")
+    return search.search_index.entries if search is not None else []
+
+
+def build_site(config_file: Path, source_date_epoch: int, clean: bool = False) -> dict:
+    """Build the site next to `config_file`; raise SiteError naming every warning MkDocs gave. Pages
+    unchanged since the last successful build are not rendered again, unless `clean`.
+    Returns {"pages": n, "rendered": m}."""
     # MkDocs stamps the sitemap with the build date; pin it to the snapshot's time so the same
     # input gives the same output.
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    state_path = _state_path(config_file)
+    stored = cache.get(state_path)
+    state_path.unlink(missing_ok=True)  # a failed build leaves no record: the next one is clean
+    previous = json.loads(stored) if stored and not clean else {}
     with warnings_from("mkdocs") as warnings:
         try:
             config = load(config_file)
-            build(config)
+            key = _site_key(config, config_file)
+            dirty = previous.get("key") == key
+            plugin = _Incremental(previous.get("pages", {}) if dirty else {})
+            config.plugins["handover/incremental"] = plugin
+            build(config, dirty=dirty)
         except (Abort, ConfigurationError) as exc:
             detail = "\n  ".join(warnings) or str(exc)
             raise SiteError(f"the site build failed (MkDocs strict mode):\n  {detail}") from None
+    site_dir = Path(config["site_dir"])
     try:  # MkDocs wrote the site itself: it is checked whole, and removed if it holds a secret
-        guard.check_tree(Path(config["site_dir"]))
+        guard.check_tree(site_dir)
     except guard.SecretLeak:
         import shutil
 
-        shutil.rmtree(config["site_dir"], ignore_errors=True)
+        shutil.rmtree(site_dir, ignore_errors=True)
         raise
+    cache.put(state_path, json.dumps({"key": key, "pages": plugin.records}).encode())
+    return {"pages": len(plugin.records), "rendered": len(plugin.built)}

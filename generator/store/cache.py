@@ -30,3 +30,26 @@ def get(path: Path) -> bytes | None:
         return data
     path.unlink(missing_ok=True)
     return None
+
+
+class Entries:
+    """Entries in one folder, by key; `prune()` removes those this run did not ask for, so the folder
+    holds one build's worth."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def get(self, key: str) -> bytes | None:
+        self.used.add(key)
+        return get(self.folder / key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.used.add(key)
+        put(self.folder / key, data)
+
+    def prune(self) -> None:
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.name not in self.used:
+                    path.unlink(missing_ok=True)

@@ -53,7 +53,9 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                 continue
             if workflow is not None:
                 workflows.append(workflow)
-                raws.append(redacted.tree)
+                # Only what the credentials are read from: a whole tree per file would grow with the import.
+                raws.append({"nodes": [{"credentials": node.get("credentials")} for node in
+                                       redacted.tree.get("nodes") or [] if isinstance(node, dict)]})
     if not workflows:
         raise nothing_importable("n8n workflow", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=ctx.now, source="import")
