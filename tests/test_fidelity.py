@@ -268,7 +268,7 @@ def _summary_pages(acme) -> str:
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])
     assert result.exit_code == 0, result.output
     docs = acme.root / "build/acme/docs"
-    return (docs / "index.md").read_text() + (docs / "operations.md").read_text()
+    return (docs / "overview.md").read_text() + (docs / "operations.md").read_text()
 
 
 def test_n8n_insights_are_read_and_shown(acme, fake):
