@@ -10,6 +10,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DEMO, files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,7 @@ def _script():
     return module
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_regenerating_the_demo_gives_the_committed_bytes(tmp_path):
     target = tmp_path / "clients" / "demo"
     shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("snapshot", "exports", "history", "audit.log"))

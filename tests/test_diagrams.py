@@ -130,6 +130,7 @@ for _ in range(3):  # several times in one process too: grandalf keys sets by ob
 """
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 @pytest.mark.parametrize("seeds", [("1", "2")])
 def test_same_bytes_across_processes(seeds):
     """grandalf keeps sets keyed by object identity: the output must not depend on them or on hash seeds."""

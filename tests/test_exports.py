@@ -141,6 +141,7 @@ def test_zapier_export_keeps_linkage_and_drops_data(imported):
     assert "last_changed" not in json.dumps(exported) and "triple_stores" not in json.dumps(exported)
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_backups_page_lists_exports_and_restore_steps(imported):
     root, folder = imported
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(root)])

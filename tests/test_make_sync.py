@@ -89,7 +89,7 @@ def acme(tmp_path, fake, monkeypatch):
 
 
 def sync(c, **kwargs):
-    return sync_client(c, SyncContext(now=kwargs.pop("now", NOW), retry=kwargs.pop("retry", FAST), timeout=2.0,
+    return sync_client(c, SyncContext(now=kwargs.pop("now", NOW), retry=kwargs.pop("retry", FAST), timeout=kwargs.pop("timeout", 2.0),
                                       rate_window=WINDOW))
 
 
@@ -137,7 +137,7 @@ def test_pacing_stays_under_the_limit(acme, fake):
     assert fake.rejected == 0 and outcome.throttled == 0  # never tripped by our own pacing
     windows = outcome.requests / 12
     assert elapsed >= (windows - 1) * WINDOW  # it did wait: more requests than one window allows
-    assert elapsed <= (windows + 1) * WINDOW * 1.4
+    assert elapsed <= (windows + 1) * WINDOW * 3  # and not far longer (loose: a loaded machine is slower)
 
 
 @pytest.mark.parametrize("fault", [
@@ -145,13 +145,13 @@ def test_pacing_stays_under_the_limit(acme, fake):
      "body": {"message": "Requests limit for organization exceeded, please try again later.", "code": "SC429"}},
     {"kind": "status", "status": 429},
     {"kind": "status", "status": 500}, {"kind": "status", "status": 502}, {"kind": "status", "status": 503},
-    {"kind": "timeout", "seconds": 2.5}, {"kind": "reset"}, {"kind": "truncated"},
+    {"kind": "timeout", "seconds": 1.0}, {"kind": "reset"}, {"kind": "truncated"},
 ], ids=lambda f: f"{f['kind']}-{f.get('status', '')}{'-retry-after' if f.get('headers') else ''}")
 @pytest.mark.parametrize("route", ["GET /api/v2/scenarios", "GET /api/v2/scenarios/501/logs",
                                    "GET /api/v2/scenarios/501/blueprint"])
 def test_transient_faults_are_retried(acme, fake, fault, route):
     fake.fault(route, **fault)
-    (outcome,) = sync(acme)
+    (outcome,) = sync(acme, timeout=0.5) if fault["kind"] == "timeout" else sync(acme)  # a hang twice the timeout
     assert outcome.workflows == 8 and outcome.runs_read == 45
     assert any(status == -1 for _, _, path, status in fake.log if route.endswith(path))
 
@@ -163,6 +163,7 @@ def test_transient_faults_are_retried(acme, fake, fault, route):
     ([{"kind": "loop-last"}], "GET /api/v2/scenarios/501/logs", "page marker it had sent before"),
     ([{"kind": "same-page"}] * 3, "GET /api/v2/scenarios", "same page twice"),
 ])  # a 404 on one scenario's blueprint names that scenario and syncs the rest (test_fidelity_make_zapier)
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_lasting_faults_fail_clearly_and_keep_the_snapshot(acme, fake, faults, route, expected, monkeypatch):
     monkeypatch.setattr("generator.connectors.make.api.PAGE", 3)  # several pages of scenarios and of logs
     monkeypatch.setattr("generator.connectors.make.api.LOG_PAGE", 10)
@@ -198,6 +199,7 @@ def test_wrong_token_exits_3(acme, fake, monkeypatch):
     assert "0f1e2d3c" not in result.output
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_make_and_n8n_sync_into_one_snapshot_and_build(acme, fake, tmp_path, monkeypatch):
     from .fake_n8n import FakeN8n, simple_workflow
     n8n = FakeN8n(api_key="n8n-test-key-0123456789abcdef")

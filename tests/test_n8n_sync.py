@@ -161,6 +161,7 @@ def test_transient_faults_are_retried(acme, fake, fault, route):
         assert hits[1][0] - hits[0][0] >= 0.95 and time.monotonic() - started >= 1  # it waited as asked
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_retry_after_as_http_date_is_honoured(acme, fake):
     from email.utils import format_datetime
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
@@ -281,6 +282,7 @@ def test_removed_workflows_leave_the_snapshot(acme, fake):
     assert sorted(files(acme.dir / "exports")) == ["n8n/wf0.json", "n8n/wf1.json"]  # Git keeps the others
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_synced_client_builds(acme, fake):
     sync(acme)
     result = runner.invoke(app, ["build", "acme", "--no-pdf", "--root", str(acme.root)])

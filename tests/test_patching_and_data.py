@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -92,6 +93,7 @@ def test_n8n_audit_updates_are_synced(tmp_path, monkeypatch):
         ("2.41.0", False, True), ("2.40.9", True, False)]
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_patching_page(tmp_path):
     copy_demo(tmp_path)
     assert runner.invoke(app, ["build", "demo", "--no-pdf", "--root", str(tmp_path)]).exit_code == 0
@@ -131,6 +133,7 @@ def test_decisions_processors_and_the_check(tmp_path):
         f.location for f in evaluate(config, snap) if f.check.id == "DATA-003"}
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_data_handling_page(tmp_path):
     folder = imported(tmp_path)
     text = (folder / "client.yml").read_text().replace("retention:", "processors: [HubSpot]\nretention:", 1)

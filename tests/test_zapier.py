@@ -252,6 +252,7 @@ def test_three_platforms_in_one_client_build(tmp_path):
     assert not [p for p in PLANTED if p in everything]
 
 
+@pytest.mark.slow  # a build or long waits: run by make test and CI, not the quick loop
 def test_sync_into_a_client_with_n8n_and_make_then_build(acme, fake):
     for platform, paths in (("n8n", sorted((FIXTURES / "n8n").glob("*.json"))),
                             ("make", sorted((FIXTURES / "make").glob("*.json")))):
