@@ -188,6 +188,13 @@ def test_triggers_and_reachability(acme, fake):
         hook["nodes"][0] = _node(f"{ident}-t", "Every hour", "n8n-nodes-base.webhook",
                                  {"httpMethod": "POST", "path": f"{ident}-7c1d9e2f4a"}, 2)
         hooks.append(hook)
+    for ident, params in (("chat-open", {"public": True, "options": {}}),  # anyone with the link can chat
+                          ("chat-login", {"public": True, "authentication": "n8nUserAuth", "options": {}}),
+                          ("chat-editor", {"options": {}})):  # only in n8n's own editor
+        chat = simple_workflow(ident, ident, active=True)
+        chat["nodes"][0] = _node(f"{ident}-t", "Every hour", "@n8n/n8n-nodes-langchain.chatTrigger", params, 1.1)
+        chat["nodes"][0]["webhookId"] = f"{ident}-5b2e8c1d-9f3a"
+        hooks.append(chat)
     fake.workflows += [imap, *hooks]
     sync(acme)
     snap = snapshot.load(acme.snapshot_dir)
@@ -196,8 +203,11 @@ def test_triggers_and_reachability(acme, fake):
     assert snap.workflow("n8n:open-archived").archived
     findings = json.loads(runner.invoke(app, ["check", "acme", "--format", "json", "--root",
                                               str(acme.root)]).stdout)["findings"]
-    # only a webhook n8n would answer: the workflow active, not archived
-    assert [f["resource"] for f in findings if f["check"] == "ACCESS-006"] == ["n8n:open-live"]
+    assert snap.workflow("n8n:chat-open").trigger.kind == "webhook"
+    assert snap.workflow("n8n:chat-login").trigger.webhook.auth == "platform"
+    assert snap.workflow("n8n:chat-editor").trigger.kind == "app_event"
+    # only an address n8n would answer without a login: the workflow active, not archived
+    assert sorted(f["resource"] for f in findings if f["check"] == "ACCESS-006") == ["n8n:chat-open", "n8n:open-live"]
 
 
 def test_a_build_after_an_unchanged_sync_is_skipped(acme, fake):

@@ -68,7 +68,8 @@ _OUTPUTS = {"if": ["true", "false"], "filter": ["kept", "discarded"], "splitInBa
             "compareDatasets": ["in A only", "same", "different", "in B only"]}
 _READ_OPS = re.compile(r"^(get|getAll|getMany|search|list|lookup|read|download|find|fetch|query)", re.I)
 _WEBHOOK_AUTH = {"none": WebhookAuth.none, "basicAuth": WebhookAuth.basic, "headerAuth": WebhookAuth.header,
-                 "jwtAuth": WebhookAuth.jwt}
+                 "jwtAuth": WebhookAuth.jwt,
+                 "n8nUserAuth": WebhookAuth.platform}  # a public chat open to logged-in n8n users only
 # Trigger nodes whose type name does not end in "Trigger" (n8n marks triggers by their node group).
 _LEGACY_TRIGGERS = {"cron", "interval", "webhook", "start", "emailReadImap"}
 
@@ -292,6 +293,11 @@ def _trigger(nodes: list[dict], timezone: str | None, base_url: str | None) -> T
     app = app_name(node["type"])
     if name in ("scheduleTrigger", "cron", "interval"):
         return Trigger(kind=TriggerKind.schedule, app=app, schedule=_schedule(node, timezone))
+    if name == "chatTrigger" and params.get("public") is True:  # anyone with its address can start it
+        _, address = _webhook_address(base_url, "/webhook", f"{node.get('webhookId') or ''}/chat")
+        auth = _WEBHOOK_AUTH.get(params.get("authentication", "none"), WebhookAuth.none)
+        return Trigger(kind=TriggerKind.webhook, app=app, webhook=Webhook(
+            path="/webhook/•••• (masked)/chat", method="POST", auth=auth, address=address))
     if name in ("webhook", "formTrigger"):
         path = params.get("path") or node.get("webhookId") or ""
         shown, address = _webhook_address(base_url, "/form" if name == "formTrigger" else "/webhook", str(path))
