@@ -152,3 +152,22 @@ def load_community(api: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
                 reason = response.text
             refused[name] = f"{response.status_code} {reason[:160]}"
     return accepted, refused
+
+
+# What Handover's read-only key asks for (the scopes the n8n connector documents).
+READ_SCOPES = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
+               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"]
+
+
+def serve():
+    """A module's fixture body: one real n8n for the module's tests, stopped after them."""
+    if os.environ.get("HANDOVER_SKIP_N8N") and not os.environ.get("CI"):
+        import pytest
+
+        pytest.skip("HANDOVER_SKIP_N8N is set (never honoured on CI)")
+    server = RealN8n(install())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -6,7 +6,6 @@ documented with a reason; the same files through `handover import`. Figures: ben
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,23 +17,12 @@ from generator.connectors.base import SyncContext
 from generator.store import snapshot
 from generator.store.workspace import client as load_client
 
-from .real_n8n import RealN8n, community_workflows, install, load_community
+from .real_n8n import READ_SCOPES, community_workflows, load_community, serve
 
 runner = CliRunner()
-READ = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list", "project:list",
-        "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"]
 
 
-@pytest.fixture(scope="module")
-def n8n():
-    if os.environ.get("HANDOVER_SKIP_N8N") and not os.environ.get("CI"):
-        pytest.skip("HANDOVER_SKIP_N8N is set (never honoured on CI)")
-    server = RealN8n(install())
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+n8n = pytest.fixture(scope="module", name="n8n")(serve)  # one real n8n per module
 
 
 def _client(root, slug, platforms=""):
@@ -62,7 +50,7 @@ def test_the_community_set_in_a_real_n8n_is_documented_whole(n8n, tmp_path, monk
 
     client = _client(tmp_path, "community", f"platforms:\n  - kind: n8n\n    name: community\n"
                                             f"    base_url: {n8n.base}\n    api_key_env: COMMUNITY_N8N_KEY\n")
-    monkeypatch.setenv("COMMUNITY_N8N_KEY", n8n.api_key("read", READ))
+    monkeypatch.setenv("COMMUNITY_N8N_KEY", n8n.api_key("read", READ_SCOPES))
     result = runner.invoke(app, ["sync", "community", "--root", str(tmp_path)])
     assert result.exit_code == 0, result.output
     snap = snapshot.load(client.snapshot_dir)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -23,26 +22,15 @@ from generator.connectors.base import SyncContext
 from generator.store import snapshot
 from generator.store.workspace import client as load_client
 
-from .real_n8n import RealN8n, install
+from .real_n8n import READ_SCOPES, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.n8n]
 runner = CliRunner()
-READ_SCOPES = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list",
-               "project:list", "user:list", "tag:list", "variable:list", "securityAudit:generate", "insights:read"]
 SETUP_SCOPES = ["workflow:create", "workflow:update", "workflow:activate", "workflow:list", "workflow:read",
                 "credential:create", "execution:list", "tag:create", "tag:list", "workflowTags:update"]
 
 
-@pytest.fixture(scope="module")
-def n8n():
-    if os.environ.get("HANDOVER_SKIP_N8N") and not os.environ.get("CI"):
-        pytest.skip("HANDOVER_SKIP_N8N is set (never honoured on CI)")
-    server = RealN8n(install())
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+n8n = pytest.fixture(scope="module", name="n8n")(serve)  # one real n8n per module
 
 
 def _node(name, node_type, version, parameters=None, **extra):
