@@ -224,7 +224,7 @@ def test_summary_is_the_first_page_of_site_and_pdf(demo_build):
     assert "+65 6100 4200" in summary and "Fieldwork support desk" in summary
     assert "What to act on first" in summary and "Whom to call" in summary and "What this handover could not see" in summary
     assert "11 of the 20 items of the close-out checklist are still open" in summary
-    assert "Facebook lead ads → HubSpot" in summary and "Owner: Priya Nair, due 11 Dec 2026." in summary
+    assert "Facebook lead ads → HubSpot" in summary and "Owner: Priya Nair, due 2026-12-11." in summary
 
     register = " ".join(re.sub(r"<[^>]+>", " ", (c.site_dir / "actions.html").read_text()).split())
     assert "MON-002: Active workflow failing above the threshold" in register

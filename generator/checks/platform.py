@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.checks import Context, Hit, NotApplicable, NotAssessed, Pass, Severity, check
-from generator.formats import count
+from generator.formats import count, format_day
 
 
 def security_fixes(facts) -> list:
@@ -133,7 +133,7 @@ def older_versions(ctx: Context):
 def not_documented(ctx: Context):
     for facts in ctx.snapshot.platforms:
         for item in facts.not_documented:
-            kept = (f"; its version of {item.kept_since:%d %b %Y} is shown" if item.kept_since
+            kept = (f"; its version of {format_day(item.kept_since)} is shown" if item.kept_since
                     else "; it is not in the documentation")
             yield Hit(item.workflow, f"not documented: “{item.name}” ({item.reason}){kept}", label=item.name)
         if not facts.not_documented:

@@ -20,7 +20,7 @@ from generator.checks.actions import require_known
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
 from generator.evidence import gather
-from generator.formats import local_time
+from generator.formats import format_day, local_time
 from generator.render import consultant, pdf, site
 from generator.render.pages import Page, write_docs
 from generator.render.pages import register as register_pages
@@ -87,7 +87,7 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
 def _pdf_context(portal: Portal, client: Client) -> dict:
     config = portal.config
     consultant = config.engagement.consultant
-    engagement = f"{config.engagement.start:%d %b %Y} – " + (f"{config.engagement.end:%d %b %Y}" if config.engagement.end else "ongoing")
+    engagement = f"{format_day(config.engagement.start)} – " + (format_day(config.engagement.end) if config.engagement.end else "ongoing")
     logo = config.client.logo
     return {
         "client_name": config.client.name,
@@ -114,7 +114,7 @@ def _document_control(portal: Portal) -> dict:
     sign_off = [s.model_dump() for s in config.signatories()]
     return {
         "marking": document.confidentiality or f"Confidential — prepared for {config.client.name}",
-        "revisions": [{**r, "date": f"{r['date']:%d %b %Y}"} for r in revisions],
+        "revisions": [{**r, "date": format_day(r["date"])} for r in revisions],
         "sign_off": sign_off,
         "keywords": ", ".join(["automation handover", *portal.platforms_in_use(), *config.compliance, *document.keywords]),
         "language": document.language,

@@ -22,6 +22,7 @@ import jinja2
 import markdown
 
 from generator.errors import InputError
+from generator.formats import format_day
 from generator.render import site, warnings_from
 from generator.store import cache as cache_entry
 from generator.store import frontmatter, guard
@@ -211,8 +212,10 @@ class Part:
 
 
 def _environment():
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "pdf"), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "pdf"), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["day"] = format_day  # the one date format of the pages
+    return env
 
 
 def _key(html: str, docs: Path, extra: str = "") -> str:

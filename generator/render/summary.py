@@ -7,7 +7,7 @@ judges nothing itself.
 from __future__ import annotations
 
 from generator.checks.risks import Risk
-from generator.formats import count, format_rate
+from generator.formats import count, format_day, format_rate
 
 
 def listing(items: list[str], most: int = 3, more: str = "more") -> str:
@@ -68,7 +68,7 @@ def sentences(risk: Risk) -> list[str]:
 def action(risk: Risk) -> str:
     owner, due = risk.owner, risk.due
     if owner and due:
-        return f"Owner: {owner}, due {due:%d %b %Y}."
+        return f"Owner: {owner}, due {format_day(due)}."
     if owner:
         return f"Owner: {owner}, no due date yet."
     return "No owner yet."
