@@ -12,7 +12,6 @@ files through `handover import` (no n8n: the files as they are, the refused ones
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import resource
@@ -34,7 +33,7 @@ from generator.connectors import sync_client  # noqa: E402
 from generator.connectors.base import SyncContext  # noqa: E402
 from generator.store import snapshot  # noqa: E402
 from generator.store.workspace import client as load_client  # noqa: E402
-from tests.real_n8n import RealN8n, community_workflows, install, load_community  # noqa: E402
+from tests.real_n8n import RealN8n, install, load_community, write_community_files  # noqa: E402
 
 READ = ["workflow:list", "workflow:read", "execution:list", "execution:read", "credential:list", "project:list",
         "user:list", "tag:list", "variable:list", "securityAudit:generate"]
@@ -68,13 +67,7 @@ def run(server: RealN8n, root: Path) -> dict:
 
 def imported(root: Path) -> dict:
     """All 250 files through `handover import` into a fresh client: documented and not documented."""
-    folder = root / "files"
-    files = []
-    for name, document in community_workflows():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(document if isinstance(document, str) else json.dumps(document))
-        files.append(str(path))
+    files = write_community_files(root / "files")
     assert CliRunner().invoke(app, ["init", "files", "--root", str(root)]).exit_code == 0
     started = time.monotonic()
     result = CliRunner().invoke(app, ["import", "files", "n8n", *files, "--root", str(root)])

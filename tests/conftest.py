@@ -107,3 +107,15 @@ def judge(config, snap, incidents=(), runbooks=(), isolation=None, exported=None
 def evaluate(config, snap, incidents=(), runbooks=(), isolation=None, exported=None):
     """The findings for evidence made by hand (unit tests of single checks)."""
     return judge(config, snap, incidents, runbooks, isolation, exported).findings
+
+
+def key_paths(node, prefix=()):
+    """Every key path in a parsed YAML or JSON document (the places generated bad input is put)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from key_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield (*prefix, index)
+            yield from key_paths(value, (*prefix, index))

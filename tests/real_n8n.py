@@ -113,6 +113,19 @@ SETTINGS = {"saveExecutionProgress", "saveManualExecutions", "saveDataErrorExecu
             "timeSavedPerExecution", "availableInMCP"}
 
 
+def write_community_files(folder: Path) -> list[str]:
+    """The set's files written under `folder` as they are in the collection; their paths, in name order."""
+    import json
+
+    written = []
+    for name, document in community_workflows():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document if isinstance(document, str) else json.dumps(document))
+        written.append(str(path))
+    return written
+
+
 def community_workflows() -> list[tuple[str, object]]:
     """(file name, parsed JSON or the text that does not parse) of every file in the set, in name order."""
     import json

@@ -5,7 +5,6 @@ documented with a reason; the same files through `handover import`. Figures: ben
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from generator.connectors.base import SyncContext
 from generator.store import snapshot
 from generator.store.workspace import client as load_client
 
-from .real_n8n import READ_SCOPES, community_workflows, load_community, serve
+from .real_n8n import READ_SCOPES, load_community, serve, write_community_files
 
 runner = CliRunner()
 
@@ -69,13 +68,7 @@ def test_the_community_set_in_a_real_n8n_is_documented_whole(n8n, tmp_path, monk
 def test_the_community_files_import_whole(tmp_path):
     """All 250 files, the ones n8n refuses included, through `handover import`: one run; each file is
     documented, or named as rejected (exit 2: a partly bad batch), or as a repeat of an earlier file."""
-    folder = tmp_path / "files"
-    paths = []
-    for name, document in community_workflows():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(document if isinstance(document, str) else json.dumps(document))
-        paths.append(str(path))
+    paths = write_community_files(tmp_path / "files")
     client = _client(tmp_path, "files")
     result = runner.invoke(app, ["import", "files", "n8n", *paths, "--root", str(tmp_path)])
     assert result.exit_code in (0, 2), result.output  # never a crash, whatever a file holds

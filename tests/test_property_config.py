@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 
-from .conftest import DEMO, files
+from .conftest import DEMO, files, key_paths
 
 runner = CliRunner()
 BASE = yaml.safe_load((DEMO / "client.yml").read_text())
@@ -27,19 +27,9 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
                       max_leaves=12)
 
 
-def paths(node, prefix=()):
-    """Every key path in the demo's client.yml."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*prefix, key)
-            yield from paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield (*prefix, index)
-            yield from paths(value, (*prefix, index))
 
 
-PATHS = list(paths(BASE))
+PATHS = list(key_paths(BASE))
 
 
 @st.composite

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 
+from .conftest import key_paths
+
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
 BASES = {
@@ -31,18 +33,9 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
                       max_leaves=8)
 
 
-def paths(node, prefix=()):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*prefix, key)
-            yield from paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield (*prefix, index)
-            yield from paths(value, (*prefix, index))
 
 
-PATHS = {platform: list(paths(base)) for platform, base in BASES.items()}
+PATHS = {platform: list(key_paths(base)) for platform, base in BASES.items()}
 # Text-level damage json.dumps cannot produce: what careless or hostile files hold.
 RAW = ["NaN", "-Infinity", "9" * 5001, '"\\ud800"', "[" * 10_000 + "]" * 10_000, "1e999"]
 
