@@ -14,6 +14,8 @@ from generator.store.workspace import load_client
 
 from .conftest import copy_demo
 
+runner = CliRunner()
+
 SECRET = "sk_live_51HqLyjWDarjtT1zdp7dc"  # a Stripe-format live key: must never be echoed back
 SLACK_HOOK = "https://hooks.slack.com/services/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"
 TEAMS_HOOK = "https://acme.webhook.office.com/webhookb2/1f2e3d4c-5b6a-4988-9f2e-3d4c5b6a7988@x/IncomingWebhook/ab12"
@@ -148,3 +150,32 @@ def test_reference_pages_are_current():
     from generator.commands import schema_doc
 
     assert schema_doc.main(["--check"]) == 0
+
+
+def test_a_secret_pasted_into_client_yml_is_refused_without_showing_it(tmp_path):
+    """client.yml is committed and its text reaches the client's pages: a key in a free-text field (here
+    the management response of an action) stops validate and build, located, and the key is not echoed."""
+    path = copy_demo(tmp_path) / "client.yml"
+    key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    text = path.read_text()
+    assert "\nactions:\n" in text
+    path.write_text(text.replace("\nactions:\n", f"\nactions:\n  - control: ACCESS-002\n    response: Use {key} for now\n", 1))
+    line = path.read_text().splitlines().index(f"    response: Use {key} for now") + 1
+    for command in (["validate", "demo"], ["build", "demo", "--no-pdf"]):
+        result = runner.invoke(app, [*command, "--root", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert f"client.yml:{line}: actions[0].response: looks like a secret" in result.output
+        assert key not in result.output and key[8:20] not in result.output
+    assert not (tmp_path / "build" / "demo" / "site").exists()
+
+
+def test_a_secret_in_a_field_of_the_wrong_type_is_not_echoed(tmp_path):
+    """A key pasted where a number belongs: the error names the field, not the key."""
+    path = copy_demo(tmp_path) / "client.yml"
+    key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    path.write_text(path.read_text().replace("    api_key_env: HP_N8N_API_KEY",
+                                             f"    api_key_env: HP_N8N_API_KEY\n    window_days: {key}", 1))
+    with pytest.raises(InputError) as caught:
+        load_client(path)
+    (problem,) = [p for p in caught.value.problems if "window_days" in p]
+    assert "looks like a secret" in problem and key not in str(caught.value.problems)

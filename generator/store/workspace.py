@@ -16,7 +16,8 @@ from dotenv import dotenv_values
 
 from generator.config import SLUG, ClientConfig
 from generator.errors import InputError
-from generator.store.yamlio import load_model
+from generator.redact import find_secrets
+from generator.store.yamlio import field_name, read_yaml, validate
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -133,8 +134,29 @@ class Client:
 
 
 def load_client(path: Path) -> ClientConfig:
-    """client.yml, validated; every problem reported at once with file:line: field."""
-    return load_model(path, ClientConfig)
+    """client.yml, validated; every problem reported at once with file:line: field. A value that looks
+    like a secret is refused: the file is committed, and its text reaches the client's pages."""
+    located = read_yaml(path)
+    config = validate(located, ClientConfig)  # first: the fields that name a secret's place say it best
+    leaked = [f"{path}:{located.line_of(loc)}: {field_name(loc)}: looks like a secret ({found[0].kind}): "
+              "client.yml is committed and shown to the client; keep keys in the environment variable "
+              "the platform names (api_key_env, secret_env)"
+              for loc, value in _strings(located.data) if (found := find_secrets(value, context=str(loc[-1])))]
+    if leaked:
+        raise InputError(leaked)
+    return config
+
+
+def _strings(node, loc: tuple = ()):
+    """(key path, text) of every string value in a parsed document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*loc, index))
+    elif isinstance(node, str) and loc:
+        yield loc, node
 
 
 def client(slug: str, root: Path | None = None) -> Client:

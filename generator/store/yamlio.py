@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import InputError
+from generator.redact import find_secrets
 from generator.store import guard
 
 M = TypeVar("M", bound=BaseModel)
@@ -213,7 +214,7 @@ def _describe(error: dict, located: Located, model: type[BaseModel]) -> str:
     got = error.get("input")
     shown = ""
     if kind not in ("missing",) and isinstance(got, (str, int, float, bool)) and not kind.startswith("value_error"):
-        shown = f" (got {got!r})"
+        shown = " (got a value that looks like a secret)" if isinstance(got, str) and find_secrets(got) else f" (got {got!r})"
     return f"{located.path}:{line}: {field_name(loc)}: {message}{shown}"
 
 
