@@ -52,7 +52,10 @@ class RealN8n:
                    N8N_LISTEN_ADDRESS="127.0.0.1", N8N_DIAGNOSTICS_ENABLED="false",
                    N8N_VERSION_NOTIFICATIONS_ENABLED="false", N8N_TEMPLATES_ENABLED="false",
                    N8N_RUNNERS_ENABLED="false", N8N_SECURE_COOKIE="false", N8N_PERSONALIZATION_ENABLED="false",
-                   GENERIC_TIMEZONE="UTC", TZ="UTC")
+                   GENERIC_TIMEZONE="UTC", TZ="UTC",
+                   # n8n caches a webhook's address for an hour; a page request during a deactivation can
+                   # put the removed address back in that cache, and activating its restore then gets 409.
+                   N8N_CACHE_MEMORY_TTL="1000")
         log = self.log_path.open("wb")
         self.process = subprocess.Popen([str(self.home / "node"), "node_modules/n8n/bin/n8n", "start"],
                                         cwd=self.home, env=env, stdout=log, stderr=subprocess.STDOUT,

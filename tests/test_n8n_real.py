@@ -457,11 +457,10 @@ def test_a_restore_keeps_the_public_addresses(built, n8n, acme, monkeypatch):
     for name, ident in made.items():  # the instance is lost; the exports are all there is
         assert api.post(f"/workflows/{ident}/archive").status_code == 200
         assert answers(pages[name], 404)
-        # Deleted too: an archived Chat Trigger's address is sometimes still held (409 on activation).
         assert api.delete(f"/workflows/{ident}").status_code == 200
         restored = api.post("/workflows", json=json.loads((acme.dir / f"exports/n8n/{ident}.json").read_text()))
         assert restored.status_code == 200, restored.text
-        for _ in range(30):  # n8n frees an archived workflow's addresses a moment later (409 until then)
+        for _ in range(30):  # the address may stay in n8n's webhook cache a moment longer (409 until then)
             activated = api.post(f"/workflows/{restored.json()['id']}/activate")
             if activated.status_code != 409:
                 break
