@@ -27,6 +27,7 @@ from generator.render import site, warnings_from
 from generator.store import cache as cache_entry
 from generator.store import frontmatter, guard
 from generator.store.workspace import TEMPLATES_DIR
+from generator.store.yamlio import atomic_write
 
 
 class PdfError(InputError):
@@ -189,10 +190,13 @@ FATAL = re.compile(r"(No anchor|Failed to load image|Failed to load stylesheet|U
 # Parts carry no footer (an overlay adds it: snapshot, revision, page x of y) and start where they are.
 PART_CSS = ("@page { @bottom-right { content: none } @bottom-left { content: none } } "
             "section.page.first { break-before: auto !important; }")
-# The footer layer: one empty block per page of the document, nothing else, so its page x is the
-# document's page x and counter(pages) is the document's length.
-NUMBERS_CSS = ("@page { @top-left { content: none } @top-right { content: none } } "
+# The footer, drawn over the parts in two layers. The page numbers: one empty block per page of the
+# document, so its page x is the document's page x and counter(pages) is the document's length; it
+# changes only when the length does. The rest (marking, snapshot and revision) is the same on every
+# page: one page, drawn on each; a new revision lays out that page alone.
+NUMBERS_CSS = ("@page { @top-left { content: none } @top-right { content: none } @bottom-left { content: none } } "
                "div.n { break-before: page; height: 1px; } div.n:first-child { break-before: auto; }")
+FOOTER_CSS = "@page { @top-left { content: none } @top-right { content: none } @bottom-right { content: none } }"
 _FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
 _SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
@@ -335,7 +339,7 @@ def chunks(sections: list[dict]) -> list[list[dict]]:
 
 def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dict[str, Part]:
     """Parts not in the cache, laid out on both cores when there are enough of them."""
-    if parallel and len(jobs) >= 8:
+    if parallel and len(jobs) >= 2:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=2) as pool:
@@ -366,8 +370,14 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
         cache.put(key, part)
     parts = [cache.get(k) for k in keys]
 
-    front_pages = 2
-    for _ in range(4):  # the contents' own length moves every page number after it
+    # The contents' own length moves every page number after it: start from the last build's length,
+    # so that a build that does not change it lays the front out once.
+    front_record = out.parent / ".cache" / "pdf-front-pages"
+    try:
+        front_pages = max(1, int(front_record.read_text()))
+    except (OSError, ValueError):
+        front_pages = 2
+    for _ in range(4):
         offset = front_pages
         for group, part in zip(groups, parts, strict=True):
             for section in group:
@@ -381,10 +391,11 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
         if front.pages == front_pages:
             break
         front_pages = front.pages
+    atomic_write(front_record, str(front.pages).encode())
     total = front.pages + sum(p.pages for p in parts)
-    numbers = _numbers(total, context, docs, cache)
-    fatal = [m for part in [front, *parts] for m in part.warnings if FATAL.search(m)]
-    data, dead = assemble([front, *parts], numbers, context)
+    numbers, footer = _numbers(total, docs, cache), _footer(context, docs, cache)
+    fatal = [m for part in [front, *parts, footer] for m in part.warnings if FATAL.search(m)]
+    data, dead = assemble([front, *parts], numbers, footer, context)
     fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
     print_html = env.get_template("handover.html.j2").render(sections=sections, **context) + "\n".join(htmls)
     guard.check(print_html, out)  # the PDF's text is this HTML's text
@@ -398,12 +409,9 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     return {"parts": len(cache.used), "laid_out": cache.misses}  # sections' parts, front(s), footer overlay
 
 
-def _numbers(total: int, context: dict, docs: Path, cache: PartCache) -> Part:
-    """The footer layer (confidentiality, snapshot and revision, page x of N), exactly `total` pages."""
-    strings = "".join(f'<p class="{name}">{html_lib.escape(text)}</p>' for name, text in (
-        ("cover-snapshot", f"{context['taken']} · revision {context['revision']}"),
-        ("cover-marking", context["marking"])))
-    html = f'<div class="n">{strings}</div>' + '<div class="n"></div>' * (total - 1)
+def _numbers(total: int, docs: Path, cache: PartCache) -> Part:
+    """The page-number layer ("Page x of N"), exactly `total` pages."""
+    html = '<div class="n"></div>' * total
     key = _key(html, docs, NUMBERS_CSS)
     if not cache.has(key):
         cache.put(key, _lay_out(html, docs, NUMBERS_CSS))
@@ -411,6 +419,18 @@ def _numbers(total: int, context: dict, docs: Path, cache: PartCache) -> Part:
     if numbers.pages != total:  # a footer layer off by a page stamps every page wrongly: never ship that
         raise PdfError(f"the footer layer has {numbers.pages} pages for a {total}-page document")
     return numbers
+
+
+def _footer(context: dict, docs: Path, cache: PartCache) -> Part:
+    """The rest of the footer (confidentiality, snapshot and revision): one page, the same on every page."""
+    strings = "".join(f'<p class="{name}">{html_lib.escape(text)}</p>' for name, text in (
+        ("cover-snapshot", f"{context['taken']} · revision {context['revision']}"),
+        ("cover-marking", context["marking"])))
+    html = f'<div class="n">{strings}</div>'
+    key = _key(html, docs, FOOTER_CSS)
+    if not cache.has(key):
+        cache.put(key, _lay_out(html, docs, FOOTER_CSS))
+    return cache.get(key)
 
 
 def _prune(folder: Path, keep: int) -> None:
@@ -421,8 +441,9 @@ def _prune(folder: Path, keep: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, list[str]]:
-    """One PDF from the parts: page numbers stamped from `numbers`, `handover:` links turned into
+def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> tuple[bytes, list[str]]:
+    """One PDF from the parts: page numbers stamped from `numbers` and the rest of the footer from
+    `footer` (one page, on every page), `handover:` links turned into
     jumps to their pages, the outline rebuilt with page offsets. Returns the bytes and missing anchors.
     qpdf (pikepdf) copies the pages: thousands of pages take seconds, where a pure-Python merge
     parsed and cloned every object of every part on each build."""
@@ -443,18 +464,20 @@ def assemble(parts: list[Part], numbers: Part, context: dict) -> tuple[bytes, li
             anchors.setdefault(name, (offset + index, x, y))
         outline += [(depth, label, offset + index, x, y) for depth, label, index, x, y in part.bookmarks]
         offset += part.pages
-    stamps = Pdf.open(io.BytesIO(numbers.pdf))
-    sources.append(stamps)
+    stamps, rest = Pdf.open(io.BytesIO(numbers.pdf)), Pdf.open(io.BytesIO(footer.pdf))
+    sources += [stamps, rest]
+    shared = document.copy_foreign(rest.pages[0].as_form_xobject())  # one object, drawn on every page
     pages = list(document.pages)
     for index, page in enumerate(pages):
-        if index > 0:  # the cover carries no number
-            # The footer page as a form drawn over the page, unscaled, after the page's own drawing (isolated
+        if index > 0:  # the cover carries no footer
+            # The footer layers as forms drawn over the page, unscaled, after the page's own drawing (isolated
             # in q … Q: it may leave its coordinate system changed). Named by the page's number, not by
             # pikepdf's random names, so that the same input gives the same bytes.
-            name = page.add_resource(document.copy_foreign(stamps.pages[index].as_form_xobject()), Name.XObject,
-                                     Name(f"/HandoverFooter{index}"))
+            number = page.add_resource(document.copy_foreign(stamps.pages[index].as_form_xobject()), Name.XObject,
+                                       Name(f"/HandoverNumber{index}"))
+            rest_name = page.add_resource(shared, Name.XObject, Name("/HandoverFooter"))
             page.contents_add(b"q\n", prepend=True)
-            page.contents_add(f"\nQ q {name} Do Q".encode())
+            page.contents_add(f"\nQ q {number} Do Q q {rest_name} Do Q".encode())
 
     missing = []
     for page in pages:
