@@ -25,6 +25,33 @@ def test_round_trip_is_lossless_and_byte_stable(tmp_path):
     assert tree(tmp_path / "snapshot") == tree(DEMO / "snapshot")  # the committed demo is canonical
 
 
+def test_a_parsed_snapshot_is_reused_only_for_the_same_bytes(tmp_path, monkeypatch):
+    snapshot.save(snapshot.load(DEMO / "snapshot"), tmp_path / "snapshot")
+    cache = tmp_path / "cache"
+    parsed: list[Path] = []
+    real = snapshot._parse
+    monkeypatch.setattr(snapshot, "_parse", lambda d: parsed.append(d) or real(d))
+
+    first = snapshot.load(tmp_path / "snapshot", cache)
+    again = snapshot.load(tmp_path / "snapshot", cache)
+    assert again == first and again is not first and len(parsed) == 1
+
+    workflow = next((tmp_path / "snapshot" / "workflows").rglob("*.yml"))
+    workflow.write_text(workflow.read_text().replace("name: ", "name: Renamed ", 1))  # one file, other bytes
+    changed = snapshot.load(tmp_path / "snapshot", cache)
+    assert len(parsed) == 2 and changed != first
+    assert any(w.name.startswith("Renamed ") for w in changed.workflows)
+
+    for entry in cache.glob("*.pickle"):  # a damaged entry is parsed again, never trusted
+        entry.write_bytes(entry.read_bytes()[:-10])
+    assert snapshot.load(tmp_path / "snapshot", cache) == changed and len(parsed) == 3
+
+    for i in range(snapshot.KEEP_PARSED + 2):  # the folder stays small
+        workflow.write_text(workflow.read_text() + f"\n# edit {i}\n")
+        snapshot.load(tmp_path / "snapshot", cache)
+    assert len(list(cache.glob("*.pickle"))) == snapshot.KEEP_PARSED
+
+
 def test_one_file_per_workflow_with_name_and_steps_on_top(tmp_path):
     snap = snapshot.load(DEMO / "snapshot")
     files = sorted((DEMO / "snapshot" / "workflows").rglob("*.yml"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from generator import __version__
 from generator.changes.diff import compare, headline
 from generator.errors import GitError, InputError
-from generator.evidence import gather
+from generator.evidence import gather, snapshot_cache
 from generator.model import Snapshot
 from generator.store import cache as cache_entry
 from generator.store import git, history
@@ -83,10 +83,11 @@ def _entry(client: Client, where: Client, commit: str, date: str, author: str, s
             return Entry(**found) if found else None
         except (ValueError, TypeError):  # written by another version: compare again
             pass
-    after = gather(where, commit)
+    snapshots = snapshot_cache(client)  # the newest revision is the working tree, its parent the last build's
+    after = gather(where, commit, snapshots)
     new = after.snapshot
     try:
-        before = gather(where, f"{commit}^")
+        before = gather(where, f"{commit}^", snapshots)
     except GitError:
         before = None  # the first revision (or the client folder did not exist yet)
     own = _own(where, commit)

@@ -19,7 +19,7 @@ from generator.checks import assess
 from generator.checks.actions import require_known
 from generator.commands import Result
 from generator.errors import EXIT_FINDINGS
-from generator.evidence import gather
+from generator.evidence import gather, snapshot_cache
 from generator.formats import format_day, local_time
 from generator.render import consultant, pdf, site
 from generator.render.pages import Page, write_docs
@@ -76,7 +76,7 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
     """The one path from a client folder to what the pages show: gather the evidence, assess it, and join
     the two for the templates. `with_history` adds the change log and the audit trail (Git, audit.log)."""
     require_known(client.config, client.config_path)
-    evidence = gather(client)
+    evidence = gather(client, snapshots=snapshot_cache(client))
     assessment = assess(evidence)
     if not with_history:
         return build_portal(evidence, assessment)

@@ -42,24 +42,31 @@ class Evidence:
         return self.snapshot.meta.taken
 
 
-def gather(client: Client, revision: str | None = None) -> Evidence:
-    """The evidence for `client` in the working tree, or as committed at `revision`."""
+def gather(client: Client, revision: str | None = None, snapshots: Path | None = None) -> Evidence:
+    """The evidence for `client` in the working tree, or as committed at `revision`. `snapshots`: a
+    cache of parsed snapshots (see `store.snapshot.load`), for the build."""
     if revision is None:
         if history.recorded(client):  # its history is the recorded one: runbooks are judged against it,
             replayed = history.replay(client)  # and its revision is the engagement's, not this folder's repository's
-            return _read(client, replayed.revision(), replayed, at="HEAD")
-        return _read(client, client.revision(), None)
+            return _read(client, replayed.revision(), replayed, at="HEAD", snapshots=snapshots)
+        return _read(client, client.revision(), None, snapshots=snapshots)
     with tempfile.TemporaryDirectory(prefix="handover-rev-") as tmp:
         past = git.client_at(client, revision, Path(tmp))
-        return _read(past, revision, client)
+        return _read(past, revision, client, snapshots=snapshots)
 
 
-def _read(client: Client, revision_label: str, live: Client | None, at: str | None = None) -> Evidence:
+def snapshot_cache(client: Client) -> Path:
+    """Where a build keeps parsed snapshots."""
+    return client.build_dir / ".cache" / "snapshots"
+
+
+def _read(client: Client, revision_label: str, live: Client | None, at: str | None = None,
+          snapshots: Path | None = None) -> Evidence:
     """Read one client folder. `live` is the working client when `client` is a copy taken from Git (then
     runbook staleness is judged against the runbook's last commit at that revision, or at `at`), or the
     replay of a recorded history."""
     config = client.config
-    snap = store.load(client.snapshot_dir)
+    snap = store.load(client.snapshot_dir, snapshots)
     runbooks = load_authored(client.runbooks_dir)
     for runbook in runbooks:
         path = (live.runbooks_dir / runbook.path.name) if live else runbook.path

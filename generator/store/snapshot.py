@@ -15,14 +15,19 @@ so a failure or an interrupt at any point leaves the previous snapshot as it was
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pydantic
 from pydantic import BaseModel
 
+from generator import model
 from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
+from generator.store import cache as cache_entry
 from generator.store import git, migrations, switch
 from generator.store.yamlio import Located, atomic_write, model_to_yaml, read_yaml, validate
 
@@ -116,13 +121,17 @@ def _load_workflow(located: Located) -> Workflow:
     return workflow
 
 
-def _read_files(directory: Path, problems: list[str]) -> dict[str, Located]:
-    """Every file of the snapshot, parsed (not yet validated); parse errors go to `problems`."""
+def _files(directory: Path) -> list[Path]:
+    """The files a snapshot is read from."""
     paths = [directory / name for name in ("meta.yml", "platforms.yml", "credentials.yml", "users.yml")]
     paths = [p for p in paths if p.exists()]
-    paths += sorted(directory.glob("workflows/*/*.yml")) + sorted(directory.glob("runs/*/*.yml"))
+    return paths + sorted(directory.glob("workflows/*/*.yml")) + sorted(directory.glob("runs/*/*.yml"))
+
+
+def _read_files(directory: Path, problems: list[str]) -> dict[str, Located]:
+    """Every file of the snapshot, parsed (not yet validated); parse errors go to `problems`."""
     files: dict[str, Located] = {}
-    for path in paths:
+    for path in _files(directory):
         try:
             files[path.relative_to(directory).as_posix()] = read_yaml(path)
         except InputError as exc:
@@ -142,9 +151,40 @@ def _migrated(directory: Path, files: dict[str, Located]) -> dict[str, Located]:
             for name, value in data.items()}
 
 
-def load(directory: Path) -> Snapshot:
+# What a parsed snapshot's shape depends on besides its files: a cached one from other code is not read.
+_SHAPE = hashlib.sha256(pydantic.VERSION.encode() + b"".join(
+    Path(module).read_bytes() for module in (__file__, model.__file__, migrations.__file__)))
+KEEP_PARSED = 4  # parsed snapshots kept: the current one and the revisions the change log compares
+
+
+def load(directory: Path, cache: Path | None = None) -> Snapshot:
     """Read a snapshot back, migrated to the current schema; every problem in any file is reported with
-    file:line: field."""
+    file:line: field. With `cache` (a folder of the build's), a snapshot whose files are byte for byte
+    those of one parsed before is taken from there: parsing is most of what a rebuild after a small
+    change costs on a large estate, and the change log reads the same revisions again."""
+    if cache is None:
+        return _parse(directory)
+    digest = _SHAPE.copy()
+    for path in _files(directory):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    entry = cache / f"{digest.hexdigest()}.pickle"
+    stored = cache_entry.get(entry)
+    if stored is not None:
+        try:
+            parsed = pickle.loads(stored)  # noqa: S301  the build's own cache, written by this code
+        except Exception:  # noqa: BLE001  unreadable: parsed again
+            parsed = None
+        if isinstance(parsed, Snapshot):
+            os.utime(entry)  # recently used: kept by the pruning below
+            return parsed
+    parsed = _parse(directory)
+    cache_entry.put(entry, pickle.dumps(parsed))
+    for old in sorted(cache.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_PARSED:]:
+        old.unlink(missing_ok=True)
+    return parsed
+
+
+def _parse(directory: Path) -> Snapshot:
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
