@@ -193,3 +193,49 @@ def test_flowcharts_are_drawn_again_only_for_a_changed_workflow(tmp_path, monkey
     assert set(drawn) == {"n8n:Tri4geAI03"}
     assert [p for p in first if again[p] != first[p]] == ["workflows/n8n-Tri4geAI03.md"]
     assert len(list((tmp_path / "drawings").iterdir())) == len(first)  # the old drawing was pruned
+
+
+_MARKER: list[Path] = []  # where the second rendering process writes its process id
+
+
+def _render_other_marked(indexes):
+    import os
+
+    from generator.render import pages
+
+    _MARKER[0].write_text(str(os.getpid()))
+    return pages._render_some(*pages._SHARED[:2], [pages._SHARED[2][i] for i in indexes], pages._SHARED[3])
+
+
+def _render_other_failing(indexes):
+    return None
+
+
+def test_pages_rendered_on_two_cores_are_those_of_one(tmp_path, monkeypatch):
+    """A large estate's pages are rendered by two processes: the docs are byte for byte those of one,
+    and when the second process fails its pages are rendered again (and its error reported) by the first."""
+    import os
+
+    from generator.commands.build import portal_for
+    from generator.render import pages
+    from generator.store.workspace import client
+
+    from .conftest import copy_demo
+
+    copy_demo(tmp_path)
+    c = client("demo", tmp_path)
+    portal = portal_for(c)
+    pages.write_docs(c, portal)
+    one = _tree(c.docs_dir)
+
+    monkeypatch.setattr(pages, "PARALLEL_PAGES", 1)
+    _MARKER[:] = [tmp_path / "rendered-by"]
+    monkeypatch.setattr(pages, "_render_other", _render_other_marked)
+    pages.write_docs(c, portal)
+    assert _MARKER[0].read_text() != str(os.getpid())  # another process did render
+    assert _tree(c.docs_dir) == one
+
+    monkeypatch.setattr(pages, "_render_other", _render_other_failing)
+    pages.write_docs(c, portal)
+    assert _tree(c.docs_dir) == one
+    _MARKER.clear()

@@ -121,6 +121,8 @@ def test_large_site_opens_and_searches_offline(tmp_path):
     # n8n here; the nav of one section per platform carried all of them).
     for page in [p for p in pages if p.name != "index.html"][::40]:
         assert len(re.findall(r'class="md-nav__link', page.read_text())) < 100, page.name
+    log = (c.site_dir / "changelog.html").read_text()  # a large import names a few of its workflows
+    assert re.search(r"<li>and [\d,]+ more workflows added</li>", log) and log.count("<li>added:") < 30
     dom, requests = browse((c.site_dir / "workflows" / "index.html").as_uri() + "?q=loyalty", tmp_path / "b")
     assert requests == []
     found = re.search(r"(\d+) matching documents?", dom)

@@ -25,31 +25,35 @@ def test_round_trip_is_lossless_and_byte_stable(tmp_path):
     assert tree(tmp_path / "snapshot") == tree(DEMO / "snapshot")  # the committed demo is canonical
 
 
-def test_a_parsed_snapshot_is_reused_only_for_the_same_bytes(tmp_path, monkeypatch):
+def test_a_file_is_parsed_again_only_when_its_bytes_changed(tmp_path, monkeypatch):
     snapshot.save(snapshot.load(DEMO / "snapshot"), tmp_path / "snapshot")
     cache = tmp_path / "cache"
-    parsed: list[Path] = []
-    real = snapshot._parse
-    monkeypatch.setattr(snapshot, "_parse", lambda d: parsed.append(d) or real(d))
+    parsed: list[str] = []
+    real = snapshot.read_yaml
+    monkeypatch.setattr(snapshot, "read_yaml", lambda path: parsed.append(path.name) or real(path))
+    files = len(list((tmp_path / "snapshot").rglob("*.yml")))
 
     first = snapshot.load(tmp_path / "snapshot", cache)
+    assert len(parsed) == files
     again = snapshot.load(tmp_path / "snapshot", cache)
-    assert again == first and again is not first and len(parsed) == 1
+    assert again == first and len(parsed) == files  # nothing parsed again
+    assert again.workflows[0] is not first.workflows[0]  # a copy: changing one never changes the other
 
     workflow = next((tmp_path / "snapshot" / "workflows").rglob("*.yml"))
-    workflow.write_text(workflow.read_text().replace("name: ", "name: Renamed ", 1))  # one file, other bytes
+    workflow.write_text(workflow.read_text().replace("name: ", "name: Renamed ", 1))
     changed = snapshot.load(tmp_path / "snapshot", cache)
-    assert len(parsed) == 2 and changed != first
-    assert any(w.name.startswith("Renamed ") for w in changed.workflows)
+    assert parsed[files:] == [workflow.name]  # that file alone
+    assert changed == snapshot.load(tmp_path / "snapshot") != first  # what a load without the cache gives
 
-    for entry in cache.glob("*.pickle"):  # a damaged entry is parsed again, never trusted
-        entry.write_bytes(entry.read_bytes()[:-10])
-    assert snapshot.load(tmp_path / "snapshot", cache) == changed and len(parsed) == 3
+    entry = cache / "parsed.pickle"  # a damaged cache is a miss, never trusted
+    entry.write_bytes(entry.read_bytes()[:-10])
+    del parsed[:]
+    assert snapshot.load(tmp_path / "snapshot", cache) == changed and len(parsed) == files
 
-    for i in range(snapshot.KEEP_PARSED + 2):  # the folder stays small
-        workflow.write_text(workflow.read_text() + f"\n# edit {i}\n")
+    bad = tmp_path / "snapshot" / "users.yml"  # a broken file is still an error with its line
+    bad.write_text("users: [\n")
+    with pytest.raises(InputError, match="users.yml:"):
         snapshot.load(tmp_path / "snapshot", cache)
-    assert len(list(cache.glob("*.pickle"))) == snapshot.KEEP_PARSED
 
 
 def test_one_file_per_workflow_with_name_and_steps_on_top(tmp_path):

@@ -11,12 +11,14 @@ import dataclasses
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import posixpath
 import re
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -469,6 +471,58 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _emit(staging: Path, page: Page, body: str) -> None:
+    """One rendered page into the staging tree, with the drawings it shows."""
+    _write(staging / page.path, front_matter(page, body) + body)
+    for figure, svg in zip(page.extra.get("figures", []), page.extra.get("figure_svgs", []), strict=True):
+        _write(staging / "diagrams" / f"{figure.name}.svg", svg)
+    for figure, svg in page.extra.get("maps", []):
+        _write(staging / "diagrams" / f"{figure.name}.svg", svg)
+    if page.extra.get("map_svg"):
+        _write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
+
+
+def _render_some(env, portal: Portal, pages: list[Page], staging: Path) -> list[str]:
+    bodies = []
+    for page in pages:
+        bodies.append(render_page(env, portal, page))
+        _emit(staging, page, bodies[-1])
+    return bodies
+
+
+PARALLEL_PAGES = 400  # from this many pages, a second process renders every other page
+_SHARED: tuple = ()  # what that process renders with: inherited when it forks, never pickled
+
+
+def _render_other(indexes: list[int]) -> list[str] | None:
+    env, portal, pages, staging = _SHARED
+    try:
+        return _render_some(env, portal, [pages[i] for i in indexes], staging)
+    except Exception:  # noqa: BLE001  the parent renders these pages again itself, and reports the error
+        return None
+
+
+def _render_all(env, portal: Portal, pages: list[Page], staging: Path) -> list[str]:
+    """Every page rendered and written, in order; a large estate's on both cores (rendering is most of
+    what writing the pages costs, and the other core is idle until the site and PDF are built)."""
+    global _SHARED
+    if len(pages) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_some(env, portal, pages, staging)
+    mine, theirs = list(range(0, len(pages), 2)), list(range(1, len(pages), 2))
+    _SHARED = (env, portal, pages, staging)
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            other = pool.submit(_render_other, theirs)
+            done = dict(zip(mine, _render_some(env, portal, [pages[i] for i in mine], staging), strict=True))
+            rendered = other.result()
+    finally:
+        _SHARED = ()
+    if rendered is None:
+        rendered = _render_some(env, portal, [pages[i] for i in theirs], staging)
+    done.update(zip(theirs, rendered, strict=True))
+    return [done[i] for i in range(len(pages))]
+
+
 def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[Page]:
     """Write the whole docs tree afresh (no stale pages) and the client's mkdocs.yml; `extra` are pages
     for the PDF alone (under PRINT_ONLY), e.g. the register.
@@ -484,19 +538,11 @@ def write_docs(client: Client, portal: Portal, extra: list[Page] = ()) -> list[P
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(client.build_dir / ".cache" / "jinja"))
     with switch.replacing(client.docs_dir) as staging:
         shutil.copytree(TEMPLATES_DIR / "assets", staging / "assets", dirs_exist_ok=True)
-        bodies = []
-        for page in sorted(flatten([*pages, *extra]), key=lambda p: p.template == GLOSSARY):  # stable: glossary last
-            if page.template == GLOSSARY:
-                page.extra["terms"] = glossary_terms("\n".join(bodies))
-            body = render_page(env, portal, page)
-            bodies.append(body)
-            _write(staging / page.path, front_matter(page, body) + body)
-            for figure, svg in zip(page.extra.get("figures", []), page.extra.get("figure_svgs", []), strict=True):
-                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
-            for figure, svg in page.extra.get("maps", []):
-                _write(staging / "diagrams" / f"{figure.name}.svg", svg)
-            if page.extra.get("map_svg"):
-                _write(staging / "diagrams" / "personal-data.svg", page.extra["map_svg"])
+        ordered = flatten([*pages, *extra])
+        bodies = _render_all(env, portal, [p for p in ordered if p.template != GLOSSARY], staging)
+        for page in [p for p in ordered if p.template == GLOSSARY]:  # last: it lists the terms the others use
+            page.extra["terms"] = glossary_terms("\n".join(bodies))
+            _emit(staging, page, render_page(env, portal, page))
         logo = portal.config.client.logo
         if logo:
             shutil.copyfile(client.dir / logo, staging / "assets" / ("client-logo" + Path(logo).suffix))

@@ -25,6 +25,7 @@ import pydantic
 from pydantic import BaseModel
 
 from generator import model
+from generator import platforms as platform_kinds
 from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
 from generator.store import cache as cache_entry
@@ -151,75 +152,91 @@ def _migrated(directory: Path, files: dict[str, Located]) -> dict[str, Located]:
             for name, value in data.items()}
 
 
-# What a parsed snapshot's shape depends on besides its files: a cached one from other code is not read.
+# What a parsed file's object depends on besides the file: a cache written by other code is not read.
 _SHAPE = hashlib.sha256(pydantic.VERSION.encode() + b"".join(
-    Path(module).read_bytes() for module in (__file__, model.__file__, migrations.__file__)))
-KEEP_PARSED = 4  # parsed snapshots kept: the current one and the revisions the change log compares
+    Path(module).read_bytes() for module in (__file__, model.__file__, platform_kinds.__file__, migrations.__file__))).hexdigest()
+_WHOLE = {"meta.yml": SnapshotMeta, "platforms.yml": PlatformsFile, "credentials.yml": CredentialsFile,
+          "users.yml": UsersFile}
 
 
 def load(directory: Path, cache: Path | None = None) -> Snapshot:
     """Read a snapshot back, migrated to the current schema; every problem in any file is reported with
-    file:line: field. With `cache` (a folder of the build's), a snapshot whose files are byte for byte
-    those of one parsed before is taken from there: parsing is most of what a rebuild after a small
-    change costs on a large estate, and the change log reads the same revisions again."""
+    file:line: field. With `cache` (a folder of the build's), a file byte for byte the same as the one
+    read last under its name is not parsed again: parsing is most of what a rebuild after a small
+    change costs on a large estate, and the change log reads the revisions it compares, which differ
+    from the current one in a few files."""
     if cache is None:
-        return _parse(directory)
-    digest = _SHAPE.copy()
-    for path in _files(directory):
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    entry = cache / f"{digest.hexdigest()}.pickle"
+        return _parse(directory)[0]
+    entry = cache / "parsed.pickle"
+    known = _known(entry)
+    snapshot, used = _parse(directory, known)
+    if not used.keys() <= known.keys():  # one version per file name: the one read last
+        names = {name for name, _ in used}
+        kept = {key: data for key, data in known.items() if key[0] not in names}
+        cache_entry.put(entry, pickle.dumps((_SHAPE, kept | used)))
+    return snapshot
+
+
+def _known(entry: Path) -> dict:
     stored = cache_entry.get(entry)
-    if stored is not None:
-        try:
-            parsed = pickle.loads(stored)  # noqa: S301  the build's own cache, written by this code
-        except Exception:  # noqa: BLE001  unreadable: parsed again
-            parsed = None
-        if isinstance(parsed, Snapshot):
-            os.utime(entry)  # recently used: kept by the pruning below
-            return parsed
-    parsed = _parse(directory)
-    cache_entry.put(entry, pickle.dumps(parsed))
-    for old in sorted(cache.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_PARSED:]:
-        old.unlink(missing_ok=True)
-    return parsed
+    try:  # the build's own cache, written by this code (its shape is in the entry)
+        shape, files = pickle.loads(stored) if stored else (None, {})  # noqa: S301
+    except Exception:  # noqa: BLE001  unreadable: every file is parsed again
+        return {}
+    return files if shape == _SHAPE else {}
 
 
-def _parse(directory: Path) -> Snapshot:
+def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
+    """The snapshot, and {(file, sha256 of its bytes): its object, pickled} for the files it was made of.
+    A file in `known` is not parsed again (its object is a fresh copy); a snapshot of an older schema is
+    migrated whole and made of nothing known."""
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
-    files = _read_files(directory, problems)
-    if "meta.yml" not in files:
+    paths = {path.relative_to(directory).as_posix(): path for path in _files(directory)}
+    digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in paths.items()} if known is not None else {}
+    objects = {name: pickle.loads(known[(name, digest)]) for name, digest in digests.items()  # noqa: S301
+               if (name, digest) in known}
+    files: dict[str, Located] = {}
+    for name, path in paths.items():
+        if name not in objects:
+            try:
+                files[name] = read_yaml(path)
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if "meta.yml" not in files and "meta.yml" not in objects:
         raise InputError(problems)
-    files = _migrated(directory, files)
+    if "meta.yml" in files and migrations.version_of(files["meta.yml"].data, paths["meta.yml"]) != migrations.CURRENT:
+        objects, digests, problems = {}, {}, []  # an older schema: every file again, migrated together
+        files = _migrated(directory, _read_files(directory, problems))
 
-    def attempt(fn, *args):
+    def attempt(name: str):
         try:
-            return fn(*args)
+            if name in _WHOLE:
+                return validate(files[name], _WHOLE[name])
+            return _load_workflow(files[name]) if name.startswith("workflows/") else validate(files[name], RunStats)
         except InputError as exc:
             problems.extend(exc.problems)
             return None
 
-    def whole(name: str, model: type[BaseModel]):
-        return attempt(validate, files[name], model) if name in files else model()
-
-    meta = whole("meta.yml", SnapshotMeta)
-    platforms = whole("platforms.yml", PlatformsFile)
-    credentials = whole("credentials.yml", CredentialsFile)
-    users = whole("users.yml", UsersFile)
-    workflows = [attempt(_load_workflow, files[n]) for n in sorted(files) if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)]
-    runs = [attempt(validate, files[n], RunStats) for n in sorted(files) if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)]
+    objects.update({name: attempt(name) for name in files if name not in objects})
     if problems:
         raise InputError(problems)
+
+    def whole(name: str):
+        return objects[name] if name in objects else _WHOLE[name]()
+
+    names = sorted(objects)
     snapshot = Snapshot(
-        meta=meta,
-        platforms=platforms.platforms,
-        credentials=credentials.credentials,
-        users=users.users,
-        workflows=[w for w in workflows if w is not None],
-        runs=[r for r in runs if r is not None],
+        meta=whole("meta.yml"),
+        platforms=whole("platforms.yml").platforms,
+        credentials=whole("credentials.yml").credentials,
+        users=whole("users.yml").users,
+        workflows=[objects[n] for n in names if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)],
+        runs=[objects[n] for n in names if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)],
     )
-    return _sorted(snapshot)
+    used = {(name, digest): known.get((name, digest)) or pickle.dumps(objects[name]) for name, digest in digests.items()}
+    return _sorted(snapshot), used
 
 
 def previous_revision(client: Client) -> str | None:
