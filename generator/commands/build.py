@@ -146,6 +146,13 @@ def print_plan(pages: list[Page], register: Page | None) -> list[pdf.PrintPage]:
     return out
 
 
+def _written(client: Client, with_pdf: bool, pdf_detail: bool):
+    """The portal and the docs written from it (with the summary edition's register, for the PDF)."""
+    portal = portal_for(client)
+    register, aliases = register_pages(portal) if with_pdf and summary_edition(portal, pdf_detail) else (None, None)
+    return portal, write_docs(client, portal, [register] if register else []), register, aliases
+
+
 def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False,
           pdf_detail: bool = False) -> BuildResult:
     """Build the site and PDF; skipped when the outputs are current (same inputs), unless `force` (which
@@ -155,24 +162,22 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     if not force and is_current(client, with_pdf, digest):
         return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
-    portal = portal_for(client)
-    register, aliases = register_pages(portal) if with_pdf and summary_edition(portal, pdf_detail) else (None, None)
-    pages = write_docs(client, portal, [register] if register else [])
-    config_file = client.build_dir / "mkdocs.yml"
-    epoch = int(portal.now.timestamp())
-    print_pages = print_plan(pages, register)
-    context = _pdf_context(portal, client)
     if with_pdf and parallel:
-        with ProcessPoolExecutor(max_workers=2) as pool:
-            site_future = pool.submit(site.build_site, config_file, epoch, clean=force)
-            pdf_future = pool.submit(pdf.render_pdf, config_file, print_pages, context, client.pdf_path,
-                                     aliases=aliases)
-            pages_built = site_future.result()
+        with ProcessPoolExecutor(max_workers=1) as pdf_worker:
+            pdf_worker.submit(pdf.warm_up)  # WeasyPrint and the fonts load while the pages are written
+            portal, pages, register, aliases = _written(client, with_pdf, pdf_detail)
+            config_file, epoch, print_pages = client.build_dir / "mkdocs.yml", int(portal.now.timestamp()), print_plan(pages, register)
+            pdf_future = pdf_worker.submit(pdf.render_pdf, config_file, print_pages, _pdf_context(portal, client),
+                                           client.pdf_path, aliases=aliases)
+            with ProcessPoolExecutor(max_workers=1) as site_worker:
+                pages_built = site_worker.submit(site.build_site, config_file, epoch, clean=force).result()
             parts = pdf_future.result()
     else:
+        portal, pages, register, aliases = _written(client, with_pdf, pdf_detail)
+        config_file, epoch, print_pages = client.build_dir / "mkdocs.yml", int(portal.now.timestamp()), print_plan(pages, register)
         pages_built = site.build_site(config_file, epoch, clean=force)
-        parts = (pdf.render_pdf(config_file, print_pages, context, client.pdf_path, parallel=False, aliases=aliases)
-                 if with_pdf else None)
+        parts = (pdf.render_pdf(config_file, print_pages, _pdf_context(portal, client), client.pdf_path, parallel=False,
+                                aliases=aliases) if with_pdf else None)
     atomic_write(_stamp(client), digest + "\n")
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings),
                        pdf_parts=parts if with_pdf else None, site_pages=pages_built)

@@ -253,6 +253,11 @@ def _styles(extra_css: str):
     return _STYLES[extra_css], fonts
 
 
+def warm_up() -> None:
+    """Load WeasyPrint, the fonts and the print CSS: a PDF process does it while the pages are written."""
+    _styles(PART_CSS)
+
+
 def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
     from weasyprint import HTML
 
@@ -343,7 +348,8 @@ def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dic
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=2) as pool:
-            laid = pool.map(_lay_out, [h for _, h in jobs], [docs] * len(jobs), [PART_CSS] * len(jobs), chunksize=2)
+            laid = pool.map(_lay_out, [h for _, h in jobs], [docs] * len(jobs), [PART_CSS] * len(jobs),
+                            chunksize=1 if len(jobs) < 16 else 2)
             return dict(zip((k for k, _ in jobs), laid, strict=True))
     return {key: _lay_out(html, docs, PART_CSS) for key, html in jobs}
 
