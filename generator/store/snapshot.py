@@ -188,8 +188,9 @@ def _known(entry: Path) -> dict:
 
 def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
     """The snapshot, and {(file, sha256 of its bytes): its object, pickled} for the files it was made of.
-    A file in `known` is not parsed again (its object is a fresh copy); a snapshot of an older schema is
-    migrated whole and made of nothing known."""
+    A file in `known` is not parsed again (its object is a fresh copy). Each file is parsed and
+    validated in turn, so that one file's parse tree is held at a time; a snapshot of an older schema
+    is migrated whole (its files together) and made of nothing known."""
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
@@ -197,29 +198,27 @@ def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
     digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in paths.items()} if known is not None else {}
     objects = {name: pickle.loads(known[(name, digest)]) for name, digest in digests.items()  # noqa: S301
                if (name, digest) in known}
-    files: dict[str, Located] = {}
-    for name, path in paths.items():
-        if name not in objects:
-            try:
-                files[name] = read_yaml(path)
-            except InputError as exc:
-                problems.extend(exc.problems)
-    if "meta.yml" not in files and "meta.yml" not in objects:
-        raise InputError(problems)
-    if "meta.yml" in files and migrations.version_of(files["meta.yml"].data, paths["meta.yml"]) != migrations.CURRENT:
-        objects, digests, problems = {}, {}, []  # an older schema: every file again, migrated together
-        files = _migrated(directory, _read_files(directory, problems))
 
-    def attempt(name: str):
+    def read(name: str) -> Located | None:
         try:
-            if name in _WHOLE:
-                return validate(files[name], _WHOLE[name])
-            return _load_workflow(files[name]) if name.startswith("workflows/") else validate(files[name], RunStats)
+            return read_yaml(paths[name])
         except InputError as exc:
             problems.extend(exc.problems)
             return None
 
-    objects.update({name: attempt(name) for name in files if name not in objects})
+    meta = None if "meta.yml" in objects else read("meta.yml")
+    if "meta.yml" not in objects and meta is None:  # every file's syntax is still checked and reported
+        for name in paths.keys() - {"meta.yml"}:
+            read(name)
+        raise InputError(problems)
+    if meta is not None and migrations.version_of(meta.data, paths["meta.yml"]) != migrations.CURRENT:
+        files = _migrated(directory, _read_files(directory, problems))  # an older schema: all files together
+        objects, digests = {name: _validated(name, located, problems) for name, located in files.items()}, {}
+    else:
+        for name in paths:
+            if name not in objects:
+                located = meta if name == "meta.yml" else read(name)
+                objects[name] = _validated(name, located, problems) if located is not None else None
     if problems:
         raise InputError(problems)
 
@@ -237,6 +236,17 @@ def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
     )
     used = {(name, digest): known.get((name, digest)) or pickle.dumps(objects[name]) for name, digest in digests.items()}
     return _sorted(snapshot), used
+
+
+def _validated(name: str, located: Located, problems: list[str]):
+    """One file's object (None, its problems added, when it is not valid)."""
+    try:
+        if name in _WHOLE:
+            return validate(located, _WHOLE[name])
+        return _load_workflow(located) if name.startswith("workflows/") else validate(located, RunStats)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
 
 
 def previous_revision(client: Client) -> str | None:
