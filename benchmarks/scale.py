@@ -8,6 +8,7 @@ For each size, in fresh processes (`handover …`, peak RSS of the largest proce
     cloned, spread over folders; the PDF is the summary edition above 60 workflows);
   - site size per workflow (the whole site divided by the workflows) and the largest workflow page;
   - PDF pages (and per workflow) and size;
+  - the site opened from file:// in headless Chromium and searched offline (matches, time, requests);
   - rebuild with nothing changed (skipped) and after one workflow changed.
 Targets (issue 22, at 2,000): build < 10 min, peak RSS < 1.5 GB, site < 150 KB per workflow, PDF
 <= 1.5 pages per workflow and < 50 MB, one-change rebuild < 10 % of the build, import < 2 min.
@@ -18,10 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -70,6 +73,19 @@ def measure(*command: str) -> dict:
     return result
 
 
+def offline_search(site: Path, tmp: Path) -> dict:
+    """The built site opened from file:// in headless Chromium, searched for a word of a workflow's
+    name: how many documents match, how long it took, and how many requests left the machine."""
+    from tests.test_browser import browse
+
+    word = "loyalty"  # in the name of every twelfth workflow ("Loyalty points award #n")
+    started = time.perf_counter()
+    dom, requests = browse((site / "workflows" / "index.html").as_uri() + f"?q={word}", tmp)
+    found = re.search(r"([\d,]+) matching documents?", dom)
+    return {"search_matches": int(found.group(1).replace(",", "")) if found else 0,
+            "search_s": time.perf_counter() - started, "search_requests": len(requests)}
+
+
 def one_size(root: Path, workflows: int) -> dict:
     handover = [sys.executable, "-m", "generator"]
     estate(root, workflows)
@@ -91,6 +107,7 @@ def one_size(root: Path, workflows: int) -> dict:
     pdf = build / "bench-handover.pdf"
     pdf_pages = len(__import__("pypdf").PdfReader(pdf).pages)
     pdf_bytes = pdf.stat().st_size
+    search = offline_search(site, root / "browser")
 
     unchanged = measure(*handover, "build", "bench", "--root", str(root))
     snap_dir = root / "clients" / "bench" / "snapshot"
@@ -105,7 +122,7 @@ def one_size(root: Path, workflows: int) -> dict:
             "pdf_pages": pdf_pages, "pdf_pages_per_wf": pdf_pages / workflows, "pdf_mb": pdf_bytes / 2**20,
             "unchanged_s": unchanged["seconds"], "changed_s": changed["seconds"], "changed_mb": changed["peak_mb"],
             "changed_share": changed["seconds"] / built["seconds"], "build_load": build_load,
-            "changed_load": changed_load}
+            "changed_load": changed_load, **search}
 
 
 ROWS = [
@@ -119,6 +136,9 @@ ROWS = [
     ("PDF pages", "pdf_pages", "{}"),
     ("PDF pages per workflow", "pdf_pages_per_wf", "{:.2f}"),
     ("PDF size (MB)", "pdf_mb", "{:.1f}"),
+    ("offline search: matches", "search_matches", "{}"),
+    ("  seconds (Chromium, file://)", "search_s", "{:.1f}"),
+    ("  requests to the network", "search_requests", "{}"),
     ("rebuild, unchanged (s)", "unchanged_s", "{:.1f}"),
     ("rebuild, one changed (s)", "changed_s", "{:.1f}"),
     ("  share of the full build", "changed_share", "{:.0%}"),
