@@ -15,14 +15,12 @@ so a failure or an interrupt at any point leaves the previous snapshot as it was
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pydantic
-from pydantic import BaseModel
 
 from generator import model
 from generator import platforms as platform_kinds
