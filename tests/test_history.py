@@ -280,3 +280,24 @@ def test_a_damaged_recorded_history_is_named_not_shortened(tmp_path):
     assert "history/2026-11-13/revision.yml:1: date" in error.value.problems[0]
     result = runner.invoke(app, ["build", "demo", "--root", str(tmp_path), "--no-pdf"])
     assert result.exit_code == 2 and "revision.yml:1: date" in result.output and "Traceback" not in result.output
+
+
+def test_a_changed_folder_replays_its_last_revision_alone_to_the_commits_a_full_replay_makes(tmp_path):
+    copy_demo(tmp_path / "a")
+    c = client("demo", tmp_path / "a")
+    before = git(history.replay(c).root, "log", "--format=%H").split()
+
+    workflow = next((c.snapshot_dir / "workflows" / "n8n").glob("*.yml"))
+    workflow.write_text(workflow.read_text().replace("name: ", "name: Renamed ", 1))
+    gone = next((c.snapshot_dir / "runs" / "n8n").glob("*.yml"))
+    gone.unlink()  # a file of the last revision removed (a hand-written one is in every revision: all again)
+    replayed = history.replay(c)
+    after = git(replayed.root, "log", "--format=%H").split()
+    assert after[1:] == before[1:] and after[0] != before[0]  # the earlier revisions were not made again
+
+    shutil.copytree(tmp_path / "a" / "clients", tmp_path / "b" / "clients")
+    shutil.rmtree(tmp_path / "b" / "clients" / "demo" / "build", ignore_errors=True)
+    fresh = history.replay(client("demo", tmp_path / "b"))  # from nothing
+    assert git(fresh.root, "log", "--format=%H").split() == after
+    assert git(replayed.root, "status", "--porcelain") == ""
+    assert not (replayed.snapshot_dir / "runs" / "n8n" / gone.name).exists()

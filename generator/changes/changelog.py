@@ -83,7 +83,7 @@ def _entry(client: Client, where: Client, commit: str, date: str, author: str, s
             return Entry(**found) if found else None
         except (ValueError, TypeError):  # written by another version: compare again
             pass
-    snapshots = snapshot_cache(client)  # the newest revision is the working tree, its parent the last build's
+    snapshots = snapshot_cache(client)  # a revision differs from the working tree in a few files: those are parsed
     after = gather(where, commit, snapshots)
     new = after.snapshot
     try:

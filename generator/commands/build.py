@@ -8,6 +8,7 @@ the two rather than their sum.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -76,12 +77,19 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
     """The one path from a client folder to what the pages show: gather the evidence, assess it, and join
     the two for the templates. `with_history` adds the change log and the audit trail (Git, audit.log)."""
     require_known(client.config, client.config_path)
-    evidence = gather(client, snapshots=snapshot_cache(client))
-    assessment = assess(evidence)
     if not with_history:
-        return build_portal(evidence, assessment)
+        evidence = gather(client, snapshots=snapshot_cache(client))
+        return build_portal(evidence, assess(evidence))
+    changelog.source(client)  # a recorded history is replayed once, before two processes read it
+    # The change log compares revisions, each gathered and assessed like the working tree: on a large
+    # estate it takes as long as the rest, so another process writes it meanwhile.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
+        log = helper.submit(changelog.entries, client)
+        evidence = gather(client, snapshots=snapshot_cache(client))
+        assessment = assess(evidence)
+        entries = log.result()
     trail = [entry | {"activity": audit.activity(entry)} for entry in audit.shown(client)]
-    return build_portal(evidence, assessment, changelog.entries(client), trail)
+    return build_portal(evidence, assessment, entries, trail)
 
 
 def _pdf_context(portal: Portal, client: Client) -> dict:
@@ -147,10 +155,12 @@ def print_plan(pages: list[Page], register: Page | None) -> list[pdf.PrintPage]:
 
 
 def _written(client: Client, with_pdf: bool, pdf_detail: bool):
-    """The portal and the docs written from it (with the summary edition's register, for the PDF)."""
+    """Write the docs; returns the portal they show and what the PDF prints of them (the summary edition's
+    register, and where links to the pages it leaves out go)."""
     portal = portal_for(client)
     register, aliases = register_pages(portal) if with_pdf and summary_edition(portal, pdf_detail) else (None, None)
-    return portal, write_docs(client, portal, [register] if register else []), register, aliases
+    pages = write_docs(client, portal, [register] if register else [])
+    return portal, print_plan(pages, register), aliases
 
 
 def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: bool = False,
@@ -162,20 +172,20 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     if not force and is_current(client, with_pdf, digest):
         return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, 0, 0, skipped=True)
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
+    config_file = client.build_dir / "mkdocs.yml"
     if with_pdf and parallel:
         with ProcessPoolExecutor(max_workers=1) as pdf_worker:
             pdf_worker.submit(pdf.warm_up)  # WeasyPrint and the fonts load while the pages are written
-            portal, pages, register, aliases = _written(client, with_pdf, pdf_detail)
-            config_file, epoch, print_pages = client.build_dir / "mkdocs.yml", int(portal.now.timestamp()), print_plan(pages, register)
+            portal, print_pages, aliases = _written(client, with_pdf, pdf_detail)
             pdf_future = pdf_worker.submit(pdf.render_pdf, config_file, print_pages, _pdf_context(portal, client),
                                            client.pdf_path, aliases=aliases)
             with ProcessPoolExecutor(max_workers=1) as site_worker:
-                pages_built = site_worker.submit(site.build_site, config_file, epoch, clean=force).result()
+                pages_built = site_worker.submit(site.build_site, config_file, int(portal.now.timestamp()),
+                                                 clean=force).result()
             parts = pdf_future.result()
     else:
-        portal, pages, register, aliases = _written(client, with_pdf, pdf_detail)
-        config_file, epoch, print_pages = client.build_dir / "mkdocs.yml", int(portal.now.timestamp()), print_plan(pages, register)
-        pages_built = site.build_site(config_file, epoch, clean=force)
+        portal, print_pages, aliases = _written(client, with_pdf, pdf_detail)
+        pages_built = site.build_site(config_file, int(portal.now.timestamp()), clean=force)
         parts = (pdf.render_pdf(config_file, print_pages, _pdf_context(portal, client), client.pdf_path, parallel=False,
                                 aliases=aliases) if with_pdf else None)
     atomic_write(_stamp(client), digest + "\n")

@@ -273,13 +273,13 @@ def sync_client(client, ctx: SyncContext | None = None, *, only: str | None = No
     return [outcome for outcome, _ in results]
 
 
-def _timeless(snapshot: Snapshot, like: Snapshot) -> dict[str, str]:
-    """The snapshot's files with the collection times of `like` (meta.taken, each platform's synced):
-    what decides whether a sync changed anything."""
+def _timeless(snapshot: Snapshot, like: Snapshot) -> Snapshot:
+    """The snapshot with the collection times of `like` (meta.taken, each platform's synced): its files
+    against `like`'s decide whether a sync changed anything."""
     synced = {p.platform: p.synced for p in like.platforms}
-    return store.render_files(snapshot.model_copy(update={
+    return snapshot.model_copy(update={
         "meta": like.meta,
-        "platforms": [p.model_copy(update={"synced": synced.get(p.platform, p.synced)}) for p in snapshot.platforms]}))
+        "platforms": [p.model_copy(update={"synced": synced.get(p.platform, p.synced)}) for p in snapshot.platforms]})
 
 
 def save(client, snapshot: Snapshot, collected: list[Collected], previous: Snapshot | None = None) -> bool:
@@ -294,7 +294,7 @@ def save(client, snapshot: Snapshot, collected: list[Collected], previous: Snaps
         keep = frozenset(n.workflow.split(":", 1)[1] for n in (facts.not_documented if facts else []) if n.kept_since)
         planned.append((exports.planned(client.dir, platform.value, part.exports, part.replace_all, keep),
                         platform.value))
-    if previous is not None and _timeless(snapshot, previous) == store.render_files(previous) and all(
+    if previous is not None and store.same_files(_timeless(snapshot, previous), previous) and all(
             exports.unchanged(client.dir, platform, files) for files, platform in planned):
         return False
     staged = []

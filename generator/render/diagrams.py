@@ -296,7 +296,21 @@ def _arrow(points, colour: str) -> str:
     return f'<polygon points="{_n(x2)},{_n(y2)} {_n(left[0])},{_n(left[1])} {_n(right[0])},{_n(right[1])}" fill="{colour}"/>'
 
 
+_PLACED: dict[str, tuple] = {}  # a diagram (by its repr) → its layout: checked for legibility, then drawn
+MAX_PLACED = 2000
+
+
 def _placed(diagram: Diagram):
+    """The diagram laid out (boxes, routes, lane bands), once per process: nothing changes them."""
+    key = repr(diagram)
+    if key not in _PLACED:
+        if len(_PLACED) >= MAX_PLACED:
+            _PLACED.clear()
+        _PLACED[key] = _place(diagram)
+    return _PLACED[key]
+
+
+def _place(diagram: Diagram):
     if not diagram.nodes:
         return {}, [], []
     if diagram.lanes:

@@ -85,42 +85,66 @@ def rewrite(html: str, path: str, known: set[str], aliases: dict[str, str] | Non
     return _SRC.sub(src, html)
 
 
-def sections_for(config, pages: list[PrintPage], cache: Path | None = None,
+def sections_for(config, pages: list[PrintPage], cache: cache_entry.Entries | None = None,
                  aliases: dict[str, str] | None = None) -> list[dict]:
     """Each page's HTML, converted with the site's own Markdown extensions and made to live in the PDF:
     ids prefixed per page, links between pages pointing at those ids. With `cache`, a page whose
-    Markdown did not change is not converted again."""
+    Markdown did not change is not converted again, and one whose HTML and links did not change is
+    not made printable again (on a large estate both are seconds of a one-change rebuild)."""
     docs = Path(config.docs_dir)
     converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
     settings = json.dumps([repr(config.markdown_extensions), repr(config.mdx_configs)], sort_keys=True)
     known = {p.path for p in pages}
+    links = hashlib.sha256(json.dumps([CACHE_VERSION, sorted(known), sorted((aliases or {}).items())]).encode())
     sections, chapter = [], ""
     for page in pages:
         source = frontmatter.split((docs / page.path).read_text(encoding="utf-8"))[1]  # drop the front matter
-        stored = cache / (hashlib.sha256((settings + source).encode()).hexdigest() + ".html") if cache else None
-        cached = cache_entry.get(stored) if stored else None
+        key = hashlib.sha256((settings + source).encode()).hexdigest()
+        cached = cache.get(f"{key}.html") if cache else None
         if cached is not None:
             body = cached.decode("utf-8")
         else:
             converter.reset()
             body = converter.convert(source)
-            if stored:
-                cache_entry.put(stored, body.encode("utf-8"))
+            if cache:
+                cache.put(f"{key}.html", body.encode("utf-8"))
         title = _title(body)
         chapter = title if page.level == 1 else chapter
-        # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
-        # links are resolved to pages once they are put together.
-        # "Open full size" is for the site: the PDF shows the diagram itself.
-        body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
-        html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases)), docs)
-        # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
-        # one page while its heading is moved to the next, and contents and links must name that page.
-        anchor = f'<span id="{page_id(page.path)}"></span>'
-        html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
-        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": keep_together(html),
+        printable = _printable_key(links.copy(), body, page, docs)
+        cached = cache.get(printable) if cache else None
+        html = cached.decode("utf-8") if cached is not None else _printable(body, page, known, aliases, docs)
+        if cache and cached is None:
+            cache.put(printable, html.encode("utf-8"))
+        sections.append({"id": page_id(page.path), "level": page.level, "title": title, "html": html,
                          "chapter": chapter, "chapter_dir": posixpath.dirname(page.path) or "top",
                          "listed": page.listed})
     return sections
+
+
+def _printable_key(digest, body: str, page: PrintPage, docs: Path) -> str:
+    """What `_printable` depends on: the page's HTML and place, the document's pages and aliases (in
+    `digest`), and the head of each drawing it shows (a narrow one is set beside its text)."""
+    digest.update(f"{page.path}|{page.level}\0".encode() + body.encode())
+    here = posixpath.dirname(page.path)
+    for src in sorted(set(_SRC.findall(body))):
+        path = docs / posixpath.normpath(posixpath.join(here, src))
+        if not _EXTERNAL.match(src) and path.is_file():
+            digest.update(src.encode() + b"\0" + path.read_bytes()[:400])
+    return digest.hexdigest() + ".print.html"
+
+
+def _printable(body: str, page: PrintPage, known: set[str], aliases: dict[str, str] | None, docs: Path) -> str:
+    """One page's HTML as the document prints it."""
+    # Every link inside the document becomes `handover:<id>`: the parts are laid out apart and the
+    # links are resolved to pages once they are put together.
+    # "Open full size" is for the site: the PDF shows the diagram itself.
+    body = _SVG_LINK.sub(r"\1", _FULL_SIZE.sub("", _FRESHNESS.sub("", body)))
+    html = _narrow_figures(_INTERNAL.sub(r'href="handover:\1"', rewrite(body, page.path, known, aliases)), docs)
+    # The page's anchor sits in its heading, not on its <section>: a section may begin at the foot of
+    # one page while its heading is moved to the next, and contents and links must name that page.
+    anchor = f'<span id="{page_id(page.path)}"></span>'
+    html = _H1.sub(lambda m, a=anchor: m.group(0) + a, html, count=1) if _H1.search(html) else anchor + html
+    return keep_together(html)
 
 
 SMALL_TABLE, SHORT_LIST = 12, 6  # rows / items that are never split across pages
@@ -200,7 +224,7 @@ FOOTER_CSS = "@page { @top-left { content: none } @top-right { content: none } @
 _FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
 _SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "4"  # bump when what a part's PDF depends on changes outside its HTML and the templates
+CACHE_VERSION = "4"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
 
 
 @dataclass
@@ -365,9 +389,9 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
     (out.parent / ".cache" / "jinja-pdf").mkdir(parents=True, exist_ok=True)  # compiled templates (see pages.py)
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(out.parent / ".cache" / "jinja-pdf"))
     cache = PartCache(out.parent / ".cache" / "pdf")
-    html_cache = out.parent / ".cache" / "pdf-html"
+    html_cache = cache_entry.Entries(out.parent / ".cache" / "pdf-html")
     sections = sections_for(config, pages, html_cache, aliases)
-    _prune(html_cache, keep=len(pages))
+    html_cache.prune()
     groups = chunks(sections)
     htmls = [env.get_template("part.html.j2").render(sections=g, **context) for g in groups]
     keys = [_key(h, docs, PART_CSS) for h in htmls]
@@ -437,14 +461,6 @@ def _footer(context: dict, docs: Path, cache: PartCache) -> Part:
     if not cache.has(key):
         cache.put(key, _lay_out(html, docs, FOOTER_CSS))
     return cache.get(key)
-
-
-def _prune(folder: Path, keep: int) -> None:
-    """Keep the newest `keep` converted pages (one build's worth, give or take)."""
-    if folder.is_dir():
-        files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-        for path in files[keep * 2:]:
-            path.unlink(missing_ok=True)
 
 
 def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> tuple[bytes, list[str]]:

@@ -171,32 +171,45 @@ def commit_paths(folder: Path, paths: list[str], message: str) -> str | None:
     return run(folder, "rev-parse", "--short", "HEAD").strip()
 
 
-def replay(folder: Path, revisions) -> list[str]:
+# No user or system configuration, no hooks, no signing: a replay's ids depend on the revisions alone.
+_QUIET = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def replay(folder: Path, revisions, keep: int = 0) -> list[str]:
     """A new repository in `folder` (emptied first) with one commit per revision, oldest first: each
     revision is (files: {relative path: bytes}, date ISO 8601, author name, author e-mail, message) and
     its commit holds exactly those files. Fixed dates and identities: the same revisions give the same
-    commit ids on every machine. Returns the commit ids."""
+    commit ids on every machine. With `keep`, the repository in `folder` already holds the first `keep`
+    revisions (a replay of the same ones): only the later ones are committed, on top of them. Returns
+    the new commit ids."""
     import shutil
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    # No user or system configuration, no hooks, no signing: the ids depend on the revisions alone.
-    quiet = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    run(folder, "init", "--quiet", "--initial-branch=history", env=quiet)
-    ids, previous = [], set()
-    for files, date, name, email, message in revisions:
-        for relative in previous - files.keys():
+    if keep:
+        later = int(run(folder, "rev-list", "--count", "HEAD", env=_QUIET).strip()) - keep
+        if later:  # the work tree still holds the last of them: it is compared with each revision below
+            run(folder, "reset", "--quiet", "--soft", f"HEAD~{later}", env=_QUIET)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        run(folder, "init", "--quiet", "--initial-branch=history", env=_QUIET)
+    ids = []
+    for files, date, name, email, message in revisions[keep:]:
+        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.relative_to(folder).parts[0] != ".git"}
+        for relative in present - files.keys():
             (folder / relative).unlink()
         for relative, data in files.items():
             target = folder / relative
+            if relative in present and target.read_bytes() == data:
+                continue  # unchanged: Git sees that from the file's size and time, nothing to hash again
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        previous = set(files)
-        run(folder, "add", "--all", ".", env=quiet)
+        run(folder, "add", "--all", ".", env=_QUIET)
         run(folder, "-c", "commit.gpgsign=false", "-c", "core.hooksPath=" + os.devnull, "commit", "--quiet",
-            "--allow-empty", "-m", message, env=quiet | _identity(name, email, date))
+            "--allow-empty", "-m", message, env=_QUIET | _identity(name, email, date))
         ids.append(run(folder, "rev-parse", "HEAD").strip())
     return ids
+
 
 
 def archive(folder: Path, commit: str, relative: str) -> bytes:

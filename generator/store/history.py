@@ -133,11 +133,18 @@ def replay(client: Client) -> Client:
     relative = f"clients/{client.slug}/"
     planned = [({relative + k: v for k, v in files.items()}, revision.date.isoformat(),
                 revision.author or consultant.name, email, revision.message) for files, revision in made]
-    digest = hashlib.sha256(repr([(sorted((k, hashlib.sha256(v).hexdigest()) for k, v in f.items()), *rest)
-                                  for f, *rest in planned]).encode()).hexdigest()
+    # One digest per revision, each covering those before it: a change to the folder (the last revision)
+    # commits that revision again on top of the others, which stay as they were.
+    chain, digests = hashlib.sha256(), []
+    for files, *rest in planned:
+        chain.update(repr((sorted((k, hashlib.sha256(v).hexdigest()) for k, v in files.items()), *rest)).encode())
+        digests.append(chain.hexdigest())
     target = client.build_dir / ".cache" / "history"
     stamp = target / ".git" / "handover-replayed"
-    if not (stamp.is_file() and stamp.read_text() == digest):
-        git.replay(target, planned)
-        stamp.write_text(digest)
+    done = stamp.read_text().split() if stamp.is_file() else []
+    if done != digests:
+        kept = next((i for i, (a, b) in enumerate(zip(done, digests, strict=False)) if a != b), min(len(done), len(digests)))
+        stamp.unlink(missing_ok=True)  # an interrupted replay is done again from the start
+        git.replay(target, planned, keep=kept if kept == len(digests) - 1 else 0)
+        stamp.write_text("\n".join(digests))
     return Client(root=target, slug=client.slug)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
+from collections.abc import Iterator
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,31 +69,41 @@ def _sorted(snapshot: Snapshot) -> Snapshot:
     )
 
 
-def render_files(snapshot: Snapshot) -> dict[str, str]:
-    """Relative path → YAML text for every file of the snapshot."""
+def rendered(snapshot: Snapshot) -> Iterator[tuple[str, str]]:
+    """(relative path, YAML text) of every file of the snapshot, in a fixed order, one at a time."""
     snapshot = _sorted(snapshot)
-    files: dict[str, str] = {
-        "meta.yml": model_to_yaml(snapshot.meta.model_copy(update={"schema_version": migrations.CURRENT})),
-        "platforms.yml": model_to_yaml(PlatformsFile(platforms=snapshot.platforms)),
-        "credentials.yml": model_to_yaml(CredentialsFile(credentials=snapshot.credentials)),
-        "users.yml": model_to_yaml(UsersFile(users=snapshot.users)),
-    }
+    yield "meta.yml", model_to_yaml(snapshot.meta.model_copy(update={"schema_version": migrations.CURRENT}))
+    yield "platforms.yml", model_to_yaml(PlatformsFile(platforms=snapshot.platforms))
+    yield "credentials.yml", model_to_yaml(CredentialsFile(credentials=snapshot.credentials))
+    yield "users.yml", model_to_yaml(UsersFile(users=snapshot.users))
+    seen: set[str] = set()
     for workflow in snapshot.workflows:
         path = f"workflows/{workflow.platform.value}/{file_stem(workflow.id)}.yml"
-        if path in files:
+        if path in seen:
             raise ValueError(f"two workflows share the id {workflow.ref!r}")
-        files[path] = model_to_yaml(workflow)
+        seen.add(path)
+        yield path, model_to_yaml(workflow)
     for runs in snapshot.runs:
         platform, _, ident = runs.workflow.partition(":")
-        files[f"runs/{platform}/{file_stem(ident)}.yml"] = model_to_yaml(runs)
-    return files
+        yield f"runs/{platform}/{file_stem(ident)}.yml", model_to_yaml(runs)
+
+
+def render_files(snapshot: Snapshot) -> dict[str, str]:
+    """Relative path → YAML text for every file of the snapshot."""
+    return dict(rendered(snapshot))
+
+
+def same_files(one: Snapshot, other: Snapshot) -> bool:
+    """Whether the two snapshots' files are the same, compared a file at a time (no second copy of an
+    estate's text in memory)."""
+    return all(a == b for a, b in zip_longest(rendered(one), rendered(other)))
 
 
 def save(snapshot: Snapshot, directory: Path) -> None:
-    """Replace `directory` with `snapshot`, atomically: all of it or none of it."""
-    files = render_files(snapshot)
+    """Replace `directory` with `snapshot`, atomically: all of it or none of it. Each file is written as
+    it is rendered."""
     with switch.replacing(directory) as staging:
-        for relative, text in files.items():
+        for relative, text in rendered(snapshot):
             atomic_write(staging / relative, text)
 
 
