@@ -18,14 +18,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from generator import __version__
+from generator import __version__, formats
 from generator.changes.diff import compare, headline
 from generator.errors import GitError, InputError
 from generator.evidence import gather, snapshot_cache
-from generator.model import Snapshot
 from generator.store import cache as cache_entry
 from generator.store import git, history
-from generator.store import snapshot as snapshot_store
 from generator.store.workspace import Client
 
 MAX_ENTRIES = 30
@@ -128,33 +126,39 @@ def entries(client: Client) -> list[Entry]:
 # Recording a sync or import: the commit each one makes
 
 
-def _counts(before: Snapshot | None, after: Snapshot, kinds: set) -> str:
-    old = {w.ref: w for w in (before.workflows if before else []) if w.platform in kinds}
-    new = {w.ref: w for w in after.workflows if w.platform in kinds}
-    parts = []
-    for count, word in ((len(new.keys() - old.keys()), "added"), (len(old.keys() - new.keys()), "removed"),
-                        (sum(old[r] != new[r] for r in old.keys() & new.keys()), "changed")):
-        if count:
-            parts.append(f"{count} workflow{'s' if count != 1 else ''} {word}")
+def _counts(client: Client, kinds: set) -> str:
+    """The workflows added, removed and changed on these platforms since the last commit, in words:
+    read from Git's status of the workflow files the commit will hold (no snapshot is read again)."""
+    added = removed = changed = 0
+    for kind in sorted(kinds - {None}):
+        status = git.run(client.dir, "status", "--porcelain", "--untracked-files=all", "--",
+                         f"snapshot/workflows/{kind.value}")
+        for code in (line[:2] for line in status.splitlines()):
+            if code == "??" or "A" in code:
+                added += 1
+            elif "D" in code:
+                removed += 1
+            else:
+                changed += 1
+    parts = [formats.count(n, "workflow") + f" {word}" for n, word in ((added, "added"), (removed, "removed"),
+                                                              (changed, "changed")) if n]
     return ", ".join(parts) or "no workflow changed"
 
 
-def commit_message(activity: str, platforms: list[tuple[str, object]], before: Snapshot | None, after: Snapshot,
-                   note: str | None = None) -> str:
+def commit_message(client: Client, activity: str, platforms: list[tuple[str, object]], note: str | None = None) -> str:
     """The message a sync or import commits with: 'Sync of n8n production and Make (EU1): 2 workflows
     changed', each platform's part below it when there are several; the consultant's `note`, if given,
     is the subject and this the body."""
     names = [name for name, _ in platforms]
     told = (f"{activity} of {' and '.join(filter(None, [', '.join(names[:-1]), names[-1]]))}: "
-            f"{_counts(before, after, {kind for _, kind in platforms})}")
-    lines = [f"{name}: {_counts(before, after, {kind})}" for name, kind in platforms] if len(platforms) > 1 else []
+            f"{_counts(client, {kind for _, kind in platforms})}")
+    lines = [f"{name}: {_counts(client, {kind})}" for name, kind in platforms] if len(platforms) > 1 else []
     note = (note or "").strip()
     body = ([told] if note else []) + lines
     return (note or told) + ("\n\n" + "\n".join(body) if body else "")
 
 
-def record(client: Client, activity: str, platforms: list[tuple[str, object]], before: Snapshot | None,
-           note: str | None = None) -> str:
+def record(client: Client, activity: str, platforms: list[tuple[str, object]], note: str | None = None) -> str:
     """Commit what a sync or import wrote (the client's snapshot and exports, nothing else: no other
     client's files, no other staged change), when the client folder is in a Git work tree. Returns a
     line for the consultant: the commit, why there was none, or why it failed (the snapshot is written
@@ -164,9 +168,7 @@ def record(client: Client, activity: str, platforms: list[tuple[str, object]], b
     except GitError:
         return "the client folder is not in Git: nothing committed"
     try:
-        after = snapshot_store.load(client.snapshot_dir)
-        made = git.commit_paths(client.dir, ["snapshot", "exports"],
-                                commit_message(activity, platforms, before, after, note))
+        made = git.commit_paths(client.dir, ["snapshot", "exports"], commit_message(client, activity, platforms, note))
     except GitError as exc:
         return f"the snapshot was written but not committed: {exc.problems[0]}"
     return f"committed as {made}" if made else "nothing new to commit"

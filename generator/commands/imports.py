@@ -6,7 +6,7 @@ from pathlib import Path
 
 from generator.changes import changelog
 from generator.commands import Result
-from generator.commands.sync import previous, summary
+from generator.commands.sync import summary
 from generator.connectors import import_files
 from generator.errors import EXIT_INPUT, InputError
 from generator.platforms import Platform
@@ -20,7 +20,6 @@ def run(client: Client, platform: str, files: list[Path], keep_literals: bool = 
     options: dict = {"replace": True} if replace else {}
     if keep_literals:  # only Zapier step values are dropped by default; the option means nothing elsewhere
         options["keep_literals"] = True
-    before = previous(client) if commit else None
     try:
         outcome = import_files(client, platform, files, options=options or None, progress=progress)
     except InputError as exc:
@@ -33,7 +32,7 @@ def run(client: Client, platform: str, files: list[Path], keep_literals: bool = 
         result.exit_code = EXIT_INPUT
     if commit and outcome.workflows:
         kind = Platform(platform)
-        result.say(changelog.record(client, "Import", [(f"{kind.label} export files", kind)], before, message), "note")
+        result.say(changelog.record(client, "Import", [(f"{kind.label} export files", kind)], message), "note")
     return result.record(client, "import", "partial" if outcome.rejected else "ok",
                          f"{platform}: {outcome.workflows} workflows from {len(files)} file(s)"
                          + (f", {len(outcome.rejected)} rejected" if outcome.rejected else ""))

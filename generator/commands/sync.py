@@ -10,25 +10,8 @@ from __future__ import annotations
 from generator.changes import changelog
 from generator.commands import Result
 from generator.connectors import Outcome, sync_client
-from generator.errors import GitError, HandoverError, InputError
-from generator.model import Snapshot
-from generator.store import git
-from generator.store import snapshot as snapshot_store
+from generator.errors import HandoverError
 from generator.store.workspace import Client
-
-
-def previous(client: Client) -> Snapshot | None:
-    """The snapshot before a sync or import, for the commit message (None when there is none, it
-    cannot be read — the sync says why, and the message counts everything as added — or nothing will
-    be committed because the folder is not in Git)."""
-    try:
-        git.toplevel(client.dir)
-    except GitError:
-        return None
-    try:
-        return snapshot_store.load(client.snapshot_dir) if (client.snapshot_dir / "meta.yml").exists() else None
-    except InputError:
-        return None
 
 
 def summary(result: Result, outcomes: list[Outcome]) -> None:
@@ -66,7 +49,6 @@ def run(clients: list[Client], platform: str | None = None, window_days: int | N
         commit: bool = True, message: str | None = None) -> Result:
     result = Result()
     for c in clients:
-        before = previous(c) if commit else None
         try:
             outcomes = sync_client(c, only=platform, window_days=window_days, progress=progress)
         except HandoverError as exc:
@@ -84,7 +66,6 @@ def run(clients: list[Client], platform: str | None = None, window_days: int | N
         summary(result, outcomes)
         if changed and commit:
             kinds = {p.name: p.kind for p in c.config.platforms}
-            result.say(changelog.record(c, "Sync", [(o.name, kinds.get(o.name)) for o in outcomes], before, message),
-                       "note")
+            result.say(changelog.record(c, "Sync", [(o.name, kinds.get(o.name)) for o in outcomes], message), "note")
         result.record(c, "sync", "ok", audit_detail(outcomes, changed))
     return result

@@ -73,7 +73,7 @@ class Collected:
     requests: int = 0
     throttled: int = 0  # 429 answers the platform gave
     incomplete: dict[str, int] = field(default_factory=dict)  # workflow ref → runs waiting (Make)
-    exports: dict[str, dict] = field(default_factory=dict)  # workflow id → native definition, redacted
+    exports: dict[str, bytes] = field(default_factory=dict)  # workflow id → its export file (store.exports.export_file)
     rejected: list[str] = field(default_factory=list)  # import: each file or workflow left out, with the reason
     renamed: list[str] = field(default_factory=list)  # import: "<file>: <platform id> → <ref> (why)"
     # True: the platform's list of credentials could not be read, so `credentials` are only those the steps

@@ -24,6 +24,12 @@ def render(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def export_file(document: dict) -> bytes:
+    """The export file of a native definition, as written: a connector keeps this, not the parsed
+    definition, so a large import holds a few kilobytes per workflow until it is written."""
+    return render(document).encode()
+
+
 def folder(client_dir: Path) -> Path:
     return client_dir / "exports"
 
@@ -32,34 +38,37 @@ def path_for(client_dir: Path, platform: str, ident: str) -> Path:
     return folder(client_dir) / platform / f"{file_stem(ident)}.json"
 
 
-def planned(client_dir: Path, platform: str, documents: dict[str, dict], replace_all: bool,
-            keep: frozenset[str] = frozenset()) -> dict[str, bytes]:
-    """File name → bytes of the platform's export folder as it will be. A sync replaces the folder
-    (workflows gone from the platform go, Git keeps them) but for the `keep` ids (workflows kept at
-    their previous version); an import adds."""
+def planned(client_dir: Path, platform: str, files: dict[str, bytes], replace_all: bool,
+            keep: frozenset[str] = frozenset()) -> dict[str, bytes | Path]:
+    """File name → content of the platform's export folder as it will be: the new files' bytes (from
+    `export_file`, by workflow id), and the current files that stay, by their path (read when they are
+    copied, one at a time). A sync replaces the folder (workflows gone from the platform go, Git keeps
+    them) but for the `keep` ids (workflows kept at their previous version); an import adds."""
     target = folder(client_dir) / platform
     current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
     keep_names = {f"{file_stem(i)}.json" for i in keep}
-    files = {name: path.read_bytes() for name, path in current.items() if not replace_all or name in keep_names}
-    files.update({f"{file_stem(ident)}.json": render(document).encode() for ident, document in documents.items()})
-    return files
+    plan: dict[str, bytes | Path] = {name: path for name, path in current.items() if not replace_all or name in keep_names}
+    plan.update({f"{file_stem(ident)}.json": data for ident, data in files.items()})
+    return plan
 
 
-def unchanged(client_dir: Path, platform: str, files: dict[str, bytes]) -> bool:
+def unchanged(client_dir: Path, platform: str, files: dict[str, bytes | Path]) -> bool:
     """True when the folder already holds exactly `files`."""
     target = folder(client_dir) / platform
     current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
-    return current.keys() == files.keys() and all(current[n].read_bytes() == b for n, b in files.items())
+    return current.keys() == files.keys() and all(
+        data == current[name] or (isinstance(data, bytes) and current[name].read_bytes() == data)
+        for name, data in files.items())
 
 
-def prepare(client_dir: Path, files: dict[str, bytes], platform: str) -> Path:
+def prepare(client_dir: Path, files: dict[str, bytes | Path], platform: str) -> Path:
     """The platform's export folder as `planned()` gave it, written beside the current one; `commit()`
     swaps it in."""
     target = folder(client_dir) / platform
     staging = switch.stage(target)
     try:
         for name, data in files.items():
-            atomic_write(staging / name, data)
+            atomic_write(staging / name, data if isinstance(data, bytes) else data.read_bytes())
     except BaseException:
         switch.discard(staging)
         raise

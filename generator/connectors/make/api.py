@@ -36,6 +36,7 @@ from generator.errors import InputError
 from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document
+from generator.store.exports import export_file
 
 SPEC = SPECS[PLATFORM]
 ZONES = {"eu1": "eu1.make.com", "eu2": "eu2.make.com", "us1": "us1.make.com", "us2": "us2.make.com",
@@ -144,7 +145,8 @@ class MakeSync:
 
         workflows: list[Workflow] = []
         failed: list[NotDocumented] = []
-        exports: dict[str, dict] = {}
+        exports: dict[str, bytes] = {}
+        blueprints: list[dict] = []  # what the connections are read from
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
@@ -153,7 +155,8 @@ class MakeSync:
                     failed.append(workflow)
                     continue
                 workflows.append(workflow)
-                exports[workflow.id] = exported
+                exports[workflow.id] = export_file(exported)
+                blueprints.append(exported)
                 for status, started, duration, operations, transfer in logs:
                     runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration), operations,
                              transfer)
@@ -166,7 +169,7 @@ class MakeSync:
             connections += self._optional("connections", "connections:read",
                                           lambda t=team: self._connections(t), []) or []
         known = {c.ref for c in connections}
-        connections += [c for c in credentials_from_workflows(workflows, list(exports.values())) if c.ref not in known]
+        connections += [c for c in credentials_from_workflows(workflows, blueprints) if c.ref not in known]
         users = self._optional("users", "user:read", lambda: self._users(teams), None)
         stores = []
         for team in teams:

@@ -17,6 +17,7 @@ from generator.connectors.make.api import base_url
 from generator.connectors.make.blueprint import PLATFORM, credentials_from_workflows, native, normalise, unwrap
 from generator.model import PlatformFacts
 from generator.redact import redact_document
+from generator.store.exports import export_file
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -40,7 +41,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                                   unwrap(redacted.tree), platform_id=False)
             if workflow is None:
                 continue
-            exports[workflow.id] = native(redacted)
+            exports[workflow.id] = export_file(native(redacted))
         except NORMALISE_ERRORS as exc:
             rejected.append(f"{label}: {failure(exc)}")
             continue

@@ -37,6 +37,7 @@ from generator.model import (
 )
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document, redact_text
+from generator.store.exports import export_file
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
@@ -99,7 +100,7 @@ class N8nSync:
                 workflow = normalise(document, base_url=self.base_url, projects=projects)
                 if draft:
                     workflow = workflow.model_copy(update={"draft": draft})
-                exports[workflow.id] = native(document)
+                exports[workflow.id] = export_file(native(document))
             except NORMALISE_ERRORS as exc:
                 failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
                 continue

@@ -17,6 +17,7 @@ from generator.connectors.n8n.native import native
 from generator.connectors.n8n.workflow import PLATFORM, credentials_from_workflows, normalise
 from generator.model import PlatformFacts, Workflow
 from generator.redact import redact_document
+from generator.store.exports import export_file
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -47,7 +48,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                 workflow = ids.assign(normalise(redacted, base_url=base_url), where, redacted.tree,
                                       platform_id=bool(raw.get("id")))
                 if workflow is not None:
-                    exports[workflow.id] = native(redacted)
+                    exports[workflow.id] = export_file(native(redacted))
             except NORMALISE_ERRORS as exc:
                 rejected.append(f"{where}: {failure(exc)}")
                 continue

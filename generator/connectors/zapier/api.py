@@ -27,6 +27,7 @@ from generator.connectors.zapier.zap import PLATFORM, RUN_STATUS, ZapInfo, ZapSt
 from generator.model import Credential, NotCollected, PlatformFacts, User, Workflow
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document
+from generator.store.exports import export_file
 
 SPEC = SPECS[PLATFORM]
 PAGE = 100
@@ -127,7 +128,7 @@ class ZapierSync:
                 check_document(zap, "its definition")
                 document = redact_document(zap)  # the one boundary, per Zap
                 workflow = zap_from_api(document, apps or {})
-                exports[workflow.id] = native_api(document)
+                exports[workflow.id] = export_file(native_api(document))
             except NORMALISE_ERRORS as exc:
                 failed.append(not_documented(f"zapier:{zap.get('id')}", zap.get("title"), exc))
                 continue

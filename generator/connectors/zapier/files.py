@@ -43,6 +43,7 @@ from generator.connectors.zapier.zap import (
 from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, Workflow
 from generator.redact import Redacted, redact_document
+from generator.store.exports import export_file
 
 
 def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
@@ -224,7 +225,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                                   platform_id=zap.get("id") not in (None, ""))
             if workflow is None:
                 continue
-            exports[workflow.id] = native_export(redacted, ctx.keep_literals)
+            exports[workflow.id] = export_file(native_export(redacted, ctx.keep_literals))
         except NORMALISE_ERRORS as exc:
             problems.append(f"{where}: {failure(exc)}")
             continue
