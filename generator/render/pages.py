@@ -214,6 +214,31 @@ def _drawing_code() -> str:
                           ).hexdigest()
 
 
+def _maps(portal: Portal, link_for, cache: cache_entry.Entries | None) -> list:
+    """The integration maps (split so their text stays legible) with their SVG; with `cache`, drawn
+    again only when what the first split shows changed (each split is made from the same workflows)."""
+    sizes = (8, 6, 5, 4, 3, 2, 1)
+
+    def make(n: int) -> list:
+        return integration_maps(portal.workflows, link_for, n)
+
+    def draw() -> list:
+        return [(m, to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for m in _legible(make, sizes)]
+
+    if cache is None:
+        return draw()
+    key = "maps-" + hashlib.sha256((_drawing_code() + repr([m.diagram for m in make(sizes[0])])).encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
+        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
+            pass
+    drawn = draw()
+    cache.put(key, pickle.dumps(drawn))
+    return drawn
+
+
 def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cache_entry.Entries | None) -> list:
     """The workflow's flowcharts (split so their text stays legible) with their SVG. Drawing them is most
     of the work of writing the pages of a large estate: with `cache`, only a changed workflow's are drawn."""
@@ -256,8 +281,8 @@ def plan(portal: Portal, cache: cache_entry.Entries | None = None) -> list[Page]
         )
     link_for = lambda v: v.page.removesuffix(".md") + ".html"  # noqa: E731
     overview = overview_map(portal.workflows, link_for)
-    maps = ([overview] if overview else []) + _legible(
-        lambda n: integration_maps(portal.workflows, link_for, n), (8, 6, 5, 4, 3, 2, 1))
+    maps = ([(overview, to_svg(overview.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT))] if overview else []) + _maps(
+        portal, link_for, cache)
     runbooks = Page("runbooks/index.md", "Runbooks", "runbooks.md.j2", {"sections": grouped},
                     children=[Page("runbooks/symptoms.md", "Runbooks by symptom", "symptoms.md.j2")])
     guides = [Page(a.page, a.title, "authored.md.j2", {"runbook": a}) for a in portal.authored_runbooks]
@@ -272,7 +297,7 @@ def plan(portal: Portal, cache: cache_entry.Entries | None = None) -> list[Page]
         Page("actions.md", "Action register", "actions.md.j2"),
         Page("overview.md", "Overview", "overview.md.j2"),
         Page("architecture.md", "Architecture", "architecture.md.j2",
-             {"maps": [(m, to_svg(m.diagram, DIAGRAM_WIDTH, DIAGRAM_HEIGHT)) for m in maps]}),
+             {"maps": maps}),
         workflows,
         Page("access.md", "Access & scopes", "access.md.j2"),
         Page("operations.md", "Operations", "operations.md.j2"),

@@ -352,17 +352,21 @@ class PartCache:
 
 
 CHUNK = 6  # pages of one chapter laid out together: fewer font subsets, still little to redo
+CHUNK_HTML = 80_000  # characters: a run of long pages (a large estate's register) is cut sooner
 
 
 def chunks(sections: list[dict]) -> list[list[dict]]:
-    """Parts to lay out: each chapter's own page alone, its pages in runs of CHUNK. Runs restart at every
-    chapter, so a change in one chapter never moves the parts of another."""
+    """Parts to lay out: each chapter's own page alone, its pages in runs of CHUNK, or fewer when they
+    are long (a part changed is laid out whole). Runs restart at every chapter, so a change in one
+    chapter never moves the parts of another."""
     groups: list[list[dict]] = []
     for section in sections:
-        if section["level"] == 1 or not groups or groups[-1][0]["level"] == 1 or len(groups[-1]) >= CHUNK:
+        run = groups[-1] if groups else []
+        if (section["level"] == 1 or not run or run[0]["level"] == 1 or len(run) >= CHUNK
+                or sum(len(s["html"]) for s in run) + len(section["html"]) > CHUNK_HTML):
             groups.append([section])
         else:
-            groups[-1].append(section)
+            run.append(section)
     return groups
 
 
