@@ -192,7 +192,9 @@ def test_flowcharts_are_drawn_again_only_for_a_changed_workflow(tmp_path, monkey
     again = svgs(portal_for(client("demo", tmp_path), with_history=False))
     assert set(drawn) == {"n8n:Tri4geAI03"}
     assert [p for p in first if again[p] != first[p]] == ["workflows/n8n-Tri4geAI03.md"]
-    assert len(list((tmp_path / "drawings").iterdir())) == len(first)  # the old drawing was pruned
+    kept = sorted(p.name for p in (tmp_path / "drawings").iterdir())
+    assert len([k for k in kept if not k.startswith("maps-")]) == len(first)  # the old drawing was pruned
+    assert len([k for k in kept if k.startswith("maps-")]) == 1  # the integration maps: unchanged, kept once
 
 
 _MARKER: list[Path] = []  # where the second rendering process writes its process id
