@@ -211,7 +211,6 @@ def replay(folder: Path, revisions, keep: int = 0) -> list[str]:
     return ids
 
 
-
 def archive(folder: Path, commit: str, relative: str) -> bytes:
     """A tar of `relative` (from the top of the repository) at `commit`, an id from `revision()`.
     `git archive` does not take `--end-of-options`; a resolved id cannot be read as an option."""
