@@ -89,6 +89,7 @@ def test_large_estate_pdf_is_the_summary_edition(tmp_path):
     missing = [n for n in names if n not in register]
     assert not missing, f"workflows without a register entry: {missing}"
     assert "Runbook: " not in text  # the per-workflow chapters stay on the site
+    assert "|---|" not in text and "| Trigger |" not in text  # each entry's table is a table, not its Markdown
     assert "on the site: workflows/" in text
     assert len(reader.pages) <= 1.5 * len(names) + 60
     # The site still has every workflow page, and no print-only page.
