@@ -227,7 +227,8 @@ def test_pdf_reuses_unchanged_parts_and_equals_a_clean_build(repo):
 
     c = client("demo", repo)
     first = build(c)
-    assert first.pdf_parts["laid_out"] == first.pdf_parts["parts"]  # a cold cache lays out everything
+    # A cold cache lays out everything, and the front once more when its guessed length was wrong.
+    assert first.pdf_parts["parts"] <= first.pdf_parts["laid_out"] <= first.pdf_parts["parts"] + 1
     edit(repo, lambda s: setattr(s.workflow("n8n:Tri4geAI03").step("t2"), "operation", "summarise text"))
     again = build(c)  # the working tree is now dirty: the revision label changed on every page too
     assert again.pdf_parts["parts"] == first.pdf_parts["parts"]

@@ -329,10 +329,12 @@ class PartCache:
                 return False
         return True
 
-    def get(self, key: str) -> Part:
+    def get(self, key: str, use: bool = True) -> Part:
+        """The part; `use`: it is in this build's PDF (kept, counted), not only tried."""
         if not self.has(key):
             raise KeyError(f"no intact PDF part {key} in the cache")
-        self.used.add(key)
+        if use:
+            self.used.add(key)
         return self._read[key]
 
     def put(self, key: str, part: Part) -> None:
@@ -421,10 +423,11 @@ def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Pa
         key = _key(html, docs, PART_CSS)
         if not cache.has(key):
             cache.put(key, _lay_out(html, docs, PART_CSS))
-        front = cache.get(key)
+        front = cache.get(key, use=False)  # a front laid out for a wrong guess is not kept
         if front.pages == front_pages:
             break
         front_pages = front.pages
+    front = cache.get(key)
     atomic_write(front_record, str(front.pages).encode())
     total = front.pages + sum(p.pages for p in parts)
     numbers, footer = _numbers(total, docs, cache), _footer(context, docs, cache)
