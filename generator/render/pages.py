@@ -214,6 +214,19 @@ def _drawing_code() -> str:
                           ).hexdigest()
 
 
+def _drawn(cache: cache_entry.Entries, key: str, draw) -> list:
+    """What `draw()` gives, kept in `cache` under `key` (a hash of everything the drawing shows)."""
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
+        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
+            pass
+    drawn = draw()
+    cache.put(key, pickle.dumps(drawn))
+    return drawn
+
+
 def _maps(portal: Portal, link_for, cache: cache_entry.Entries | None) -> list:
     """The integration maps (split so their text stays legible) with their SVG; with `cache`, drawn
     again only when what the first split shows changed (each split is made from the same workflows)."""
@@ -228,15 +241,7 @@ def _maps(portal: Portal, link_for, cache: cache_entry.Entries | None) -> list:
     if cache is None:
         return draw()
     key = "maps-" + hashlib.sha256((_drawing_code() + repr([m.diagram for m in make(sizes[0])])).encode()).hexdigest()
-    stored = cache.get(key)
-    if stored is not None:
-        try:
-            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
-        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
-            pass
-    drawn = draw()
-    cache.put(key, pickle.dumps(drawn))
-    return drawn
+    return _drawn(cache, key, draw)
 
 
 def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cache_entry.Entries | None) -> list:
@@ -252,15 +257,7 @@ def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cac
     key = hashlib.sha256(json.dumps([_drawing_code(), stem, view.workflow.model_dump(mode="json"), view.step_calls,
                                      called, DIAGRAM_WIDTH, DIAGRAM_HEIGHT], sort_keys=True, default=str).encode()
                          ).hexdigest()
-    stored = cache.get(key)
-    if stored is not None:
-        try:
-            return pickle.loads(stored)  # noqa: S301  our own entry, checked against its hash when read
-        except Exception:  # noqa: BLE001  an entry from another version of the classes: draw again
-            pass
-    drawn = draw()
-    cache.put(key, pickle.dumps(drawn))
-    return drawn
+    return _drawn(cache, key, draw)
 
 
 def plan(portal: Portal, cache: cache_entry.Entries | None = None) -> list[Page]:
