@@ -242,4 +242,5 @@ def test_summary_wording_helpers():
     assert count(2, "risk is", "risks are") == "2 risks are"
     assert listing([]) == "" and listing(["a"]) == "a" and listing(["a", "b"]) == "a and b"
     assert listing(["a", "b", "c"]) == "a, b and c"
-    assert listing(list("abcde"), 2, "more workflows") == "a, b and 3 more workflows"
+    assert listing(list("abcde"), 2, "more workflow") == "a, b and 3 more workflows"
+    assert listing(list("abcd"), 3, "more workflow") == "a, b, c and 1 more workflow"  # never "1 more workflows"

@@ -10,11 +10,13 @@ from generator.checks.risks import Risk
 from generator.formats import count, format_day, format_rate
 
 
-def listing(items: list[str], most: int = 3, more: str = "more") -> str:
-    """'a', 'a and b', 'a, b and c', 'a, b, c and 2 more' (`more`: 'more workflows' and the like)."""
+def listing(items: list[str], most: int = 3, more: str | None = None) -> str:
+    """'a', 'a and b', 'a, b and c', 'a, b, c and 2 more' (`more`: a noun in the singular, counted:
+    'and 1 more workflow', 'and 2 more workflows')."""
     items = list(items)
     if len(items) > most:
-        return ", ".join(items[:most]) + f" and {len(items) - most:,} {more}"
+        rest = len(items) - most
+        return ", ".join(items[:most]) + " and " + (count(rest, more) if more else f"{rest:,} more")
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
@@ -48,7 +50,7 @@ def sentences(risk: Risk) -> list[str]:
     if others:
         first, *rest = others
         lost = listing([f"{_name(first.workflow)} failed {count(first.failed, 'run')}"]
-                       + [f"{_name(loss.workflow)} {loss.failed:,}" for loss in rest], more="more workflows")
+                       + [f"{_name(loss.workflow)} {loss.failed:,}" for loss in rest], more="more workflow")
         out.append(f"In the last {first.days} days {lost}.")
     if risk.silent:
         verb = "fails" if len(risk.silent) == 1 else "fail"
