@@ -135,6 +135,38 @@ def test_pdf_outline_toc_and_text(demo_build):
     assert reader.metadata.title == "Harbour & Pine Outfitters Pte. Ltd. — automation handover"
 
 
+def test_pdf_links_land_on_their_targets(demo_build):
+    """Every link inside the PDF reaches its target: the parts are laid out apart and joined, so a
+    link to another part is a named destination the joined document defines. Read back: each contents
+    entry jumps to the page it prints, and each link named after a workflow to that workflow's page."""
+    c, _ = demo_build
+    reader = pypdf.PdfReader(c.pdf_path)
+    landing = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
+    names = {w.name for w in snapshot.load(c.snapshot_dir).workflows}
+    contents = workflows = 0
+    with pdfplumber.open(c.pdf_path) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages]
+        for number, page in enumerate(pdf.pages):
+            for annot in page.annots:
+                if "Dest" not in annot["data"]:
+                    continue
+                name = annot["data"]["Dest"].decode()
+                assert name in landing, f"page {number + 1}: a link to #{name}, which the PDF does not define"
+                target = landing[name]
+                line = " ".join((page.crop((0, annot["top"], page.width, annot["bottom"])).extract_text() or "").split())
+                if "Contents" in texts[number][:200] and (printed := re.search(r"\. (\d+)$", line)):
+                    assert int(printed.group(1)) == target + 1, f"contents: {line!r} jumps to page {target + 1}"
+                    contents += 1
+                if annot["x1"] - annot["x0"] < 1:  # an empty box (a link's trailing space)
+                    continue
+                label = " ".join((page.crop((annot["x0"], annot["top"], annot["x1"], annot["bottom"])).extract_text()
+                                  or "").split())
+                if label in names and number != target:
+                    assert label in texts[target], f"page {number + 1}: {label!r} jumps to page {target + 1}"
+                    workflows += 1
+    assert contents >= 40 and workflows >= 20, (contents, workflows)
+
+
 def test_build_is_reproducible(demo_build, tmp_path):
     """Same input, same output: every site file and the PDF, byte for byte."""
     c, _ = demo_build
@@ -176,20 +208,27 @@ def test_pdf_fails_on_missing_anchor_or_image(demo_build, tmp_path):
 
     from generator.commands.build import _pdf_context, portal_for
     from generator.render.pdf import PdfError, PrintPage, render_pdf
-    from generator.store.workspace import BASE_MKDOCS
 
     c, _ = demo_build
     build_copy = tmp_path / "build"
     shutil.copytree(c.build_dir / "docs", build_copy / "docs")
-    config = build_copy / "mkdocs.yml"
-    text = (c.build_dir / "mkdocs.yml").read_text()
-    config.write_text(text.replace(text.splitlines()[0], f"INHERIT: {BASE_MKDOCS}"))  # absolute: the copy moved
     (build_copy / "docs" / "broken.md").write_text("# Broken\n\n[to nowhere](#missing-anchor)\n\n![gone](gone.svg)\n")
     out = tmp_path / "x.pdf"
     with pytest.raises(PdfError) as caught:
-        render_pdf(config, [PrintPage("broken.md", 1)], _pdf_context(portal_for(c, with_history=False), c), out)
+        render_pdf(build_copy / "docs", [PrintPage("broken.md", 1)], _pdf_context(portal_for(c, with_history=False), c), out)
     assert "No anchor" in str(caught.value) and "gone.svg" in str(caught.value)
     assert not out.exists()
+
+
+def test_pdf_converts_markdown_as_the_site_does(demo_build):
+    """The PDF takes its Markdown extensions from the base configuration without reading the client's
+    (its nav is long on a large estate): they are the ones the client's site is built with."""
+    from generator.render import site
+
+    c, _ = demo_build
+    config = site.load(c.build_dir / "mkdocs.yml")
+    assert (config.markdown_extensions, config.mdx_configs) == site.markdown_settings()
+    assert "toc" in config.markdown_extensions and "pymdownx.superfences" in config.markdown_extensions
 
 
 def test_summary_is_the_first_page_of_site_and_pdf(demo_build):

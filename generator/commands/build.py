@@ -177,7 +177,7 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
         with ProcessPoolExecutor(max_workers=1) as pdf_worker:
             pdf_worker.submit(pdf.warm_up)  # WeasyPrint and the fonts load while the pages are written
             portal, print_pages, aliases = _written(client, with_pdf, pdf_detail)
-            pdf_future = pdf_worker.submit(pdf.render_pdf, config_file, print_pages, _pdf_context(portal, client),
+            pdf_future = pdf_worker.submit(pdf.render_pdf, client.docs_dir, print_pages, _pdf_context(portal, client),
                                            client.pdf_path, aliases=aliases)
             with ProcessPoolExecutor(max_workers=1) as site_worker:
                 pages_built = site_worker.submit(site.build_site, config_file, int(portal.now.timestamp()),
@@ -186,7 +186,7 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     else:
         portal, print_pages, aliases = _written(client, with_pdf, pdf_detail)
         pages_built = site.build_site(config_file, int(portal.now.timestamp()), clean=force)
-        parts = (pdf.render_pdf(config_file, print_pages, _pdf_context(portal, client), client.pdf_path, parallel=False,
+        parts = (pdf.render_pdf(client.docs_dir, print_pages, _pdf_context(portal, client), client.pdf_path, parallel=False,
                                 aliases=aliases) if with_pdf else None)
     atomic_write(_stamp(client), digest + "\n")
     return BuildResult(client.site_dir, client.pdf_path if with_pdf else None, len(print_pages), len(portal.open_findings),

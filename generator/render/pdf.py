@@ -1,7 +1,7 @@
 """The PDF: the site's Markdown rendered once more into a print HTML, then WeasyPrint.
 
-Single source: the pages are converted with the very Markdown extensions the site uses (read from the
-client's mkdocs.yml). Ids get a per-page prefix (slugs repeat across pages) and links between pages
+Single source: the pages are converted with the very Markdown extensions the site uses (the base
+mkdocs.yml's, which every client's inherits). Ids get a per-page prefix (slugs repeat across pages) and links between pages
 become links inside the document. Cover, contents with page numbers, running header and footer and the
 PDF outline come from `templates/pdf/`. A WeasyPrint warning about a missing anchor or image fails the
 build: a handover document with dead references is not shipped.
@@ -15,7 +15,7 @@ import html as html_lib
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -85,15 +85,15 @@ def rewrite(html: str, path: str, known: set[str], aliases: dict[str, str] | Non
     return _SRC.sub(src, html)
 
 
-def sections_for(config, pages: list[PrintPage], cache: cache_entry.Entries | None = None,
+def sections_for(docs: Path, pages: list[PrintPage], cache: cache_entry.Entries | None = None,
                  aliases: dict[str, str] | None = None) -> list[dict]:
     """Each page's HTML, converted with the site's own Markdown extensions and made to live in the PDF:
     ids prefixed per page, links between pages pointing at those ids. With `cache`, a page whose
     Markdown did not change is not converted again, and one whose HTML and links did not change is
     not made printable again (on a large estate both are seconds of a one-change rebuild)."""
-    docs = Path(config.docs_dir)
-    converter = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
-    settings = json.dumps([repr(config.markdown_extensions), repr(config.mdx_configs)], sort_keys=True)
+    extensions, configs = site.markdown_settings()
+    converter = markdown.Markdown(extensions=extensions, extension_configs=configs)
+    settings = json.dumps([repr(extensions), repr(configs)], sort_keys=True)
     known = {p.path for p in pages}
     links = hashlib.sha256(json.dumps([CACHE_VERSION, sorted(known), sorted((aliases or {}).items())]).encode())
     sections, chapter = [], ""
@@ -224,7 +224,7 @@ FOOTER_CSS = "@page { @top-left { content: none } @top-right { content: none } @
 _FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
 _SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "4"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
+CACHE_VERSION = "5"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
 
 
 @dataclass
@@ -237,6 +237,7 @@ class Part:
     anchors: dict  # anchor → [page index, x, y] (points from the bottom left)
     bookmarks: list  # [bookmark-level, label, page index, x, y]
     warnings: list  # what WeasyPrint said: kept, so a cached part with a broken reference still fails
+    links: list = field(default_factory=list)  # ids it links to, in other parts or its own
 
 
 def _environment():
@@ -278,8 +279,14 @@ def _styles(extra_css: str):
 
 
 def warm_up() -> None:
-    """Load WeasyPrint, the fonts and the print CSS: a PDF process does it while the pages are written."""
+    """Load WeasyPrint, the fonts, the print CSS, the Markdown extensions and pikepdf, and lay out a
+    line of text (which loads the font files): a PDF process does it while the pages are written, and
+    the processes it forks to lay out parts start warm."""
+    import pikepdf  # noqa: F401  imported by `assemble`
+
     _styles(PART_CSS)
+    site.markdown_settings()
+    _lay_out("<p>Handover <strong>warm</strong></p>", TEMPLATES_DIR, PART_CSS)
 
 
 def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
@@ -288,18 +295,37 @@ def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
     stylesheets, fonts = _styles(extra_css)
     with warnings_from("weasyprint") as seen:
         document = HTML(string=html, base_url=str(docs) + "/").render(stylesheets=stylesheets, font_config=fonts)
+        scale = 0.75  # CSS px → PDF points
+        sizes = [(p.width * scale, p.height * scale) for p in document.pages]
+        anchors: dict[str, list] = {}
+        for i, page in enumerate(document.pages):  # an element spanning pages is listed on each: keep its first
+            for name, (x, y, *_) in page.anchors.items():
+                anchors.setdefault(name, [i, x * scale, sizes[i][1] - y * scale])
+        links = _named_links(document)
         data = document.write_pdf()
-    scale = 0.75  # CSS px → PDF points
-    sizes = [(p.width * scale, p.height * scale) for p in document.pages]
-    anchors: dict[str, list] = {}
-    for i, page in enumerate(document.pages):  # an element spanning pages is listed on each: keep its first
-        for name, (x, y, *_) in page.anchors.items():
-            anchors.setdefault(name, [i, x * scale, sizes[i][1] - y * scale])
     # Each bookmark keeps its CSS bookmark-level, not its depth inside this part: a part holding only
     # workflow pages would otherwise make them top-level entries.
     bookmarks = [[level, label, i, x * scale, sizes[i][1] - y * scale]
                  for i, page in enumerate(document.pages) for level, label, (x, y), _ in page.bookmarks]
-    return Part(data, len(document.pages), sizes, anchors, bookmarks, list(seen))
+    return Part(data, len(document.pages), sizes, anchors, bookmarks, list(seen), links)
+
+
+def _named_links(document) -> list[str]:
+    """Links inside the document (`handover:<id>`) written as links to named destinations, which the
+    joined document defines (`assemble`): its pages are copied as they are, no link is rewritten.
+    WeasyPrint writes an internal link only to an anchor of its own document, so one to another part
+    gets a stand-in anchor here, which stays behind in the part's own name tree. Returns the ids."""
+    targets, own = [], {name for page in document.pages for name in page.anchors}
+    for page in document.pages:
+        for index, (kind, target, rectangle, box) in enumerate(page.links):
+            if kind == "external" and target.startswith("handover:"):
+                target = target.removeprefix("handover:")
+                page.links[index] = ("internal", target, rectangle, box)
+                targets.append(target)
+    if document.pages:
+        for target in sorted(set(targets) - own):
+            document.pages[0].anchors[target] = (0, 0, 0, 0)
+    return sorted(set(targets))
 
 
 class PartCache:
@@ -324,7 +350,7 @@ class PartCache:
             try:
                 info = json.loads(meta)
                 self._read[key] = Part(pdf, int(info["pages"]), list(info["sizes"]), dict(info["anchors"]),
-                                       list(info["bookmarks"]), list(info["warnings"]))
+                                       list(info["bookmarks"]), list(info["warnings"]), list(info["links"]))
             except (ValueError, KeyError, TypeError):
                 return False
         return True
@@ -342,7 +368,8 @@ class PartCache:
         pdf_path, meta_path = self._paths(key)
         cache_entry.put(pdf_path, part.pdf)
         cache_entry.put(meta_path, json.dumps({"pages": part.pages, "sizes": part.sizes, "anchors": part.anchors,
-                                               "bookmarks": part.bookmarks, "warnings": part.warnings}).encode())
+                                               "bookmarks": part.bookmarks, "warnings": part.warnings,
+                                               "links": part.links}).encode())
         self._read.pop(key, None)
 
     def prune(self) -> None:
@@ -373,7 +400,9 @@ def chunks(sections: list[dict]) -> list[list[dict]]:
 
 
 def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dict[str, Part]:
-    """Parts not in the cache, laid out on both cores when there are enough of them."""
+    """Parts not in the cache, laid out on both cores when there are enough of them (the longest
+    first, so that the short ones fill in rather than leave a core idle at the end)."""
+    jobs = sorted(jobs, key=lambda job: -len(job[1]))
     if parallel and len(jobs) >= 2:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -384,57 +413,60 @@ def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dic
     return {key: _lay_out(html, docs, PART_CSS) for key, html in jobs}
 
 
-def render_pdf(config_file: Path, pages: list[PrintPage], context: dict, out: Path, parallel: bool = True,
+def render_pdf(docs: Path, pages: list[PrintPage], context: dict, out: Path, parallel: bool = True,
                aliases: dict[str, str] | None = None) -> dict:
-    """Lay out the front (cover and contents) and the sections as parts, reusing unchanged ones from
+    """Lay out the front (cover, contents, document control) and the sections as parts, reusing unchanged ones from
     `<out folder>/.cache/pdf/`, then put them together: page numbers, footer, links, outline, metadata.
-    `aliases`: see `rewrite`."""
-    config = site.load(config_file)
-    docs = Path(config.docs_dir)
+    `docs`: the site's docs folder; `aliases`: see `rewrite`."""
     env = _environment()
     (out.parent / ".cache" / "jinja-pdf").mkdir(parents=True, exist_ok=True)  # compiled templates (see pages.py)
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(out.parent / ".cache" / "jinja-pdf"))
     cache = PartCache(out.parent / ".cache" / "pdf")
     html_cache = cache_entry.Entries(out.parent / ".cache" / "pdf-html")
-    sections = sections_for(config, pages, html_cache, aliases)
+    sections = sections_for(docs, pages, html_cache, aliases)
     html_cache.prune()
     groups = chunks(sections)
     htmls = [env.get_template("part.html.j2").render(sections=g, **context) for g in groups]
-    keys = [_key(h, docs, PART_CSS) for h in htmls]
-    missing = [(k, h) for k, h in dict(zip(keys, htmls, strict=True)).items() if not cache.has(k)]
+    front = env.get_template("handover.html.j2")
+    # The cover and document control do not depend on page numbers: laid out with the sections' parts.
+    cover, control = (front.render(pieces=[piece], sections=sections, **context) for piece in ("cover", "control"))
+    keys = [_key(h, docs, PART_CSS) for h in [cover, control, *htmls]]
+    missing = [(k, h) for k, h in dict(zip(keys, [cover, control, *htmls], strict=True)).items() if not cache.has(k)]
     for key, part in _lay_out_all(missing, docs, parallel).items():
         cache.put(key, part)
-    parts = [cache.get(k) for k in keys]
+    cover_part, control_part, *parts = [cache.get(k) for k in keys]
 
     # The contents' own length moves every page number after it: start from the last build's length,
-    # so that a build that does not change it lays the front out once.
+    # so that a build that does not change it lays the contents out once.
     front_record = out.parent / ".cache" / "pdf-front-pages"
     try:
         front_pages = max(1, int(front_record.read_text()))
     except (OSError, ValueError):
-        front_pages = 2
+        front_pages = cover_part.pages + 1 + control_part.pages
     for _ in range(4):
         offset = front_pages
         for group, part in zip(groups, parts, strict=True):
             for section in group:
                 section["page"] = offset + part.anchors[section["id"]][0] + 1
             offset += part.pages
-        html = env.get_template("handover.html.j2").render(sections=sections, **context)
+        html = front.render(pieces=["contents"], sections=sections, **context)
         key = _key(html, docs, PART_CSS)
         if not cache.has(key):
             cache.put(key, _lay_out(html, docs, PART_CSS))
-        front = cache.get(key, use=False)  # a front laid out for a wrong guess is not kept
-        if front.pages == front_pages:
+        contents = cache.get(key, use=False)  # contents laid out for a wrong guess are not kept
+        pages_now = cover_part.pages + contents.pages + control_part.pages
+        if pages_now == front_pages:
             break
-        front_pages = front.pages
-    front = cache.get(key)
-    atomic_write(front_record, str(front.pages).encode())
-    total = front.pages + sum(p.pages for p in parts)
+        front_pages = pages_now
+    contents = cache.get(key)
+    front_parts = [cover_part, contents, control_part]
+    atomic_write(front_record, str(front_pages).encode())
+    total = front_pages + sum(p.pages for p in parts)
     numbers, footer = _numbers(total, docs, cache), _footer(context, docs, cache)
-    fatal = [m for part in [front, *parts, footer] for m in part.warnings if FATAL.search(m)]
-    data, dead = assemble([front, *parts], numbers, footer, context)
+    fatal = [m for part in [*front_parts, *parts, footer] for m in part.warnings if FATAL.search(m)]
+    data, dead = assemble([*front_parts, *parts], numbers, footer, context)
     fatal += [f"No anchor #{name} for a link in the PDF" for name in dead]
-    print_html = env.get_template("handover.html.j2").render(sections=sections, **context) + "\n".join(htmls)
+    print_html = front.render(pieces=["cover", "contents", "control"], sections=sections, **context) + "\n".join(htmls)
     guard.check(print_html, out)  # the PDF's text is this HTML's text
     (out.parent / "print.html").write_text(print_html, encoding="utf-8")  # kept for debugging the layout
     if fatal:
@@ -472,13 +504,14 @@ def _footer(context: dict, docs: Path, cache: PartCache) -> Part:
 
 def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> tuple[bytes, list[str]]:
     """One PDF from the parts: page numbers stamped from `numbers` and the rest of the footer from
-    `footer` (one page, on every page), `handover:` links turned into
-    jumps to their pages, the outline rebuilt with page offsets. Returns the bytes and missing anchors.
+    `footer` (one page, on every page), the named destinations of the parts' links defined, the
+    outline rebuilt with page offsets. Returns the bytes and missing anchors.
     qpdf (pikepdf) copies the pages: thousands of pages take seconds, where a pure-Python merge
     parsed and cloned every object of every part on each build."""
     import io
+    import warnings
 
-    from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
+    from pikepdf import Array, Dictionary, Name, OutlineItem, PageCopyWarning, Pdf, String
 
     document = Pdf.new()
     sources = []  # kept open until saved: the copied pages still read their streams from them
@@ -488,7 +521,9 @@ def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> t
     for part in parts:
         source = Pdf.open(io.BytesIO(part.pdf))
         sources.append(source)
-        document.pages.extend(source.pages)
+        with warnings.catch_warnings():  # a part's named destinations stay behind: this document defines its own
+            warnings.simplefilter("ignore", PageCopyWarning)
+            document.pages.extend(source.pages)
         for name, (index, x, y) in part.anchors.items():
             anchors.setdefault(name, (offset + index, x, y))
         outline += [(depth, label, offset + index, x, y) for depth, label, index, x, y in part.bookmarks]
@@ -508,19 +543,14 @@ def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> t
             page.contents_add(b"q\n", prepend=True)
             page.contents_add(f"\nQ q {number} Do Q q {rest_name} Do Q".encode())
 
-    missing = []
-    for page in pages:
-        for link in page.obj.get("/Annots") or []:
-            action = link.get("/A")
-            uri = str(action.get("/URI", "")) if action is not None else ""
-            if not uri.startswith("handover:"):
-                continue
-            target = anchors.get(uri.removeprefix("handover:"))
-            if target is None:
-                missing.append(uri.removeprefix("handover:"))
-                continue
-            index, x, y = target
-            link.A = Dictionary(S=Name.GoTo, D=Array([pages[index].obj, Name.XYZ, round(x, 2), round(y, 2), None]))
+    # One name tree for the links of every part (sorted, as a name tree must be): the named
+    # destinations they point at, each where its anchor landed.
+    linked = sorted({target for part in parts for target in part.links}, key=_name_order)
+    missing = [name for name in linked if name not in anchors]
+    document.Root.Names = Dictionary(Dests=Dictionary(Names=Array([
+        item for name in linked if name in anchors
+        for item in (String(name), Array([pages[anchors[name][0]].obj, Name.XYZ, round(anchors[name][1], 2),
+                                          round(anchors[name][2], 2), None]))])))
 
     with document.open_outline() as tree:
         open_items: list[tuple[int, OutlineItem]] = []  # (level, item): the chain of entries a new one may nest in
@@ -545,6 +575,15 @@ def assemble(parts: list[Part], numbers: Part, footer: Part, context: dict) -> t
     for source in sources:
         source.close()
     return buffer.getvalue(), missing
+
+
+def _name_order(name: str) -> bytes:
+    """A name tree's order: that of the keys' bytes as the PDF stores them (PDFDocEncoding when it
+    holds the text, UTF-16BE with a byte-order mark otherwise)."""
+    try:
+        return name.encode("ascii")
+    except UnicodeEncodeError:
+        return b"\xfe\xff" + name.encode("utf-16-be")
 
 
 def _object_streams():

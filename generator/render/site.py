@@ -18,6 +18,7 @@ import os
 from importlib.metadata import version
 from pathlib import Path
 
+import jinja2
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
@@ -38,6 +39,19 @@ class SiteError(InputError):
 
 def load(config_file: Path, **overrides):
     return load_config(str(config_file), strict=True, **overrides)
+
+
+_MARKDOWN: dict = {}
+
+
+def markdown_settings() -> tuple[list, dict]:
+    """The Markdown extensions every client site is built with, and their settings: the base
+    mkdocs.yml's, which a client's mkdocs.yml inherits and adds none to (`pages.mkdocs_config`).
+    Read once per process, and without a client's nav (thousands of lines on a large estate)."""
+    if not _MARKDOWN:
+        config = load(BASE_MKDOCS, docs_dir=str(BASE_MKDOCS.parent / "templates"))  # any folder: none is read
+        _MARKDOWN.update(extensions=config.markdown_extensions, configs=config.mdx_configs)
+    return _MARKDOWN["extensions"], _MARKDOWN["configs"]
 
 
 def _site_key(config, config_file: Path) -> str:
@@ -89,6 +103,11 @@ class _Incremental(BasePlugin):
         return files
 
     def on_env(self, env, *, config, files):
+        # The theme's templates compiled once, kept between builds (checked against their source):
+        # compiling them is a third of a one-page change's site build.
+        folder = Path(config.config_file_path).parent / ".cache" / "jinja-site"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         # Population is over: skipped pages get what a rendered page would carry.
         by_uri = {f.src_uri: f for f in files}
         for file in files.documentation_pages():
