@@ -16,7 +16,7 @@ from .conftest import PROJECT, copy_demo
 # Earlier stages first. A module may import from its own stage and any stage before it.
 STAGES = ["base", "store", "connectors", "evidence", "checks", "changes", "render", "commands", "cli"]
 BASE = {"generator", "generator.model", "generator.config", "generator.redact", "generator.errors",
-        "generator.formats", "generator.platforms", "generator.workers"}
+        "generator.formats", "generator.platforms"}
 
 
 def stage(module: str) -> str:

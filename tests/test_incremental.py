@@ -241,16 +241,3 @@ def test_pages_rendered_on_two_cores_are_those_of_one(tmp_path, monkeypatch):
     pages.write_docs(c, portal)
     assert _tree(c.docs_dir) == one
     _MARKER.clear()
-
-
-def test_forked_workers_start_with_the_parents_objects_frozen():
-    """A forked worker's garbage collector leaves what it shares with its parent alone (no copy of those
-    pages); the parent collects its own objects again once the workers are forked."""
-    import gc
-
-    from generator import workers
-
-    assert gc.get_freeze_count() == 0
-    with workers.forked(2) as pool:
-        assert min(f.result() for f in [pool.submit(gc.get_freeze_count) for _ in range(2)]) > 1000
-        assert gc.get_freeze_count() == 0

@@ -8,6 +8,7 @@ the two rather than their sum.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from generator.render.portal import Portal, build_portal
 from generator.store import audit
 from generator.store.workspace import BASE_MKDOCS, TEMPLATES_DIR, Client
 from generator.store.yamlio import atomic_write
-from generator.workers import forked
 
 
 @dataclass
@@ -83,7 +83,7 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
     changelog.source(client)  # a recorded history is replayed once, before two processes read it
     # The change log compares revisions, each gathered and assessed like the working tree: on a large
     # estate it takes as long as the rest, so another process writes it meanwhile.
-    with forked(1) as helper:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
         log = helper.submit(changelog.entries, client)
         evidence = gather(client, snapshots=snapshot_cache(client))
         assessment = assess(evidence)
@@ -174,12 +174,12 @@ def build(client: Client, with_pdf: bool = True, parallel: bool = True, force: b
     _stamp(client).unlink(missing_ok=True)  # a failed build must not look current
     config_file = client.build_dir / "mkdocs.yml"
     if with_pdf and parallel:
-        with forked(1) as pdf_worker:
+        with ProcessPoolExecutor(max_workers=1) as pdf_worker:
             pdf_worker.submit(pdf.warm_up)  # WeasyPrint and the fonts load while the pages are written
             portal, print_pages, aliases = _written(client, with_pdf, pdf_detail)
             pdf_future = pdf_worker.submit(pdf.render_pdf, client.docs_dir, print_pages, _pdf_context(portal, client),
                                            client.pdf_path, aliases=aliases)
-            with forked(1) as site_worker:
+            with ProcessPoolExecutor(max_workers=1) as site_worker:
                 pages_built = site_worker.submit(site.build_site, config_file, int(portal.now.timestamp()),
                                                  clean=force).result()
             parts = pdf_future.result()

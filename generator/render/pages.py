@@ -11,12 +11,14 @@ import dataclasses
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import posixpath
 import re
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, formats, workers
+from generator import __version__, formats
 from generator.checks import AREAS
 from generator.config import minutes
 from generator.evidence.apps import app_name, is_app, region_name
@@ -526,12 +528,12 @@ def _render_all(env, portal: Portal, pages: list[Page], staging: Path) -> list[s
     """Every page rendered and written, in order; a large estate's on both cores (rendering is most of
     what writing the pages costs, and the other core is idle until the site and PDF are built)."""
     global _SHARED
-    if len(pages) < PARALLEL_PAGES or not workers.available():
+    if len(pages) < PARALLEL_PAGES or "fork" not in multiprocessing.get_all_start_methods():
         return _render_some(env, portal, pages, staging)
     mine, theirs = list(range(0, len(pages), 2)), list(range(1, len(pages), 2))
     _SHARED = (env, portal, pages, staging)
     try:
-        with workers.forked(1) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
             other = pool.submit(_render_other, theirs)
             done = dict(zip(mine, _render_some(env, portal, [pages[i] for i in mine], staging), strict=True))
             rendered = other.result()

@@ -21,7 +21,6 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from generator import workers
 from generator.errors import InputError
 from generator.formats import format_day
 from generator.render import site, warnings_from
@@ -404,8 +403,10 @@ def _lay_out_all(jobs: list[tuple[str, str]], docs: Path, parallel: bool) -> dic
     """Parts not in the cache, laid out on both cores when there are enough of them (the longest
     first, so that the short ones fill in rather than leave a core idle at the end)."""
     jobs = sorted(jobs, key=lambda job: -len(job[1]))
-    if parallel and len(jobs) >= 2 and workers.available():
-        with workers.forked(2) as pool:
+    if parallel and len(jobs) >= 2:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=2) as pool:
             laid = pool.map(_lay_out, [h for _, h in jobs], [docs] * len(jobs), [PART_CSS] * len(jobs),
                             chunksize=1 if len(jobs) < 16 else 2)
             return dict(zip((k for k, _ in jobs), laid, strict=True))
