@@ -48,6 +48,12 @@ def page_id(path: str) -> str:
 _ID = re.compile(r'\bid="([^"]*)"')
 _HREF = re.compile(r'\bhref="([^"]*)"')
 _SRC = re.compile(r'\bsrc="([^"]*)"')
+
+
+def _sources(html: str) -> list[str]:
+    """The images an HTML shows, sorted. Most pages show none: `in` looks for one at memory speed,
+    where the pattern (a word boundary first) took 0.06 s a build on a large estate's parts."""
+    return sorted(set(_SRC.findall(html))) if 'src="' in html else []
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
@@ -126,7 +132,7 @@ def _printable_key(digest, body: str, page: PrintPage, docs: Path) -> str:
     `digest`), and the head of each drawing it shows (a narrow one is set beside its text)."""
     digest.update(f"{page.path}|{page.level}\0".encode() + body.encode())
     here = posixpath.dirname(page.path)
-    for src in sorted(set(_SRC.findall(body))):
+    for src in _sources(body):
         path = docs / posixpath.normpath(posixpath.join(here, src))
         if not _EXTERNAL.match(src) and path.is_file():
             digest.update(src.encode() + b"\0" + path.read_bytes()[:400])
@@ -254,7 +260,7 @@ def _key(html: str, docs: Path, extra: str = "") -> str:
     digest = hashlib.sha256(f"{CACHE_VERSION}|{weasyprint.__version__}|{extra}".encode())
     digest.update(html.encode())
     digest.update((TEMPLATES_DIR / "pdf" / "print.css").read_bytes())
-    for src in sorted(set(_SRC.findall(html))):
+    for src in _sources(html):
         path = docs / src
         if path.is_file():
             digest.update(src.encode() + b"\0" + path.read_bytes())
