@@ -108,9 +108,10 @@ def _entry(client: Client, where: Client, commit: str, date: str, author: str, s
     return entry
 
 
-def entries(client: Client) -> list[Entry]:
-    """The change log, newest first; empty outside Git. A commit whose folder cannot be read is skipped."""
-    where = source(client)  # a damaged recorded history is an InputError naming its file, not a shorter log
+def entries(client: Client, where: Client | None = None) -> list[Entry]:
+    """The change log, newest first; empty outside Git. A commit whose folder cannot be read is skipped.
+    `where`: the client's `source`, when the caller has it already."""
+    where = where or source(client)  # a damaged recorded history is an InputError naming its file, not a shorter log
     found = []
     for commit, date, author, subject in _commits(where):
         try:

@@ -80,12 +80,13 @@ def portal_for(client: Client, with_history: bool = True) -> Portal:
     if not with_history:
         evidence = gather(client, snapshots=snapshot_cache(client))
         return build_portal(evidence, assess(evidence))
-    changelog.source(client)  # a recorded history is replayed once, before two processes read it
+    where = changelog.source(client)  # a recorded history is replayed once, before two processes read it
+    replayed = where if where is not client else None
     # The change log compares revisions, each gathered and assessed like the working tree: on a large
     # estate it takes as long as the rest, so another process writes it meanwhile.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as helper:
-        log = helper.submit(changelog.entries, client)
-        evidence = gather(client, snapshots=snapshot_cache(client))
+        log = helper.submit(changelog.entries, client, where)
+        evidence = gather(client, snapshots=snapshot_cache(client), replayed=replayed)
         assessment = assess(evidence)
         entries = log.result()
     trail = [entry | {"activity": audit.activity(entry)} for entry in audit.shown(client)]

@@ -42,12 +42,14 @@ class Evidence:
         return self.snapshot.meta.taken
 
 
-def gather(client: Client, revision: str | None = None, snapshots: Path | None = None) -> Evidence:
+def gather(client: Client, revision: str | None = None, snapshots: Path | None = None,
+           replayed: Client | None = None) -> Evidence:
     """The evidence for `client` in the working tree, or as committed at `revision`. `snapshots`: a
-    cache of parsed snapshots (see `store.snapshot.load`), for the build."""
+    cache of parsed snapshots (see `store.snapshot.load`), for the build. `replayed`: the replay of
+    the client's recorded history, when the caller has it already (it reads every recorded file)."""
     if revision is None:
         if history.recorded(client):  # its history is the recorded one: runbooks are judged against it,
-            replayed = history.replay(client)  # and its revision is the engagement's, not this folder's repository's
+            replayed = replayed or history.replay(client)  # and its revision is the engagement's, not this folder's repository's
             return _read(client, replayed.revision(), replayed, at="HEAD", snapshots=snapshots)
         return _read(client, client.revision(), None, snapshots=snapshots)
     with tempfile.TemporaryDirectory(prefix="handover-rev-") as tmp:
