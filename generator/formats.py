@@ -22,6 +22,14 @@ def number(value: int | float) -> str:
 _IRREGULAR = {"person": "people", "is": "are", "was": "were", "has": "have", "does": "do"}
 
 
+def natural(text: str) -> tuple:
+    """A sort key that reads numbers as numbers, ignoring case: "Report #2" before "Report #10"."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(text.casefold())))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 def plural_of(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]

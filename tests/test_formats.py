@@ -77,3 +77,10 @@ def test_page_filters_show_the_clients_zone():
     assert when("2026-11-24T19:05:00Z", "Asia/Singapore") == "2026-11-25 03:05 (UTC+8)"  # audit-log times
     assert day(MOMENT, "Asia/Singapore") == "2026-11-25"  # the client's calendar day, not UTC's
     assert day(date(2026, 11, 24), "Asia/Singapore") == "2026-11-24"
+
+
+def test_names_sort_with_their_numbers_read_as_numbers():
+    from generator.formats import natural
+
+    names = ["Report #10", "report #2", "Report #1", "Backup", "Report #2b", "Report"]
+    assert sorted(names, key=natural) == ["Backup", "Report", "Report #1", "report #2", "Report #2b", "Report #10"]

@@ -170,7 +170,7 @@ def sections(items: list, keys: list, title, depth: int = 0) -> list[tuple[tuple
         groups.setdefault(keys[0](item), []).append(item)
     out = []
     # The first level (platform) keeps its order; folders are listed by name.
-    for label, members in groups.items() if depth == 0 else sorted(groups.items(), key=lambda g: g[0].casefold()):
+    for label, members in groups.items() if depth == 0 else sorted(groups.items(), key=lambda g: formats.natural(g[0])):
         if len(members) <= BUCKET:
             out.append(((label,), members))
         elif len(keys) > 1 and 1 < len({keys[1](m) for m in members}) <= BUCKET:
@@ -185,7 +185,7 @@ def _name_runs(items: list, title) -> list[tuple[tuple[str, ...], list]]:
     even the runs would be too many)."""
     if len(items) <= BUCKET:
         return [((), items)]
-    ordered = sorted(items, key=lambda i: title(i).casefold())
+    ordered = sorted(items, key=lambda i: formats.natural(title(i)))
     count = min(-(-len(ordered) // BUCKET), BUCKET)  # runs longer than BUCKET are split again below
     size = -(-len(ordered) // count)
     runs = [ordered[i:i + size] for i in range(0, len(ordered), size)]

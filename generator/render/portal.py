@@ -30,6 +30,7 @@ from generator.evidence import Evidence, facts, runbooks
 from generator.evidence.closeout import checklist
 from generator.evidence.facts import Fact
 from generator.evidence.run_health import Health, Trend, health, trend
+from generator.formats import natural
 from generator.model import Credential, RunStats, Snapshot, Workflow
 from generator.render.text import anchor
 from generator.store.snapshot import file_stem
@@ -362,7 +363,7 @@ def build_portal(evidence: Evidence, assessment: Assessment, changelog: list = (
 
     views = []
     started = facts.starts(snapshot)
-    for wf in sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.name.lower(), w.id)):
+    for wf in sorted(snapshot.workflows, key=lambda w: (w.platform.value, natural(w.name), w.id)):
         runs = snapshot.runs_for(wf.ref)
         creds = sorted(
             {s.credential for s in wf.steps if s.credential and snapshot.credential(s.credential)},
