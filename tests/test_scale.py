@@ -129,6 +129,9 @@ def test_large_site_opens_and_searches_offline(tmp_path):
     found = re.search(r"(\d+) matching documents?", dom)
     assert found and int(found.group(1)) >= 1, "search returned nothing from file://"
     assert "Loyalty points award" in dom
+    # A workflow's own page comes before its runbook, which repeats its name.
+    first = re.search(r'<li class="md-search-result__item">\s*<a href="([^"]+)"', dom)
+    assert first and "/workflows/" in first.group(1), first and first.group(1)
 
 
 def test_import_of_many_files_reports_progress_per_file(tmp_path):

@@ -426,6 +426,7 @@ def _nav_title(title: str) -> str:
 
 WIDE_TABLE = re.compile(r"^\|(?:[^|\n]*\|){4,}\s*$", re.M)  # a Markdown table row of four columns or more
 SEARCH_BOOST = {"incident-response.md": 3}  # who to call, escalation, contacts: what a client searches for most
+TEMPLATE_BOOST = {"workflow.md.j2": 2}  # a workflow's own page before its runbook, which repeats its name
 
 
 def front_matter(page: Page, body: str) -> str:
@@ -435,8 +436,9 @@ def front_matter(page: Page, body: str) -> str:
     meta: dict = {"title": _nav_title(page.title)}
     if WIDE_TABLE.search(body):
         meta["hide"] = ["toc"]
-    if page.path in SEARCH_BOOST:
-        meta["search"] = {"boost": SEARCH_BOOST[page.path]}
+    boost = SEARCH_BOOST.get(page.path) or TEMPLATE_BOOST.get(page.template)
+    if boost:
+        meta["search"] = {"boost": boost}
     return "---\n" + dump_yaml(meta) + "---\n\n"
 
 
