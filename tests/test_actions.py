@@ -129,6 +129,27 @@ def test_points_follow_the_documented_rules(demo_evidence):
     assert not risks["ATT-004"].workflows and risks["ATT-004"].points == {"severity": 20}
 
 
+def test_a_risk_names_the_workflows_that_tell_nobody_once(demo_evidence):
+    """The summary's sentences of a risk do not list a second, different set of workflows as telling
+    nobody: when every workflow that lost runs is silent, 'they' stands for those just named; when
+    only some are, the sentence says it speaks of those ('Of these')."""
+    from generator.render.summary import sentences
+
+    risks = {r.entries[0].id: r for r in rank(demo_evidence, assess(demo_evidence))}
+    silent = sentences(risks["MON-001"])  # five tell nobody (the headline's places), four of them lost runs
+    assert silent[-1] == "Nobody is told when they fail." and not any("“Daily marketing report”" in s for s in silent)
+    snap = demo_evidence.snapshot.model_copy(deep=True)
+    for wf in snap.workflows:
+        if wf.name == "Warehouse shipment updates":  # Make's own failure e-mails on: one of two webhooks told
+            wf.settings.alerts_on_failure = True
+    evidence = Evidence(config=demo_evidence.config, snapshot=snap, incidents=demo_evidence.incidents,
+                        runbooks=demo_evidence.runbooks, isolation=demo_evidence.isolation,
+                        exports=demo_evidence.exports)
+    webhooks = {r.entries[0].id: r for r in rank(evidence, assess(evidence))}["ACCESS-006"]
+    assert [s for s in sentences(webhooks) if "nobody is told" in s.lower()] == [
+        "Of these, nobody is told when “Loyalty points award” fails."]
+
+
 def test_a_silent_failing_workflow_ranks_higher(demo_evidence):
     """Take the failure e-mails away from the Zapier account: the failing lead Zap now tells nobody."""
     before = {r.entries[0].id: r for r in rank(demo_evidence, assess(demo_evidence))}["MON-002"]

@@ -52,9 +52,11 @@ def sentences(risk: Risk) -> list[str]:
         lost = listing([f"{_name(first.workflow)} failed {count(first.failed, 'run')}"]
                        + [f"{_name(loss.workflow)} {loss.failed:,}" for loss in rest], more="more workflow")
         out.append(f"In the last {first.days} days {lost}.")
-    if risk.silent:
+    if risk.silent and len(risk.silent) == len(risk.losses):  # the workflows just named: no second list
+        out.append("Nobody is told when they fail." if len(risk.losses) > 1 else "Nobody is told when it fails.")
+    elif risk.silent:
         verb = "fails" if len(risk.silent) == 1 else "fail"
-        out.append(f"Nobody is told when {listing([_name(w) for w in risk.silent], 5)} {verb}.")
+        out.append(f"Of these, nobody is told when {listing([_name(w) for w in risk.silent], 5)} {verb}.")
     elif risk.losses:
         out.append("Someone is alerted when these runs fail." if len(risk.losses) > 1 else
                    "Someone is alerted when it fails.")
