@@ -13,8 +13,11 @@ import atexit
 import hashlib
 import html as html_lib
 import json
+import os
 import posixpath
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,7 +233,7 @@ FOOTER_CSS = "@page { @top-left { content: none } @top-right { content: none } @
 _FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
 _SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "5"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
+CACHE_VERSION = "6"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
 
 
 @dataclass
@@ -279,8 +282,9 @@ def _styles(extra_css: str):
 
     fonts = _STYLES.setdefault("fonts", FontConfiguration())
     if extra_css not in _STYLES:
-        _STYLES[extra_css] = [CSS(filename=str(TEMPLATES_DIR / "pdf" / "print.css"), font_config=fonts),
-                              CSS(string=extra_css, font_config=fonts)]
+        with _font_time():  # the @font-face fonts are converted as they are loaded
+            _STYLES[extra_css] = [CSS(filename=str(TEMPLATES_DIR / "pdf" / "print.css"), font_config=fonts),
+                                  CSS(string=extra_css, font_config=fonts)]
     return _STYLES[extra_css], fonts
 
 
@@ -295,11 +299,31 @@ def warm_up() -> None:
     _lay_out("<p>Handover <strong>warm</strong></p>", TEMPLATES_DIR, PART_CSS)
 
 
+FONT_TIME = "0"  # SOURCE_DATE_EPOCH while a part is written (see `_font_time`)
+
+
+@contextmanager
+def _font_time() -> Iterator[None]:
+    """The embedded fonts' own timestamp fixed. WeasyPrint converts the @font-face fonts as it loads
+    them and makes the variable Inter static as it writes a part, both with fontTools, which stamps
+    the time (or SOURCE_DATE_EPOCH) in each font: a PDF made a second later had other bytes, and a
+    rebuild from the cache differed from a clean one."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_TIME
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def _lay_out(html: str, docs: Path, extra_css: str) -> Part:
     from weasyprint import HTML
 
     stylesheets, fonts = _styles(extra_css)
-    with warnings_from("weasyprint") as seen:
+    with warnings_from("weasyprint") as seen, _font_time():
         document = HTML(string=html, base_url=str(docs) + "/").render(stylesheets=stylesheets, font_config=fonts)
         scale = 0.75  # CSS px → PDF points
         sizes = [(p.width * scale, p.height * scale) for p in document.pages]
