@@ -41,6 +41,18 @@ def test_new_and_list(tmp_path):
     assert bad.exit_code == 2 and "no such workflow" in bad.output
 
 
+def test_an_incident_survives_a_copy_between_processes():
+    """An incident pickles and unpickles (a process pool sends it so): its header fields still read as
+    attributes, and reading one before the header is set is an AttributeError, not an endless recursion."""
+    import copy
+    import pickle
+
+    incident = incidents.load(DEMO / "incidents")[0]
+    again = pickle.loads(pickle.dumps(incident))
+    assert (again.id, again.severity, again.body) == (incident.id, incident.severity, incident.body)
+    assert copy.copy(incident).detected == incident.detected
+
+
 def test_bad_header_names_file_line_field(tmp_path):
     folder = copy_demo(tmp_path) / "incidents"
     path = next(folder.glob("INC-2026-002*"))

@@ -64,6 +64,8 @@ class Incident:
         self.header, self.body, self.path = header, body, path
 
     def __getattr__(self, name):  # header fields read as attributes: incident.severity, incident.detected…
+        if name == "header":  # not set yet (a copy being unpickled): there is no field to look in
+            raise AttributeError(name)
         return getattr(self.header, name)
 
     def section(self, name: str) -> str:
