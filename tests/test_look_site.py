@@ -124,8 +124,9 @@ def test_site_presentation(demo_build):
     assert "&amp;amp;" not in index and 'aria-label="Next: Action register"' in index
     assert "client.css" in index and "#1f5c4a" in (c.site_dir / "assets/stylesheets/client.css").read_text()
     search = json.loads(re.search(r"var __index = (.*?);?\s*$", (c.site_dir / "search/search_index.js").read_text(), re.S).group(1))
-    boosted = {d["location"].split("#")[0] for d in search["docs"] if d.get("boost")}
-    assert boosted == {"incident-response.html"}
+    boosted = {d["location"].split("#")[0]: d["boost"] for d in search["docs"] if d.get("boost")}
+    workflows = {f"workflows/{p.name}" for p in (c.site_dir / "workflows").glob("*.html") if p.name != "index.html"}
+    assert boosted == {"incident-response.html": 3} | dict.fromkeys(workflows, 2)  # whom to call; a workflow's own page
     workflow = (c.site_dir / "workflows/n8n-Ord3rSync01.html").read_text()
     assert re.search(r'<a href="\.\./diagrams/[^"]+\.svg"[^>]*><img', workflow)  # diagrams open full size
     assert 'class="ho-diagram-link"' in (c.site_dir / "architecture.html").read_text()
