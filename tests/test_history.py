@@ -301,3 +301,25 @@ def test_a_changed_folder_replays_its_last_revision_alone_to_the_commits_a_full_
     assert git(fresh.root, "log", "--format=%H").split() == after
     assert git(replayed.root, "status", "--porcelain") == ""
     assert not (replayed.snapshot_dir / "runs" / "n8n" / gone.name).exists()
+
+
+def test_a_sync_of_two_platforms_counts_each_and_both(tmp_path):
+    """The commit message counts the workflows per platform from Git's status, and the headline adds
+    them up: added (new files), changed and removed ones."""
+    from generator.platforms import Platform
+
+    c = new_client(tmp_path)
+    workflows = c.dir / "snapshot" / "workflows"
+    for path in ("n8n/a.yml", "n8n/b.yml", "make/c.yml"):
+        (workflows / path).parent.mkdir(parents=True, exist_ok=True)
+        (workflows / path).write_text("id: x\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "First")
+    (workflows / "n8n/a.yml").write_text("id: changed\n")
+    (workflows / "make/c.yml").unlink()
+    (workflows / "make/d.yml").write_text("id: d\n")
+    (workflows / "make/e.yml").write_text("id: e\n")
+    message = changelog.commit_message(c, "Sync", [("n8n production", Platform.n8n), ("Make (EU1)", Platform.make)])
+    assert message == ("Sync of n8n production and Make (EU1): 2 workflows added, 1 workflow removed, 1 workflow changed"
+                       "\n\nn8n production: 1 workflow changed\nMake (EU1): 2 workflows added, 1 workflow removed")

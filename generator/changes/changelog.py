@@ -127,22 +127,27 @@ def entries(client: Client, where: Client | None = None) -> list[Entry]:
 # Recording a sync or import: the commit each one makes
 
 
-def _counts(client: Client, kinds: set) -> str:
-    """The workflows added, removed and changed on these platforms since the last commit, in words:
-    read from Git's status of the workflow files the commit will hold (no snapshot is read again)."""
+def _counts(client: Client, kind) -> tuple[int, int, int]:
+    """The workflows (added, removed, changed) on one platform since the last commit: read from Git's
+    status of the workflow files the commit will hold (no snapshot is read again)."""
     added = removed = changed = 0
-    for kind in sorted(kinds - {None}):
-        status = git.run(client.dir, "status", "--porcelain", "--untracked-files=all", "--",
-                         f"snapshot/workflows/{kind.value}")
-        for code in (line[:2] for line in status.splitlines()):
-            if code == "??" or "A" in code:
-                added += 1
-            elif "D" in code:
-                removed += 1
-            else:
-                changed += 1
-    parts = [formats.count(n, "workflow") + f" {word}" for n, word in ((added, "added"), (removed, "removed"),
-                                                              (changed, "changed")) if n]
+    if kind is None:
+        return added, removed, changed
+    status = git.run(client.dir, "status", "--porcelain", "--untracked-files=all", "--",
+                     f"snapshot/workflows/{kind.value}")
+    for code in (line[:2] for line in status.splitlines()):
+        if code == "??" or "A" in code:
+            added += 1
+        elif "D" in code:
+            removed += 1
+        else:
+            changed += 1
+    return added, removed, changed
+
+
+def _in_words(counts: tuple[int, int, int]) -> str:
+    parts = [formats.count(n, "workflow") + f" {word}" for n, word in zip(counts, ("added", "removed", "changed"),
+                                                                          strict=True) if n]
     return ", ".join(parts) or "no workflow changed"
 
 
@@ -151,9 +156,10 @@ def commit_message(client: Client, activity: str, platforms: list[tuple[str, obj
     changed', each platform's part below it when there are several; the consultant's `note`, if given,
     is the subject and this the body."""
     names = [name for name, _ in platforms]
-    told = (f"{activity} of {' and '.join(filter(None, [', '.join(names[:-1]), names[-1]]))}: "
-            f"{_counts(client, {kind for _, kind in platforms})}")
-    lines = [f"{name}: {_counts(client, {kind})}" for name, kind in platforms] if len(platforms) > 1 else []
+    counts = {kind: _counts(client, kind) for kind in dict.fromkeys(kind for _, kind in platforms)}
+    total = tuple(map(sum, zip(*counts.values(), strict=True)))
+    told = f"{activity} of {' and '.join(filter(None, [', '.join(names[:-1]), names[-1]]))}: {_in_words(total)}"
+    lines = [f"{name}: {_in_words(counts[kind])}" for name, kind in platforms] if len(platforms) > 1 else []
     note = (note or "").strip()
     body = ([told] if note else []) + lines
     return (note or told) + ("\n\n" + "\n".join(body) if body else "")
