@@ -11,6 +11,7 @@ of the build — its title and meta, its anchors and links (strict anchor checks
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -41,17 +42,13 @@ def load(config_file: Path, **overrides):
     return load_config(str(config_file), strict=True, **overrides)
 
 
-_MARKDOWN: dict = {}
-
-
+@functools.cache
 def markdown_settings() -> tuple[list, dict]:
     """The Markdown extensions every client site is built with, and their settings: the base
     mkdocs.yml's, which a client's mkdocs.yml inherits and adds none to (`pages.mkdocs_config`).
     Read once per process, and without a client's nav (thousands of lines on a large estate)."""
-    if not _MARKDOWN:
-        config = load(BASE_MKDOCS, docs_dir=str(BASE_MKDOCS.parent / "templates"))  # any folder: none is read
-        _MARKDOWN.update(extensions=config.markdown_extensions, configs=config.mdx_configs)
-    return _MARKDOWN["extensions"], _MARKDOWN["configs"]
+    config = load(BASE_MKDOCS, docs_dir=str(BASE_MKDOCS.parent / "templates"))  # any folder: none is read
+    return config.markdown_extensions, config.mdx_configs
 
 
 def _site_key(config, config_file: Path) -> str:

@@ -193,9 +193,10 @@ def replay(folder: Path, revisions, keep: int = 0) -> list[str]:
         folder.mkdir(parents=True)
         run(folder, "init", "--quiet", "--initial-branch=history", env=_QUIET)
     ids = []
+    # The work tree's files: walked once, then each revision's as it is committed.
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+               if p.is_file() and p.relative_to(folder).parts[0] != ".git"}
     for files, date, name, email, message in revisions[keep:]:
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and p.relative_to(folder).parts[0] != ".git"}
         for relative in present - files.keys():
             (folder / relative).unlink()
         for relative, data in files.items():
@@ -204,6 +205,7 @@ def replay(folder: Path, revisions, keep: int = 0) -> list[str]:
                 continue  # unchanged: Git sees that from the file's size and time, nothing to hash again
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        present = set(files)
         run(folder, "add", "--all", ".", env=_QUIET)
         run(folder, "-c", "commit.gpgsign=false", "-c", "core.hooksPath=" + os.devnull, "commit", "--quiet",
             "--allow-empty", "-m", message, env=_QUIET | _identity(name, email, date))
