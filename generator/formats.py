@@ -23,8 +23,11 @@ _IRREGULAR = {"person": "people", "is": "are", "was": "were", "has": "have", "do
 
 
 def natural(text: str) -> tuple:
-    """A sort key that reads numbers as numbers, ignoring case: "Report #2" before "Report #10"."""
-    return tuple(int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(text.casefold())))
+    """A sort key that reads numbers as numbers, ignoring case: "Report #2" before "Report #10". A run
+    of digits is compared by its length without leading zeros, then as text: no conversion to an int,
+    which Python refuses past 4,300 digits (a name is the platform's data, of any length)."""
+    return tuple((len(part.lstrip("0")), part.lstrip("0"), part) if i % 2 else part
+                 for i, part in enumerate(_DIGITS.split(text.casefold())))
 
 
 _DIGITS = re.compile(r"(\d+)")

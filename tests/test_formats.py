@@ -82,5 +82,8 @@ def test_page_filters_show_the_clients_zone():
 def test_names_sort_with_their_numbers_read_as_numbers():
     from generator.formats import natural
 
-    names = ["Report #10", "report #2", "Report #1", "Backup", "Report #2b", "Report"]
-    assert sorted(names, key=natural) == ["Backup", "Report", "Report #1", "report #2", "Report #2b", "Report #10"]
+    names = ["Report #10", "report #2", "Report #1", "Backup", "Report #2b", "Report", "Report #007"]
+    assert sorted(names, key=natural) == ["Backup", "Report", "Report #1", "report #2", "Report #2b", "Report #007",
+                                          "Report #10"]
+    huge = "Report #" + "9" * 5000  # more digits than Python turns into an int
+    assert sorted([huge, "Report #" + "1" + "0" * 5000, "Report #3"], key=natural)[0] == "Report #3"
