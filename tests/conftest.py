@@ -30,6 +30,7 @@ HOSTILE_NAMES = [
     "<script>alert(1)</script>",
     "{{ 7*7 }} and {% raw %}",
     "| [x](javascript:alert(1)) **bold** _it_",
+    "Invoice #" + "7" * 400,  # a word longer than any line: wraps, never runs off the page
 ]
 
 
@@ -49,7 +50,7 @@ def copy_demo(root: Path, slug: str = "demo", history: bool = True) -> Path:
 
 
 def make_hostile(root: Path) -> Path:
-    """The demo with three workflows renamed to hostile strings (and one hostile step and error)."""
+    """The demo with four workflows renamed to hostile strings (and one hostile step and error)."""
     folder = copy_demo(root, "hostile")
     snap = snapshot.load(folder / "snapshot")
     for workflow, name in zip(snap.workflows, HOSTILE_NAMES, strict=False):

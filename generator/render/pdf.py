@@ -187,10 +187,15 @@ _SVG_BLOCK = re.compile(r"(<svg\b.*?</svg>)", re.S)
 _LONG = re.compile(r"[^\s<>]{18,}")  # e-mails, URLs, ids: long runs without a space
 
 
+_UNBROKEN = re.compile(r"([A-Za-z0-9]{40})(?=[A-Za-z0-9])")  # letters and digits only: never inside an entity
+
+
 def _breakable(match: re.Match) -> str:
     """Break opportunities after the separators of a long identifier, so a narrow column breaks it at
-    `@`, `/`, `.` or `_` rather than between any two letters."""
-    return re.sub(r"(?<=[/@._:])(?=[^\s/@._:;&])", "<wbr>", match.group(0))
+    `@`, `/`, `.` or `_` rather than between any two letters; and every 40 letters or digits of a run
+    with none (a name of the platform's data can be any length), which a table cell would otherwise
+    widen to hold whole, pushing the other columns off the page."""
+    return _UNBROKEN.sub(r"\1<wbr>", re.sub(r"(?<=[/@._:])(?=[^\s/@._:;&])", "<wbr>", match.group(0)))
 
 
 def keep_together(html: str) -> str:
@@ -233,7 +238,7 @@ FOOTER_CSS = "@page { @top-left { content: none } @top-right { content: none } @
 _FULL_SIZE = re.compile(r'<p><a [^>]*class="ho-diagram-link"[^>]*>.*?</a></p>', re.S)
 _SVG_LINK = re.compile(r'<a href="[^"]*\.svg"[^>]*>(.*?)</a>', re.S)
 _FRESHNESS = re.compile(r'<p class="ho-freshness">.*?</p>', re.S)  # hidden in print; its revision would bust the cache
-CACHE_VERSION = "6"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
+CACHE_VERSION = "7"  # bump when a part's PDF, or a page made printable (`_printable`), depends on something new
 
 
 @dataclass
