@@ -25,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def browse(url: str, tmp: Path) -> tuple[str, list[str]]:
     if os.environ.get("HANDOVER_SKIP_BROWSER") == "1":
         pytest.skip("HANDOVER_SKIP_BROWSER=1")
-    assert CHROMIUM, "chromium is not installed: run `make setup` (CI installs it with apt)"
+    assert CHROMIUM, "chromium is not installed: run `make test` or `scripts/system-deps.sh --test`, which install it"
     netlog = tmp / "netlog.json"
     dom = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

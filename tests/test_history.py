@@ -323,3 +323,22 @@ def test_a_sync_of_two_platforms_counts_each_and_both(tmp_path):
     message = changelog.commit_message(c, "Sync", [("n8n production", Platform.n8n), ("Make (EU1)", Platform.make)])
     assert message == ("Sync of n8n production and Make (EU1): 2 workflows added, 1 workflow removed, 1 workflow changed"
                        "\n\nn8n production: 1 workflow changed\nMake (EU1): 2 workflows added, 1 workflow removed")
+
+
+def test_the_newest_entry_read_from_the_folder_is_the_one_read_from_the_replay(tmp_path):
+    """The replay's last revision is the folder as it is now, so its entry reads the folder itself (the
+    build's own read) instead of checking the revision out: the entry must be the same either way."""
+    copy_demo(tmp_path)
+    c = client("demo", tmp_path)
+    workflow = next((c.snapshot_dir / "workflows" / "n8n").glob("*.yml"))
+    workflow.write_text(workflow.read_text().replace("name: ", "name: Renamed ", 1))
+    (c.runbooks_dir / "extra-note.md").write_text("# Extra note\n\nCall the on-call engineer first.\n")
+    where = changelog.source(c)
+    commit, date, author, subject = changelog._commits(where)[0]
+    head = git(where.root, "rev-parse", "HEAD").strip()
+    assert commit == head
+    fast = changelog._entry(c, where, commit, date, author, subject, newest=head)
+    shutil.rmtree(c.build_dir / ".cache" / "changelog")
+    checked_out = changelog._entry(c, where, commit, date, author, subject)
+    assert fast == checked_out
+    assert fast.workflows  # the rename is in it

@@ -58,7 +58,7 @@ def look(pages: list[str], tmp) -> tuple[list[dict], list[str], list[str]]:
     """Measurements per page and width, console messages, and requests outside file://."""
     if os.environ.get("HANDOVER_SKIP_BROWSER") == "1":
         pytest.skip("HANDOVER_SKIP_BROWSER=1")
-    assert CHROMIUM, "chromium is not installed: run `make setup` (CI installs it with apt)"
+    assert CHROMIUM, "chromium is not installed: run `make test` or `scripts/system-deps.sh --test`, which install it"
     harness, netlog = tmp / "harness.html", tmp / "netlog.json"
     harness.write_text(HARNESS % json.dumps(pages))
     run = subprocess.run(

@@ -72,7 +72,9 @@ def _findings_left(diff) -> list[str]:
     return [f for f in diff.findings_resolved if f.split(" ", 1)[0] not in whole]
 
 
-def _entry(client: Client, where: Client, commit: str, date: str, author: str, subject: str) -> Entry | None:
+def _entry(client: Client, where: Client, commit: str, date: str, author: str, subject: str,
+           newest: str | None = None) -> Entry | None:
+    """One commit's entry. `newest`: the replay's last commit, whose folder is the client's as it is now."""
     cache = client.build_dir / ".cache" / "changelog" / f"{commit}-{__version__}-{FORMAT}.json"
     cached = cache_entry.get(cache)
     if cached is not None:
@@ -82,7 +84,12 @@ def _entry(client: Client, where: Client, commit: str, date: str, author: str, s
         except (ValueError, TypeError):  # written by another version: compare again
             pass
     snapshots = snapshot_cache(client)  # a revision differs from the working tree in a few files: those are parsed
-    after = gather(where, commit, snapshots)
+    if commit == newest:
+        # A replay's last revision is the client folder as it is now (history.trees): read the folder
+        # itself, as the build does, rather than a copy checked out of the replay.
+        after = gather(client, snapshots=snapshots, replayed=where)
+    else:
+        after = gather(where, commit, snapshots)
     new = after.snapshot
     try:
         before = gather(where, f"{commit}^", snapshots)
@@ -113,9 +120,11 @@ def entries(client: Client, where: Client | None = None) -> list[Entry]:
     `where`: the client's `source`, when the caller has it already."""
     where = where or source(client)  # a damaged recorded history is an InputError naming its file, not a shorter log
     found = []
-    for commit, date, author, subject in _commits(where):
+    commits = _commits(where)
+    head = git.run(where.dir, "rev-parse", "HEAD").strip() if commits and where is not client else None
+    for commit, date, author, subject in commits:
         try:
-            entry = _entry(client, where, commit, date, author, subject)
+            entry = _entry(client, where, commit, date, author, subject, newest=head)
         except InputError:  # GitError included: a commit whose client folder cannot be read
             continue
         if entry is not None:
