@@ -121,7 +121,7 @@ def entries(client: Client, where: Client | None = None) -> list[Entry]:
     where = where or source(client)  # a damaged recorded history is an InputError naming its file, not a shorter log
     found = []
     commits = _commits(where)
-    head = git.run(where.dir, "rev-parse", "HEAD").strip() if commits and where is not client else None
+    head = git.revision(where.dir, "HEAD") if commits and where is not client else None
     for commit, date, author, subject in commits:
         try:
             entry = _entry(client, where, commit, date, author, subject, newest=head)
