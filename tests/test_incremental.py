@@ -91,6 +91,50 @@ def test_site_renders_every_page_when_what_they_share_changes(tmp_path, change):
     assert _tree(config.parent / "site") == _clean_copy(config, tmp_path)
 
 
+def test_theme_files_kept_between_builds_follow_the_overrides(tmp_path):
+    """The theme's file list is kept between builds (Material's icons made listing it slow): a file
+    added to the overrides still reaches the site, and the kept list is MkDocs' own."""
+    config = _project(tmp_path / "p")
+    site.build_site(config, 0)
+    assert (config.parent / ".cache" / "theme-files.json").is_file()
+    extra = config.parent / "overrides" / "assets" / "handover-extra.txt"
+    extra.parent.mkdir(parents=True, exist_ok=True)
+    extra.write_text("added to the theme")
+    site.build_site(config, 0)
+    assert (config.parent / "site" / "assets" / "handover-extra.txt").read_text() == "added to the theme"
+    assert _tree(config.parent / "site") == _clean_copy(config, tmp_path)
+    (config.parent / ".cache" / "theme-files.json").unlink()  # listed afresh: the same site
+    site.build_site(config, 0, clean=True)
+    assert _tree(config.parent / "site") == _clean_copy(config, tmp_path)
+
+
+def test_a_drawing_written_again_is_copied_only_when_its_bytes_changed(tmp_path):
+    config = _project(tmp_path / "p")
+    drawing = config.parent / "docs" / "diagram.svg"
+    drawing.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site.build_site(config, 0)
+    copied = config.parent / "site" / "diagram.svg"
+    before = copied.stat().st_mtime_ns
+    drawing.write_text(drawing.read_text())  # the docs are written afresh every build: same bytes, newer file
+    site.build_site(config, 0)
+    assert copied.stat().st_mtime_ns == before
+    drawing.write_text("<svg xmlns='http://www.w3.org/2000/svg'><rect width='1' height='1'/></svg>")
+    site.build_site(config, 0)
+    assert "rect" in copied.read_text()
+    assert _tree(config.parent / "site") == _clean_copy(config, tmp_path)
+
+
+def test_a_configuration_mkdocs_reads_with_its_own_tags_still_loads(tmp_path, monkeypatch):
+    """The nav is read with libyaml; a mkdocs.yml with one of MkDocs' own tags is read by MkDocs whole."""
+    config = _project(tmp_path / "p")
+    monkeypatch.setenv("HANDOVER_TEST_SITE_NAME", "From the environment")
+    config.write_text(config.read_text().replace("site_name: Test", "site_name: !ENV HANDOVER_TEST_SITE_NAME"))
+    loaded = site.load(config)
+    assert loaded.site_name == "From the environment"
+    plain = site.load(_project(tmp_path / "q"))
+    assert plain["nav"] == [{"Home": "index.md"}, {"Alpha": "a.md"}, {"Beta": "b.md"}] == loaded["nav"]
+
+
 def test_strict_anchor_checks_still_see_skipped_pages(tmp_path):
     config = _project(tmp_path / "p")
     site.build_site(config, 0)
