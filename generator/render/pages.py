@@ -254,7 +254,8 @@ def _flowcharts(view: WorkflowView, stem: str, names: dict[str, str], cache: cac
     if cache is None:
         return draw()
     called = {ref: names.get(ref) for ref in view.step_calls.values()}  # the only other names a chart shows
-    key = hashlib.sha256(json.dumps([_drawing_code(), stem, view.workflow.model_dump(mode="json"), view.step_calls,
+    # The workflow as pydantic writes it (in Rust): dumping it to a dict first was most of the key's cost.
+    key = hashlib.sha256(json.dumps([_drawing_code(), stem, view.workflow.model_dump_json(), view.step_calls,
                                      called, DIAGRAM_WIDTH, DIAGRAM_HEIGHT], sort_keys=True, default=str).encode()
                          ).hexdigest()
     return _drawn(cache, key, draw)
