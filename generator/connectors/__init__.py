@@ -9,6 +9,8 @@ failure anywhere leaves the snapshot exactly as it was.
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from generator.errors import InputError, PlatformError
 from generator.model import Credential, Platform, RunStats, Snapshot, SnapshotMeta, StepRef, Workflow
 from generator.store import exports
 from generator.store import snapshot as store
+from generator.store.spill import Workflows
 
 # The connector of each platform kind: the one place that lists them.
 CONNECTORS: dict[Platform, Connector] = {c.spec.kind: c for c in (n8n.connector, make.connector, zapier.connector)}
@@ -59,25 +62,30 @@ def api_key(client, env_name: str) -> str:
 # Merging into the snapshot
 
 
-def relink_usage(credentials: list[Credential], workflows: list[Workflow]) -> list[Credential]:
-    """Each credential's `used_by`, recomputed from the steps that name it."""
-    usage: dict[str, list[StepRef]] = {}
-    for workflow in sorted(workflows, key=lambda w: w.ref):
-        for step in workflow.steps:
+def relink_usage(credentials: list[Credential], workflows: Iterable[Workflow]) -> list[Credential]:
+    """Each credential's `used_by`, recomputed from the steps that name it (one pass over the workflows,
+    which may be spilled: by workflow, then step order)."""
+    usage: dict[str, list[tuple[str, int, StepRef]]] = {}
+    for workflow in workflows:
+        for index, step in enumerate(workflow.steps):
             if step.credential:
-                usage.setdefault(step.credential, []).append(StepRef(workflow=workflow.ref, step=step.id))
-    return [c.model_copy(update={"used_by": usage.get(c.ref, [])}) for c in credentials]
+                usage.setdefault(step.credential, []).append(
+                    (workflow.ref, index, StepRef(workflow=workflow.ref, step=step.id)))
+    return [c.model_copy(update={"used_by": [ref for *_, ref in sorted(usage.get(c.ref, []), key=lambda u: u[:2])]})
+            for c in credentials]
 
 
 def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Snapshot:
     """The previous snapshot with one platform's part replaced (sync) or updated (import). What the
     platform did not give this time keeps its previous values: a workflow that could not be read, and
-    a section the key could not read (users, credentials, run statistics), each marked since when."""
+    a section the key could not read (users, credentials, run statistics), each marked since when.
+    The snapshot's workflows are spilled (store/spill.py): it is made to be saved."""
     platform: Platform = collected.facts.platform
     before = previous or Snapshot(meta=SnapshotMeta(taken=now))
-    mine = {w.id for w in collected.workflows}
+    counted = Counter(ident for _, ident in collected.workflows.keys())
+    mine = set(counted)
     if len(mine) < len(collected.workflows):
-        twice = sorted({w.id for w in collected.workflows if sum(x.id == w.id for x in collected.workflows) > 1})
+        twice = sorted(ident for ident, n in counted.items() if n > 1)
         message = f"{platform.label} listed the same workflow more than once ({', '.join(twice[:5])}); nothing was written"
         hint = "sync again; if it repeats, check the files or report it"
         # A sync's list comes from the platform; an import's from the user's files.
@@ -91,9 +99,10 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     undocumented = [n.model_copy(update={"kept_since": (earlier.get(n.workflow) or since) if n.workflow in old else None})
                     for n in collected.facts.not_documented]
     held = {n.workflow for n in undocumented if n.workflow in old}
-    kept = [w for w in before.workflows
-            if w.platform != platform or w.ref in held or (not collected.replace_all and w.id not in mine)]
-    workflows = kept + [_with_history(w, old.get(w.ref)) for w in collected.workflows]
+    workflows = Workflows(w for w in before.workflows
+                          if w.platform != platform or w.ref in held or (not collected.replace_all and w.id not in mine))
+    workflows.extend(_with_history(w, old.get(w.ref)) for w in collected.workflows)
+    del old  # the platform's previous workflows: not needed past here
 
     if collected.credentials is None:  # not read this time: the previous ones stay
         credentials = list(before.credentials)
@@ -134,18 +143,20 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
 
     old_runs = {r.workflow: r for r in before.runs}
     runs = [r for r in before.runs if not r.workflow.startswith(f"{platform.value}:")]
-    for workflow in workflows:
-        if workflow.platform != platform:
+    for kind, ident in workflows.keys():
+        ref = f"{kind}:{ident}"
+        if kind != platform.value:
             continue
-        if collected.runs is not None and workflow.id in mine:
-            stats = collected.runs.stats(workflow.ref, old_runs.get(workflow.ref))
-            stats = stats.model_copy(update={"incomplete": collected.incomplete.get(workflow.ref)})
-            runs.append(_same_window(stats, old_runs.get(workflow.ref)))
-        elif workflow.ref in old_runs:
-            runs.append(old_runs[workflow.ref])
+        if collected.runs is not None and ident in mine:
+            stats = collected.runs.stats(ref, old_runs.get(ref))
+            stats = stats.model_copy(update={"incomplete": collected.incomplete.get(ref)})
+            runs.append(_same_window(stats, old_runs.get(ref)))
+        elif ref in old_runs:
+            runs.append(old_runs[ref])
 
-    return Snapshot(meta=SnapshotMeta(taken=now), platforms=platforms, workflows=workflows,
-                    credentials=credentials, users=users, runs=runs)
+    # Not validated again (every part already is): validating would read every spilled workflow into a list.
+    return Snapshot.model_construct(meta=SnapshotMeta(taken=now), platforms=platforms, workflows=workflows,
+                                    credentials=credentials, users=users, runs=runs)
 
 
 def entered(snapshot: Snapshot, config) -> Snapshot:
@@ -161,13 +172,15 @@ def entered(snapshot: Snapshot, config) -> Snapshot:
     for facts in snapshot.platforms:
         chosen = settings_for(facts, facts.name)
         platforms.append(facts.model_copy(update={"run_data_keep_days": chosen.run_data_keep_days if chosen else None}))
-    workflows = []
-    for workflow in snapshot.workflows:
-        chosen = settings_for(workflow)
-        if chosen is not None and chosen.failure_emails is not None:
-            settings = workflow.settings.model_copy(update={"alerts_on_failure": chosen.failure_emails})
-            workflow = workflow.model_copy(update={"settings": settings})
-        workflows.append(workflow)
+    workflows = snapshot.workflows
+    if any(p.failure_emails is not None for p in config.platforms):
+        workflows = Workflows(spill=getattr(workflows, "spill", None))
+        for workflow in snapshot.workflows:
+            chosen = settings_for(workflow)
+            if chosen is not None and chosen.failure_emails is not None:
+                settings = workflow.settings.model_copy(update={"alerts_on_failure": chosen.failure_emails})
+                workflow = workflow.model_copy(update={"settings": settings})
+            workflows.append(workflow)
     credentials = []
     for credential in snapshot.credentials:
         if credential.ref in config.connected_as:

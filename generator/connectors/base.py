@@ -35,6 +35,7 @@ from generator.errors import InputError
 from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User, Workflow
 from generator.platforms import PlatformSpec
 from generator.redact import redact_text
+from generator.store.spill import Spilled, Workflows
 
 Documents = list[tuple[str, object]]  # (label for messages — a path, or path!member —, parsed JSON)
 Progress = Callable[[str, int | None], Callable[[int], None]]  # (label, total) → advance(n)
@@ -62,10 +63,11 @@ class SyncContext:
 
 @dataclass
 class Collected:
-    """What one platform gave: already normalised and redacted."""
+    """What one platform gave: already normalised and redacted. The workflows and export files are kept
+    in a spill (store/spill.py), not in memory; a list given is spilled."""
 
     facts: PlatformFacts
-    workflows: list[Workflow]
+    workflows: Workflows
     credentials: list[Credential] | None  # None: not read this time, keep the previous ones
     users: list[User] | None  # None: not read this time, keep the previous ones
     runs: object | None  # a RunAggregator; None: keep the previous run statistics
@@ -73,12 +75,17 @@ class Collected:
     requests: int = 0
     throttled: int = 0  # 429 answers the platform gave
     incomplete: dict[str, int] = field(default_factory=dict)  # workflow ref → runs waiting (Make)
-    exports: dict[str, bytes] = field(default_factory=dict)  # workflow id → its export file (store.exports.export_file)
+    # workflow id → its export file (store.exports.export_file): the bytes, or where they are spilled
+    exports: dict[str, bytes | Spilled] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)  # import: each file or workflow left out, with the reason
     renamed: list[str] = field(default_factory=list)  # import: "<file>: <platform id> → <ref> (why)"
     # True: the platform's list of credentials could not be read, so `credentials` are only those the steps
     # name: what an earlier sync learnt about each stays, and new ones are added.
     credentials_from_steps: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.workflows, Workflows):
+            self.workflows = Workflows(self.workflows)
 
 
 def not_documented(ref: str, name, exc: BaseException) -> NotDocumented:
@@ -293,29 +300,35 @@ class ImportIds:
     is not taken by a *different* workflow (in this batch, or in the snapshot unless `replace`);
     otherwise one derived from the file and the workflow's content (`<file name>-<hash>`) — never from
     the workflow's name, which may hold a secret. The same file imported again gets the same ids, so
-    it updates."""
+    it updates. Of the batch, only what tells two workflows apart is kept (`identity`), not the
+    workflows: a large import holds them in a spill."""
 
     def __init__(self, ctx: SyncContext):
-        self.previous = {w.id: w for w in ctx.previous}
+        self.previous = {w.id: self.identity(w) for w in ctx.previous}
         self.replace = ctx.replace
-        self.batch: dict[str, Workflow] = {}
+        self.batch: dict[str, tuple[str, frozenset[str]]] = {}
         self.renamed: list[str] = []
 
     @staticmethod
-    def same(a: Workflow, b: Workflow) -> bool:
-        """Two versions of one workflow: the same name, or most node ids in common (a renamed workflow
-        keeps its nodes; two unrelated exports that both say id "1" share none of their UUIDs)."""
-        mine, theirs = {s.id for s in a.steps}, {s.id for s in b.steps}
-        return a.name == b.name or (bool(mine) and 2 * len(mine & theirs) >= max(len(mine), len(theirs)))
+    def identity(workflow: Workflow) -> tuple[str, frozenset[str]]:
+        return workflow.name, frozenset(s.id for s in workflow.steps)
+
+    @staticmethod
+    def same(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]]) -> bool:
+        """Two versions of one workflow (by `identity`): the same name, or most node ids in common (a
+        renamed workflow keeps its nodes; two unrelated exports that both say id "1" share none of
+        their UUIDs)."""
+        (name, mine), (other, theirs) = a, b
+        return name == other or (bool(mine) and 2 * len(mine & theirs) >= max(len(mine), len(theirs)))
 
     def assign(self, workflow: Workflow, label: str, document, platform_id: bool) -> Workflow | None:
         """`workflow` with the id it is stored under (None: an exact repeat of one already in the batch)."""
-        ident = workflow.id
-        if platform_id and ident in self.batch and self.same(self.batch[ident], workflow):
+        ident, identity = workflow.id, self.identity(workflow)
+        if platform_id and ident in self.batch and self.same(self.batch[ident], identity):
             self.renamed.append(f"{label}: {workflow.ref} is also in an earlier file of this import; that one is kept")
             return None
-        if platform_id and not self._taken(ident, workflow):
-            self.batch[ident] = workflow
+        if platform_id and not self._taken(ident, identity):
+            self.batch[ident] = identity
             return workflow
         content = json.dumps(document, sort_keys=True, ensure_ascii=True, default=str)
         digest = hashlib.sha256(f"{Path(label.split('!')[0]).name}\0{label.partition('!')[2]}\0{content}".encode())
@@ -325,15 +338,14 @@ class ImportIds:
             return None  # the same workflow twice in one file or archive
         why = (f"id {ident!r} is already used by another workflow" if platform_id else "the file gives no id")
         self.renamed.append(f"{label}: {workflow.platform.value}:{derived} ({why})")
-        workflow = workflow.model_copy(update={"id": derived, "source_url": None})
-        self.batch[derived] = workflow
-        return workflow
+        self.batch[derived] = identity
+        return workflow.model_copy(update={"id": derived, "source_url": None})
 
-    def _taken(self, ident: str, workflow: Workflow) -> bool:
+    def _taken(self, ident: str, identity: tuple[str, frozenset[str]]) -> bool:
         if ident in self.batch:
             return True  # the first of a batch keeps an id; a second with it is another workflow (or a repeat)
         before = self.previous.get(ident)
-        return before is not None and not self.replace and not self.same(before, workflow)
+        return before is not None and not self.replace and not self.same(before, identity)
 
 
 def nothing_importable(noun: str, rejected: list[str]) -> InputError:

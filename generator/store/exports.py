@@ -17,6 +17,7 @@ from pathlib import Path
 from generator.store import switch
 from generator.store.git import last_commits
 from generator.store.snapshot import file_stem
+from generator.store.spill import Spilled
 from generator.store.yamlio import atomic_write
 
 
@@ -38,37 +39,42 @@ def path_for(client_dir: Path, platform: str, ident: str) -> Path:
     return folder(client_dir) / platform / f"{file_stem(ident)}.json"
 
 
-def planned(client_dir: Path, platform: str, files: dict[str, bytes], replace_all: bool,
-            keep: frozenset[str] = frozenset()) -> dict[str, bytes | Path]:
-    """File name → content of the platform's export folder as it will be: the new files' bytes (from
-    `export_file`, by workflow id), and the current files that stay, by their path (read when they are
-    copied, one at a time). A sync replaces the folder (workflows gone from the platform go, Git keeps
-    them) but for the `keep` ids (workflows kept at their previous version); an import adds."""
+def planned(client_dir: Path, platform: str, files: dict[str, bytes | Spilled], replace_all: bool,
+            keep: frozenset[str] = frozenset()) -> dict[str, bytes | Spilled | Path]:
+    """File name → content of the platform's export folder as it will be: the new files (from
+    `export_file`, by workflow id: their bytes, or where an import spilled them), and the current
+    files that stay, by their path. Whatever is not bytes is read when it is copied, one at a time.
+    A sync replaces the folder (workflows gone from the platform go, Git keeps them) but for the
+    `keep` ids (workflows kept at their previous version); an import adds."""
     target = folder(client_dir) / platform
     current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
     keep_names = {f"{file_stem(i)}.json" for i in keep}
-    plan: dict[str, bytes | Path] = {name: path for name, path in current.items() if not replace_all or name in keep_names}
+    plan: dict[str, bytes | Spilled | Path] = {name: path for name, path in current.items()
+                                               if not replace_all or name in keep_names}
     plan.update({f"{file_stem(ident)}.json": data for ident, data in files.items()})
     return plan
 
 
-def unchanged(client_dir: Path, platform: str, files: dict[str, bytes | Path]) -> bool:
+def _content(data: bytes | Spilled | Path) -> bytes:
+    return data if isinstance(data, bytes) else data.read_bytes()
+
+
+def unchanged(client_dir: Path, platform: str, files: dict[str, bytes | Spilled | Path]) -> bool:
     """True when the folder already holds exactly `files`."""
     target = folder(client_dir) / platform
     current = {p.name: p for p in target.glob("*.json")} if target.is_dir() else {}
     return current.keys() == files.keys() and all(
-        data == current[name] or (isinstance(data, bytes) and current[name].read_bytes() == data)
-        for name, data in files.items())
+        data == current[name] or _content(data) == current[name].read_bytes() for name, data in files.items())
 
 
-def prepare(client_dir: Path, files: dict[str, bytes | Path], platform: str) -> Path:
+def prepare(client_dir: Path, files: dict[str, bytes | Spilled | Path], platform: str) -> Path:
     """The platform's export folder as `planned()` gave it, written beside the current one; `commit()`
     swaps it in."""
     target = folder(client_dir) / platform
     staging = switch.stage(target)
     try:
         for name, data in files.items():
-            atomic_write(staging / name, data if isinstance(data, bytes) else data.read_bytes())
+            atomic_write(staging / name, _content(data))
     except BaseException:
         switch.discard(staging)
         raise

@@ -30,6 +30,7 @@ from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, RunStats, Snapshot, SnapshotMeta, Strict, User, Workflow
 from generator.store import cache as cache_entry
 from generator.store import git, migrations, switch
+from generator.store.spill import Workflows
 from generator.store.yamlio import Located, atomic_write, model_to_yaml, read_yaml, validate
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ def _sorted(snapshot: Snapshot) -> Snapshot:
             "platforms": sorted(snapshot.platforms, key=lambda p: (p.platform.value, p.name)),
             "credentials": sorted(snapshot.credentials, key=lambda c: (c.platform.value, c.name.lower(), c.id)),
             "users": sorted(snapshot.users, key=lambda u: (u.platform.value, u.name.lower(), u.email or "")),
-            "workflows": sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.id)),
+            # A merged snapshot's workflows are spilled: put in order by their keys, not read into a list.
+            "workflows": snapshot.workflows.ordered() if isinstance(snapshot.workflows, Workflows)
+            else sorted(snapshot.workflows, key=lambda w: (w.platform.value, w.id)),
             "runs": sorted(snapshot.runs, key=lambda r: r.workflow),
         }
     )

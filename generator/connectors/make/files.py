@@ -18,6 +18,7 @@ from generator.connectors.make.blueprint import PLATFORM, credentials_from_workf
 from generator.model import PlatformFacts
 from generator.redact import redact_document
 from generator.store.exports import export_file
+from generator.store.spill import Workflows
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -26,7 +27,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     name = platform.name if platform else "Make"
     host = base_url(platform)[1] if platform and (platform.base_url or platform.zone) else None
     ids = ImportIds(ctx)
-    rejected, workflows, exports, raws = [], [], {}, []
+    rejected, workflows, exports, credentials = [], Workflows(), {}, {}  # workflows and exports spilled
     for label, document in documents:
         if isinstance(document, Rejected):
             rejected.append(document.reason)
@@ -41,16 +42,17 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                                   unwrap(redacted.tree), platform_id=False)
             if workflow is None:
                 continue
-            exports[workflow.id] = export_file(native(redacted))
+            exports[workflow.id] = workflows.spill.put(export_file(native(redacted)))
         except NORMALISE_ERRORS as exc:
             rejected.append(f"{label}: {failure(exc)}")
             continue
         workflows.append(workflow)
-        raws.append(redacted.tree)
+        for credential in credentials_from_workflows([workflow], []):  # Make's are read from the steps
+            credentials.setdefault(credential.ref, credential)
     if not workflows:
         raise nothing_importable("Make blueprint", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=ctx.now,
                           source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, raws),
+    return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
                      users=None, runs=None, replace_all=False, exports=exports, rejected=rejected,
                      renamed=ids.renamed)

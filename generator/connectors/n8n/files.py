@@ -15,9 +15,10 @@ from generator.connectors.base import (
 )
 from generator.connectors.n8n.native import native
 from generator.connectors.n8n.workflow import PLATFORM, credentials_from_workflows, normalise
-from generator.model import PlatformFacts, Workflow
+from generator.model import Credential, PlatformFacts
 from generator.redact import redact_document
 from generator.store.exports import export_file
+from generator.store.spill import Spilled, Workflows
 
 
 def import_documents(documents: Documents, platform: PlatformConfig | None, ctx: SyncContext) -> Collected:
@@ -27,10 +28,10 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     name = platform.name if platform else "n8n"
     base_url = platform.base_url if platform else None
     ids = ImportIds(ctx)
-    raws: list[dict] = []
     rejected: list[str] = []
-    workflows: list[Workflow] = []
-    exports: dict[str, dict] = {}
+    workflows = Workflows()  # spilled as they come: a large import holds a few bytes per workflow
+    exports: dict[str, Spilled] = {}
+    credentials: dict[str, Credential] = {}
     for label, document in documents:
         if isinstance(document, Rejected):
             rejected.append(document.reason)
@@ -48,18 +49,17 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                 workflow = ids.assign(normalise(redacted, base_url=base_url), where, redacted.tree,
                                       platform_id=bool(raw.get("id")))
                 if workflow is not None:
-                    exports[workflow.id] = export_file(native(redacted))
+                    exports[workflow.id] = workflows.spill.put(export_file(native(redacted)))
             except NORMALISE_ERRORS as exc:
                 rejected.append(f"{where}: {failure(exc)}")
                 continue
             if workflow is not None:
                 workflows.append(workflow)
-                # Only what the credentials are read from: a whole tree per file would grow with the import.
-                raws.append({"nodes": [{"credentials": node.get("credentials")} for node in
-                                       redacted.tree.get("nodes") or [] if isinstance(node, dict)]})
+                for credential in credentials_from_workflows([workflow], [redacted.tree]):
+                    credentials.setdefault(credential.id, credential)
     if not workflows:
         raise nothing_importable("n8n workflow", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=base_url, synced=ctx.now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, raws),
+    return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
                      users=None, runs=None, replace_all=False, exports=exports, rejected=rejected,
                      renamed=ids.renamed)

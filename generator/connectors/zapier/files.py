@@ -44,6 +44,7 @@ from generator.errors import InputError
 from generator.model import Credential, PlatformFacts, Workflow
 from generator.redact import Redacted, redact_document
 from generator.store.exports import export_file
+from generator.store.spill import Workflows
 
 
 def steps_from_export(zap: dict, details: dict | None) -> list[ZapStep]:
@@ -214,7 +215,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     if not zapfile and details:  # only zap_data.json given: it describes the same Zaps
         zapfile = [("zap_data.json", zap) for zap in details.values()]
     ids = ImportIds(ctx)
-    workflows, exports, origin, trees = [], {}, {}, []
+    workflows, exports, origin, credentials = Workflows(), {}, {}, {}  # workflows and exports spilled
     for label, zap in zapfile:
         where = f"{label}: Zap {str(zap.get('id'))[:40]}"
         try:
@@ -225,13 +226,14 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                                   platform_id=zap.get("id") not in (None, ""))
             if workflow is None:
                 continue
-            exports[workflow.id] = export_file(native_export(redacted, ctx.keep_literals))
+            exports[workflow.id] = workflows.spill.put(export_file(native_export(redacted, ctx.keep_literals)))
         except NORMALISE_ERRORS as exc:
             problems.append(f"{where}: {failure(exc)}")
             continue
         workflows.append(workflow)
-        trees.append(redacted.tree)
-        origin.setdefault(str(zap.get("id")), workflow)
+        for credential in credentials_from_workflows([workflow], []):  # Zapier's are read from the steps
+            credentials.setdefault(credential.ref, credential)
+        origin.setdefault(str(zap.get("id")), workflow.ref)
     if not workflows:
         raise nothing_importable("Zap", problems)
     runs = None
@@ -239,14 +241,14 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
         window = (platform.window_days if platform else 30)
         runs = RunAggregator(ctx.now - timedelta(days=window), ctx.now)
         for item in history:
-            workflow = origin.get(str(item.get("zap_id"))) if isinstance(item, dict) else None
-            if workflow is None:
+            ref = origin.get(str(item.get("zap_id"))) if isinstance(item, dict) else None
+            if ref is None:
                 continue
             status = RUN_STATUS.get(str(item.get("status")).lower(), "unknown")
-            runs.add(workflow.ref, status, parse_time(item.get("start_time") or item.get("date")),
+            runs.add(ref, status, parse_time(item.get("start_time") or item.get("date")),
                      parse_time(item.get("end_time")))
     facts = PlatformFacts(platform=PLATFORM, name=platform.name if platform else "Zapier", url="https://zapier.com",
                           synced=ctx.now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, trees),
+    return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
                      users=None, runs=runs, replace_all=False, exports=exports, rejected=problems,
                      renamed=ids.renamed)
