@@ -53,13 +53,16 @@ def read_names() -> dict[str, set[str]]:
 
 
 def set_fields() -> tuple[set[tuple[str, str]], set[str]]:
-    """(class, field) set by a constructor keyword; field names set by model_copy or assignment."""
+    """(class, field) set by a constructor keyword (or `model_construct`'s); field names set by model_copy
+    or assignment."""
     classes = model_classes()
     exact, by_name = set(), set()
     for path in WRITERS:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
                 func = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+                if func == "model_construct" and isinstance(node.func.value, ast.Name):  # Cls.model_construct(…)
+                    func = node.func.value.id
                 if func in classes:
                     exact |= {(func, kw.arg) for kw in node.keywords if kw.arg}
                 if func == "model_copy":

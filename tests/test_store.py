@@ -461,3 +461,38 @@ def test_a_damaged_change_log_entry_is_compared_again(repo):
     cached[1].write_bytes(b"handover-cache sha256:" + b"0" * 64 + b"\n{}")
     assert changelog.entries(c) == first
     assert all(p.read_bytes().startswith(b"handover-cache sha256:") for p in cached)
+
+
+# --------------------------------------------------------------------------------------------------
+# Spill: what a sync or an import holds until it saves
+
+
+def test_spilled_workflows_read_back_as_written_and_in_the_snapshot_order(tmp_path):
+    from generator.store import snapshot
+    from generator.store.spill import Workflows
+
+    folder = copy_demo(tmp_path) / "snapshot"
+    loaded = snapshot.load(folder).workflows
+    spilled = Workflows(reversed(loaded))
+    assert len(spilled) == len(loaded) and spilled[0] == loaded[-1] and spilled[-2:] == loaded[:2][::-1]
+    assert list(spilled.ordered()) == loaded  # the snapshot's own order: by platform, then id
+    assert spilled.find(loaded[3].ref) == loaded[3] and spilled.find("n8n:no-such") is None
+    only_make = Workflows(spill=spilled.spill)
+    only_make.take(spilled, lambda platform, ident: platform == "make")
+    assert [w.ref for w in only_make] == [w.ref for w in reversed(loaded) if w.platform.value == "make"] != []
+    spilled.append(loaded[0].model_copy(update={"id": "late"}))  # a later append is found too
+    assert spilled.find(f"{loaded[0].platform.value}:late").name == loaded[0].name
+
+
+def test_a_snapshot_loaded_spilled_is_the_same_snapshot_and_saves_the_same_files(tmp_path):
+    from generator.store import snapshot
+    from generator.store.spill import Workflows
+
+    folder = copy_demo(tmp_path) / "snapshot"
+    plain, spilled = snapshot.load(folder), snapshot.load(folder, spilled=True)
+    assert isinstance(spilled.workflows, Workflows) and len(spilled.workflows) == len(plain.workflows)
+    assert snapshot.render_files(spilled) == snapshot.render_files(plain)
+    assert snapshot.same_files(spilled, plain)
+    before = {p: p.read_bytes() for p in folder.rglob("*.yml")}
+    snapshot.save(spilled, folder)
+    assert {p: p.read_bytes() for p in folder.rglob("*.yml")} == before

@@ -94,15 +94,16 @@ def merge(previous: Snapshot | None, collected: Collected, now: datetime) -> Sna
     since = (previous_facts.synced if previous_facts else None) or before.meta.taken
 
     # Workflows that could not be normalised stay at their previous version (new ones are left out).
-    old = {w.ref: w for w in before.workflows if w.platform == platform}
+    before_workflows = before.workflows if isinstance(before.workflows, Workflows) else Workflows(before.workflows)
+    old = {f"{kind}:{ident}" for kind, ident in before_workflows.keys() if kind == platform.value}
     earlier = {n.workflow: n.kept_since for n in (previous_facts.not_documented if previous_facts else [])}
     undocumented = [n.model_copy(update={"kept_since": (earlier.get(n.workflow) or since) if n.workflow in old else None})
                     for n in collected.facts.not_documented]
     held = {n.workflow for n in undocumented if n.workflow in old}
-    workflows = Workflows(w for w in before.workflows
-                          if w.platform != platform or w.ref in held or (not collected.replace_all and w.id not in mine))
-    workflows.extend(_with_history(w, old.get(w.ref)) for w in collected.workflows)
-    del old  # the platform's previous workflows: not needed past here
+    workflows = Workflows()
+    workflows.take(before_workflows, lambda kind, ident: kind != platform.value or f"{kind}:{ident}" in held
+                   or (not collected.replace_all and ident not in mine))
+    workflows.extend(_with_history(w, before_workflows.find(w.ref) if w.ref in old else None) for w in collected.workflows)
 
     if collected.credentials is None:  # not read this time: the previous ones stay
         credentials = list(before.credentials)
@@ -215,7 +216,7 @@ def _previous(directory: Path) -> Snapshot | None:
     if not (directory / "meta.yml").exists():
         return None
     try:
-        return store.load(directory)
+        return store.load(directory, spilled=True)  # merged into a file at a time, never held whole
     except InputError as exc:
         raise problem("the current snapshot cannot be read, so it cannot be updated: " + "; ".join(exc.problems),
                       "fix those files (or restore them from Git) and sync again") from None
@@ -344,7 +345,10 @@ def import_files(client, platform: str, paths: list[Path], ctx: SyncContext | No
     connector = CONNECTORS[kind]
     configured = next((p for p in client.config.platforms if p.kind == kind), None)
     previous = _previous(client.snapshot_dir)
-    ctx = replace(ctx, previous=tuple(w for w in (previous.workflows if previous else []) if w.platform == kind))
+    if previous is not None:
+        mine = Workflows(spill=previous.workflows.spill)
+        mine.take(previous.workflows, lambda platform, ident: platform == kind.value)
+        ctx = replace(ctx, previous=mine)
     advance = ctx.progress(f"{kind.label} files", len(paths))
     if connector.spec.files_together:  # an export ZIP, or a Zapfile with its zap_data.json
         documents = connector.read_files(paths)

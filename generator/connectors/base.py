@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +58,7 @@ class SyncContext:
     max_pages: int = 100_000  # per list, against a server that never ends one
     keep_literals: bool = False  # import: keep non-secret literal step values where a platform drops them
     replace: bool = False  # import: a workflow may replace a different one with the same id
-    previous: tuple[Workflow, ...] = ()  # import: the platform's workflows already in the snapshot
+    previous: Sequence[Workflow] = ()  # import: the platform's workflows already in the snapshot (spilled)
 
 
 @dataclass

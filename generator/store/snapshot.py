@@ -172,12 +172,15 @@ _WHOLE = {"meta.yml": SnapshotMeta, "platforms.yml": PlatformsFile, "credentials
           "users.yml": UsersFile}
 
 
-def load(directory: Path, cache: Path | None = None) -> Snapshot:
+def load(directory: Path, cache: Path | None = None, *, spilled: bool = False) -> Snapshot:
     """Read a snapshot back, migrated to the current schema; every problem in any file is reported with
     file:line: field. With `cache` (a folder of the build's), a file byte for byte the same as the one
     read last under its name is not parsed again: parsing is most of what a rebuild after a small
     change costs on a large estate, and the change log reads the revisions it compares, which differ
-    from the current one in a few files."""
+    from the current one in a few files. With `spilled`, the workflows go to a spill (store/spill.py)
+    as they are read: what a sync or an import merges into, without holding the estate in memory."""
+    if spilled:
+        return _parse(directory, spill=Workflows())[0]
     if cache is None:
         return _parse(directory)[0]
     entry = cache / "parsed.pickle"
@@ -199,11 +202,12 @@ def _known(entry: Path) -> dict:
     return files if shape == _SHAPE else {}
 
 
-def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
+def _parse(directory: Path, known: dict | None = None, spill: Workflows | None = None) -> tuple[Snapshot, dict]:
     """The snapshot, and {(file, sha256 of its bytes): its object, pickled} for the files it was made of.
     A file in `known` is not parsed again (its object is a fresh copy). Each file is parsed and
     validated in turn, so that one file's parse tree is held at a time; a snapshot of an older schema
-    is migrated whole (its files together) and made of nothing known."""
+    is migrated whole (its files together) and made of nothing known. With `spill`, each workflow is
+    put there as it is read, and the snapshot's workflows are the spill."""
     if not (directory / "meta.yml").exists():
         raise InputError([f"{directory}: no snapshot here (meta.yml is missing); run `handover sync` or `handover init`"])
     problems: list[str] = []
@@ -231,7 +235,11 @@ def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
         for name in paths:
             if name not in objects:
                 located = meta if name == "meta.yml" else read(name)
-                objects[name] = _validated(name, located, problems) if located is not None else None
+                value = _validated(name, located, problems) if located is not None else None
+                if spill is not None and value is not None and name.startswith("workflows/"):
+                    spill.append(value)
+                else:
+                    objects[name] = value
     if problems:
         raise InputError(problems)
 
@@ -239,14 +247,15 @@ def _parse(directory: Path, known: dict | None = None) -> tuple[Snapshot, dict]:
         return objects[name] if name in objects else _WHOLE[name]()
 
     names = sorted(objects)
-    snapshot = Snapshot(
-        meta=whole("meta.yml"),
-        platforms=whole("platforms.yml").platforms,
-        credentials=whole("credentials.yml").credentials,
-        users=whole("users.yml").users,
-        workflows=[objects[n] for n in names if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)],
-        runs=[objects[n] for n in names if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)],
-    )
+    workflows = [objects[n] for n in names if re.fullmatch(r"workflows/[^/]+/[^/]+\.yml", n)]
+    if spill is not None:
+        spill.extend(workflows)  # an older schema's, migrated together: spilled now
+    parts = {"meta": whole("meta.yml"), "platforms": whole("platforms.yml").platforms,
+             "credentials": whole("credentials.yml").credentials, "users": whole("users.yml").users,
+             "runs": [objects[n] for n in names if re.fullmatch(r"runs/[^/]+/[^/]+\.yml", n)]}
+    # Each part is validated already; validating the whole again would read a spill into a list.
+    snapshot = Snapshot(workflows=workflows, **parts) if spill is None else Snapshot.model_construct(
+        workflows=spill, **parts)
     used = {(name, digest): known.get((name, digest)) or pickle.dumps(objects[name]) for name, digest in digests.items()}
     return _sorted(snapshot), used
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from generator.model import Workflow
@@ -57,7 +57,8 @@ class Workflows(Sequence[Workflow]):
     def __init__(self, items: Iterable[Workflow] = (), spill: Spill | None = None) -> None:
         self.spill = spill or Spill()
         self._keys: list[tuple[str, str]] = []
-        self._at: list[Spilled] = []
+        self._at: list[Spilled] = []  # in any spill: merging two lists of workflows reads neither
+        self._where: dict[str, int] | None = None  # ref → position, made when `find` is first asked
         self.extend(items)
 
     def append(self, workflow: Workflow) -> None:
@@ -68,16 +69,30 @@ class Workflows(Sequence[Workflow]):
         for workflow in items:
             self.append(workflow)
 
+    def take(self, other: Workflows, keep: Callable[[str, str], bool] = lambda platform, ident: True) -> None:
+        """Append those of `other` whose (platform, id) `keep` accepts, without reading them."""
+        for key, spilled in zip(other._keys, other._at, strict=True):
+            if keep(*key):
+                self._keys.append(key)
+                self._at.append(spilled)
+
     def keys(self) -> list[tuple[str, str]]:
         """(platform, id) of each workflow, in order, without reading any of them."""
         return list(self._keys)
 
+    def find(self, ref: str) -> Workflow | None:
+        """The workflow `<platform>:<id>`, read alone (None: not here)."""
+        if self._where is None or len(self._where) != len(self._keys):
+            self._where = {f"{platform}:{ident}": i for i, (platform, ident) in enumerate(self._keys)}
+        index = self._where.get(ref)
+        return None if index is None else self[index]
+
     def ordered(self) -> Workflows:
         """The same workflows by platform and id (the snapshot's order), read from the same spill."""
-        order = sorted(range(len(self._keys)), key=self._keys.__getitem__)
         again = Workflows(spill=self.spill)
-        again._keys = [self._keys[i] for i in order]
-        again._at = [self._at[i] for i in order]
+        for i in sorted(range(len(self._keys)), key=self._keys.__getitem__):
+            again._keys.append(self._keys[i])
+            again._at.append(self._at[i])
         return again
 
     def __len__(self) -> int:
