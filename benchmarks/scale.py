@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/scale.py [--sizes 20 200 2000] [--keep DIR]
 
 For each size, in fresh processes (`handover …`, peak RSS of the largest process it started):
-  - import: that many n8n export files in one `handover import` (a fresh client);
+  - import: that many n8n export files in one `handover import` (a fresh client), then the same
+    files again (an update of every workflow): memory should stay flat in the number of files;
   - build: the full build (site and PDF) of a synthetic client of that size (the demo's workflows
     cloned, spread over folders; the PDF is the summary edition above 60 workflows);
   - site size per workflow (the whole site divided by the workflows) and the largest workflow page;
@@ -11,7 +12,8 @@ For each size, in fresh processes (`handover …`, peak RSS of the largest proce
   - the site opened from file:// in headless Chromium and searched offline (matches, time, requests);
   - rebuild with nothing changed (skipped) and after one workflow changed.
 Targets (issue 22, at 2,000): build < 10 min, peak RSS < 1.5 GB, site < 150 KB per workflow, PDF
-<= 1.5 pages per workflow and < 50 MB, one-change rebuild < 10 % of the build, import < 2 min.
+<= 1.5 pages per workflow and < 50 MB, one-change rebuild < 10 % of the build, import < 2 min with
+memory flat in the number of files.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def one_size(root: Path, workflows: int) -> dict:
     shutil.copy(PROJECT / "clients" / "demo" / "logo.svg", imports / "logo.svg")  # client.yml names it
     files = export_files(root / "exports", workflows)
     imported = measure(*handover, "import", "imports", "n8n", *map(str, files), "--root", str(root))
+    reimported = measure(*handover, "import", "imports", "n8n", *map(str, files), "--root", str(root))
 
     built = measure(*handover, "build", "bench", "--root", str(root))
     build_load = os.getloadavg()[0]  # the machine is shared: the load beside the figure
@@ -117,6 +120,7 @@ def one_size(root: Path, workflows: int) -> dict:
     changed = measure(*handover, "build", "bench", "--root", str(root))
     changed_load = os.getloadavg()[0]
     return {"import_s": imported["seconds"], "import_mb": imported["peak_mb"],
+            "reimport_s": reimported["seconds"], "reimport_mb": reimported["peak_mb"],
             "build_s": built["seconds"], "build_mb": built["peak_mb"],
             "site_kb_per_wf": site_bytes / 1024 / workflows, "largest_page_kb": largest_page / 1024,
             "pdf_pages": pdf_pages, "pdf_pages_per_wf": pdf_pages / workflows, "pdf_mb": pdf_bytes / 2**20,
@@ -128,6 +132,8 @@ def one_size(root: Path, workflows: int) -> dict:
 ROWS = [
     ("import (s)", "import_s", "{:.1f}"),
     ("import peak RSS (MB)", "import_mb", "{:.0f}"),
+    ("import again (s)", "reimport_s", "{:.1f}"),
+    ("  peak RSS (MB)", "reimport_mb", "{:.0f}"),
     ("full build (s)", "build_s", "{:.1f}"),
     ("build peak RSS (MB)", "build_mb", "{:.0f}"),
     ("  load average (1 min) after", "build_load", "{:.1f}"),
