@@ -38,6 +38,7 @@ from generator.model import (
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document, redact_text
 from generator.store.exports import export_file
+from generator.store.spill import Workflows
 
 SPEC = SPECS[PLATFORM]
 ERROR_DETAILS_PER_WORKFLOW = 50  # failed runs whose error message is fetched, newest first
@@ -80,39 +81,41 @@ class N8nSync:
         return [document.tree for document in self._documents(path, label, params)]
 
     def collect(self) -> Collected:
+        projects = self._optional("projects", "project:list", lambda: {
+            str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
+        # Read a page at a time and spilled as they come: a large instance is never held in memory.
+        workflows, exports, failed = Workflows(), {}, []
         try:
-            raws = list(self.api.cursor("/workflows", None, on_page=self.progress("workflows", None),
-                                        hint="is the base URL an n8n instance's address?"))
+            for raw in self.api.cursor("/workflows", None, on_page=self.progress("workflows", None),
+                                       hint="is the base URL an n8n instance's address?"):
+                ident = raw.get("id") if isinstance(raw, dict) else None
+                try:  # one workflow that cannot be read never stops the others
+                    if not isinstance(raw, dict):
+                        raise ValueError("not a workflow object")
+                    check_document(raw, "its definition")
+                    running, draft = published(raw)  # document and export what runs, never a draft
+                    document = redact_document(running)  # the one redaction boundary, per workflow
+                    workflow = normalise(document, base_url=self.base_url, projects=projects)
+                    if draft:
+                        workflow = workflow.model_copy(update={"draft": draft})
+                    exports[workflow.id] = workflows.spill.put(export_file(native(document)))
+                except NORMALISE_ERRORS as exc:
+                    failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None,
+                                                 exc))
+                    continue
+                workflows.append(workflow)
         except AccessDenied as exc:
             raise PlatformError(f"{exc}: the key cannot list workflows", exc.status,
                                 f"create a key with at least: {', '.join(SPEC.key_scopes)}") from None
-        projects = self._optional("projects", "project:list", lambda: {
-            str(p["id"]): p for p in self._list("/projects", "projects")}) or {}
-        workflows, exports, failed = [], {}, []
-        for raw in raws:  # one workflow that cannot be read never stops the others
-            ident = raw.get("id") if isinstance(raw, dict) else None
-            try:
-                if not isinstance(raw, dict):
-                    raise ValueError("not a workflow object")
-                check_document(raw, "its definition")
-                running, draft = published(raw)  # document and export what runs, never a draft
-                document = redact_document(running)  # the one redaction boundary, per workflow
-                workflow = normalise(document, base_url=self.base_url, projects=projects)
-                if draft:
-                    workflow = workflow.model_copy(update={"draft": draft})
-                exports[workflow.id] = export_file(native(document))
-            except NORMALISE_ERRORS as exc:
-                failed.append(not_documented(f"n8n:{ident}", raw.get("name") if isinstance(raw, dict) else None, exc))
-                continue
-            workflows.append(workflow)
-        del raws
-        known = {w.id for w in workflows}
+        known = {ident for _, ident in workflows.keys()}
 
         # The instance's credentials only: a node may name one that does not exist (deleted, or from an
         # imported workflow); that is a finding, not a credential. None (not listed): keep the previous.
         credentials = self._optional("credentials", "credential:list", lambda: self._credentials(projects))
         history = self._optional("workflow history", "workflow:read", lambda: self._history(workflows)) or {}
-        workflows = [w.model_copy(update={"history": history[w.id]}) if history.get(w.id) else w for w in workflows]
+        if history:
+            workflows = Workflows((w.model_copy(update={"history": history[w.id]}) if history.get(w.id) else w
+                                   for w in workflows), spill=workflows.spill)
         users = self._optional("users", "user:list", self._users)
         tags = self._optional("tags", "tag:list", lambda: sorted(t.get("name", "") for t in self._list("/tags", "tags")))
         variables = self._optional("variables", "variable:list",
@@ -187,19 +190,19 @@ class N8nSync:
             ))
         return out
 
-    def _history(self, workflows: list) -> dict[str, list[WorkflowVersion]]:
+    def _history(self, workflows: Workflows) -> dict[str, list[WorkflowVersion]]:
         """The newest saved versions of each workflow, with their authors (n8n 2.x)."""
         out: dict[str, list[WorkflowVersion]] = {}
         advance = self.progress("workflow history", len(workflows))
-        for workflow in workflows:
+        for _, ident in workflows.keys():
             try:
-                items = list(islice(self.api.cursor(f"/workflows/{workflow.id}/history", {"limit": HISTORY_PAGE}),
+                items = list(islice(self.api.cursor(f"/workflows/{ident}/history", {"limit": HISTORY_PAGE}),
                                     HISTORY_PER_WORKFLOW))
             except NotAvailable:
                 if not out:
                     raise  # this n8n has no history API
                 continue  # deleted since the listing
-            out[workflow.id] = [WorkflowVersion(
+            out[ident] = [WorkflowVersion(
                 version=str(item.get("versionId"))[:8], saved=parse_time(item.get("createdAt")),
                 authors=redact_text(str(item.get("authors") or ""))[0] or None) for item in items
                 if isinstance(item, dict) and item.get("versionId")]
