@@ -33,10 +33,11 @@ from generator.connectors.make.blueprint import (
 )
 from generator.connectors.runs import RunAggregator
 from generator.errors import InputError
-from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User, Workflow
+from generator.model import Credential, NotCollected, NotDocumented, PlatformFacts, User
 from generator.platforms import SPECS
 from generator.redact import Redacted, redact_document
 from generator.store.exports import export_file
+from generator.store.spill import Spilled, Workflows
 
 SPEC = SPECS[PLATFORM]
 ZONES = {"eu1": "eu1.make.com", "eu2": "eu2.make.com", "us1": "us1.make.com", "us2": "us2.make.com",
@@ -143,10 +144,10 @@ class MakeSync:
                 logs, errors = [], []  # deleted since the listing: documented as read, without runs
             return workflow, exported, logs, errors
 
-        workflows: list[Workflow] = []
+        workflows = Workflows()  # spilled as they come, with their export files
         failed: list[NotDocumented] = []
-        exports: dict[str, bytes] = {}
-        blueprints: list[dict] = []  # what the connections are read from
+        exports: dict[str, Spilled] = {}
+        bound: dict[str, Credential] = {}  # the connections the blueprints bind
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
@@ -155,8 +156,9 @@ class MakeSync:
                     failed.append(workflow)
                     continue
                 workflows.append(workflow)
-                exports[workflow.id] = export_file(exported)
-                blueprints.append(exported)
+                exports[workflow.id] = workflows.spill.put(export_file(exported))
+                for credential in credentials_from_workflows([workflow], []):
+                    bound.setdefault(credential.ref, credential)
                 for status, started, duration, operations, transfer in logs:
                     runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration), operations,
                              transfer)
@@ -169,7 +171,7 @@ class MakeSync:
             connections += self._optional("connections", "connections:read",
                                           lambda t=team: self._connections(t), []) or []
         known = {c.ref for c in connections}
-        connections += [c for c in credentials_from_workflows(workflows, blueprints) if c.ref not in known]
+        connections += [c for c in bound.values() if c.ref not in known]
         users = self._optional("users", "user:read", lambda: self._users(teams), None)
         stores = []
         for team in teams:
