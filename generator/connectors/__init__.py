@@ -1,9 +1,10 @@
 """Sync and import: read a platform (its API, or its export files) into the client's snapshot.
 
 Each platform's connector (`connectors/<kind>/`, the shape in `connectors/base.py`) collects into a
-`Collected` (normalised, redacted); this module merges that into the previous snapshot and saves it
-in one atomic swap. Every platform of the client is collected before anything is written, so a
-failure anywhere leaves the snapshot exactly as it was.
+`Collected` (normalised, redacted, its workflows and export files spilled to a temporary file: see
+store/spill.py); this module merges that into the previous snapshot and saves it in one atomic swap.
+Every platform of the client is collected before anything is written, so a failure anywhere leaves
+the snapshot exactly as it was.
 """
 
 from __future__ import annotations
