@@ -147,7 +147,6 @@ class MakeSync:
         workflows = Workflows()  # spilled as they come, with their export files
         failed: list[NotDocumented] = []
         exports: dict[str, Spilled] = {}
-        bound: dict[str, Credential] = {}  # the connections the blueprints bind
         incomplete: dict[str, int] = {}
         with ThreadPoolExecutor(WORKERS) as pool:
             for scenario, (workflow, exported, logs, errors) in zip(scenarios, pool.map(one, scenarios), strict=True):
@@ -157,8 +156,6 @@ class MakeSync:
                     continue
                 workflows.append(workflow)
                 exports[workflow.id] = workflows.spill.put(export_file(exported))
-                for credential in credentials_from_workflows([workflow], []):
-                    bound.setdefault(credential.ref, credential)
                 for status, started, duration, operations, transfer in logs:
                     runs.add(workflow.ref, status, started, started + timedelta(milliseconds=duration), operations,
                              transfer)
@@ -171,7 +168,7 @@ class MakeSync:
             connections += self._optional("connections", "connections:read",
                                           lambda t=team: self._connections(t), []) or []
         known = {c.ref for c in connections}
-        connections += [c for c in bound.values() if c.ref not in known]
+        connections += [c for c in credentials_from_workflows(workflows, []) if c.ref not in known]
         users = self._optional("users", "user:read", lambda: self._users(teams), None)
         stores = []
         for team in teams:

@@ -27,7 +27,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     name = platform.name if platform else "Make"
     host = base_url(platform)[1] if platform and (platform.base_url or platform.zone) else None
     ids = ImportIds(ctx)
-    rejected, workflows, exports, credentials = [], Workflows(), {}, {}  # workflows and exports spilled
+    rejected, workflows, exports = [], Workflows(), {}  # workflows and exports spilled as they come
     for label, document in documents:
         if isinstance(document, Rejected):
             rejected.append(document.reason)
@@ -47,12 +47,10 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
             rejected.append(f"{label}: {failure(exc)}")
             continue
         workflows.append(workflow)
-        for credential in credentials_from_workflows([workflow], []):  # Make's are read from the steps
-            credentials.setdefault(credential.ref, credential)
     if not workflows:
         raise nothing_importable("Make blueprint", rejected)
     facts = PlatformFacts(platform=PLATFORM, name=name, url=f"https://{host}" if host else None, synced=ctx.now,
                           source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
+    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, []),
                      users=None, runs=None, replace_all=False, exports=exports, rejected=rejected,
                      renamed=ids.renamed)

@@ -215,7 +215,7 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
     if not zapfile and details:  # only zap_data.json given: it describes the same Zaps
         zapfile = [("zap_data.json", zap) for zap in details.values()]
     ids = ImportIds(ctx)
-    workflows, exports, origin, credentials = Workflows(), {}, {}, {}  # workflows and exports spilled
+    workflows, exports, origin = Workflows(), {}, {}  # workflows and exports spilled as they come
     for label, zap in zapfile:
         where = f"{label}: Zap {str(zap.get('id'))[:40]}"
         try:
@@ -231,8 +231,6 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
             problems.append(f"{where}: {failure(exc)}")
             continue
         workflows.append(workflow)
-        for credential in credentials_from_workflows([workflow], []):  # Zapier's are read from the steps
-            credentials.setdefault(credential.ref, credential)
         origin.setdefault(str(zap.get("id")), workflow.ref)
     if not workflows:
         raise nothing_importable("Zap", problems)
@@ -249,6 +247,6 @@ def import_documents(documents: Documents, platform: PlatformConfig | None, ctx:
                      parse_time(item.get("end_time")))
     facts = PlatformFacts(platform=PLATFORM, name=platform.name if platform else "Zapier", url="https://zapier.com",
                           synced=ctx.now, source="import")
-    return Collected(facts=facts, workflows=workflows, credentials=list(credentials.values()),
+    return Collected(facts=facts, workflows=workflows, credentials=credentials_from_workflows(workflows, []),
                      users=None, runs=runs, replace_all=False, exports=exports, rejected=problems,
                      renamed=ids.renamed)
