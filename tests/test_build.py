@@ -288,3 +288,14 @@ def test_summary_is_the_first_page_of_site_and_pdf(demo_build):
         assert owner in entries, owner
     assert entries.count("Why it matters") == entries.count("What to do") > 15  # once per control, not per finding
     assert entries.count("Credential owned by a personal account") == 2  # the table row and its entry
+
+
+def test_no_markdown_markup_is_left_showing(demo_build):
+    """Emphasis written by a template reaches the reader as emphasis, never as literal asterisks
+    (a value filled in through the escaping filter once showed **unused** in the access table)."""
+    c, _ = demo_build
+    for page in sorted(c.site_dir.rglob("*.html")):
+        text = re.sub(r"<(script|style|code|pre)\b.*?</\1>|<[^>]+>", " ", page.read_text(), flags=re.S)
+        assert "**" not in text, page.name
+    assert "**" not in pdf_text(c.pdf_path)
+    assert "<strong>unused</strong>" in (c.site_dir / "access.html").read_text()
